@@ -1,0 +1,48 @@
+"""A record of every import run: what file, who, when, for which date and scope, with what outcome."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportRun(models.Model):
+    class Shape(models.TextChoices):
+        VILLAGE_REPORT = "village_report", _("Village report")
+        UNIT_SUMMARY = "unit_summary", _("Unit summary")
+        PUBLISHED = "published", _("Published figures")
+
+    class Outcome(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed")
+        IMPORTED = "imported", _("Imported")
+        REFUSED = "refused", _("Refused")
+        UNCHANGED = "unchanged", _("Same file again: nothing to do")
+        REPLACED = "replaced", _("Replaced by a later import")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    started = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    date = models.DateField(null=True, blank=True)
+    scope = models.ForeignKey(
+        "units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    shape = models.CharField(max_length=16, choices=Shape.choices, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    rows = models.PositiveIntegerField(default=0)
+    villages_new = models.PositiveIntegerField(default=0)
+    villages_changed = models.PositiveIntegerField(default=0)
+    villages_unchanged = models.PositiveIntegerField(default=0)
+    villages_not_reported = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started"]
+        permissions = [("run_import", _("Can import reports"))]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_outcome_display()})"

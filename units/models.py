@@ -1,0 +1,341 @@
+"""The administrative units, the villages under them, and the figures reported for each date.
+
+Identity rules (domain.md §4):
+- an administrative unit is identified by its scheme *and* code: the 2025 reform reused about
+  3,300 commune codes for different communes;
+- a village (thôn, bản, tổ dân phố) has no national code; it keeps its identity across the reform
+  and moves commune through `VillagePlacement`.
+Members are counts only: nothing here describes a person (Decree 13/2023/NĐ-CP).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+# The last day of the three-level structure and the first of the two-level one.
+REFORM_DATE = datetime.date(2025, 7, 1)
+LAST_DAY_BEFORE_REFORM = datetime.date(2025, 6, 30)
+
+
+class Scheme(models.TextChoices):
+    """Which coding of administrative units a unit belongs to."""
+
+    GSO2004 = "gso2004", _("Three levels (before 1/7/2025)")
+    GSO2025 = "gso2025", _("Two levels (from 1/7/2025)")
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", _("Province")
+    DISTRICT = "district", _("District")
+    COMMUNE = "commune", _("Commune")
+
+
+class Status(models.TextChoices):
+    """A village's party coverage at one date."""
+
+    OWN_CELL = "own_cell", _("Own cell")  # có chi bộ độc lập
+    JOINED = "joined", _("Joined cell")  # sinh hoạt ghép
+    NO_MEMBERS = "no_members", _("No members")  # bản "trắng" đảng viên
+    NOT_REPORTED = "not_reported", _("Not reported")  # chưa báo cáo: never shown as zero
+
+
+class Qualifier(models.TextChoices):
+    """How exact a published figure is: "> 45,000" and "about 46,000" are not 45,000 and 46,000."""
+
+    EXACT = "exact", _("exact")
+    AT_LEAST = "at_least", _("more than")
+    ABOUT = "about", _("about")
+
+
+class UnitQuerySet(models.QuerySet):
+    def valid_on(self, date: datetime.date) -> UnitQuerySet:
+        return self.filter(valid_from__lte=date).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=date)
+        )
+
+    def provinces(self) -> UnitQuerySet:
+        return self.filter(level=Level.PROVINCE)
+
+
+class Unit(models.Model):
+    """A province, district or commune, in one scheme, over the dates it existed."""
+
+    scheme = models.CharField(max_length=8, choices=Scheme.choices)
+    level = models.CharField(max_length=8, choices=Level.choices)
+    code = models.CharField(max_length=8)
+    name = models.CharField(max_length=120)  # with its kind: "Huyện Mường Chà", "Xã Mường Tùng"
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    # Lower-case, no diacritics: for matching report names and for search.
+    name_key = models.CharField(max_length=120, db_index=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["scheme", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "level", "code"], name="unit_scheme_code"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="unit_valid_range",
+            ),
+            # No district survives the reform (domain.md §4).
+            models.CheckConstraint(
+                condition=~Q(level="district")
+                | Q(valid_to__isnull=False, valid_to__lte=LAST_DAY_BEFORE_REFORM),
+                name="district_ends_before_reform",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_valid_on(self, date: datetime.date) -> bool:
+        return self.valid_from <= date and (self.valid_to is None or date <= self.valid_to)
+
+
+class UnitSuccession(models.Model):
+    """An old unit continued (wholly or in part) by a new one from `date` (the crosswalk)."""
+
+    predecessor = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="successions")
+    successor = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="predecessions")
+    date = models.DateField()
+    partial = models.BooleanField(default=False)  # the old unit was split between new ones
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"], name="unit_succession_once"
+            ),
+        ]
+
+
+class Village(models.Model):
+    """A thôn, bản or tổ dân phố. Not an administrative unit: no national code."""
+
+    name = models.CharField(max_length=120)  # as commonly written, with its kind: "Bản Nậm Cang 1"
+    name_key = models.CharField(max_length=120, db_index=True)  # see units.names.name_key
+    code = models.CharField(max_length=20, blank=True)  # "Mã thôn" when a province keeps one
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)  # the day before it was merged away
+    synthetic = models.BooleanField(default=False)  # demo data: labelled so on every page
+
+    class Meta:
+        ordering = ["name_key", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="village_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VillagePlacement(models.Model):
+    """Which commune a village belonged to, and when: villages moved commune on 1/7/2025."""
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="placements")
+    commune = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="placements")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "valid_from"], name="placement_once"),
+        ]
+
+
+class VillageSuccession(models.Model):
+    """Villages merged: each predecessor is continued by the successor from `date`."""
+
+    predecessor = models.ForeignKey(
+        Village, on_delete=models.CASCADE, related_name="successions"
+    )
+    successor = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="predecessions")
+    date = models.DateField()
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"], name="village_succession_once"
+            ),
+        ]
+
+
+class Period(models.Model):
+    """A reporting date: a quarter end (2017Q4), a year end (2017) or an ad-hoc date."""
+
+    class Kind(models.TextChoices):
+        QUARTER = "quarter", _("Quarter")
+        YEAR = "year", _("Year")
+        DATE = "date", _("Date")
+
+    date = models.DateField(unique=True)
+    label = models.CharField(max_length=20)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.DATE)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class VillageFigure(models.Model):
+    """One village at one reporting date, as reported (with the commune it was reported under)."""
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="figures")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="village_figures")
+    commune = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices)
+    members = models.PositiveIntegerField(null=True, blank=True)  # null only when not reported
+    full_members = models.PositiveIntegerField(null=True, blank=True)  # chính thức
+    probationary_members = models.PositiveIntegerField(null=True, blank=True)  # dự bị
+    joined_with = models.ForeignKey(  # the village whose cell it attends, when known
+        Village, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    joined_with_name = models.CharField(max_length=120, blank=True)  # as written in the report
+    admissions = models.PositiveIntegerField(null=True, blank=True)  # kết nạp mới trong kỳ
+    import_run = models.ForeignKey(
+        "imports.ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["village", "period"], name="one_figure_per_village_date"),
+            models.CheckConstraint(
+                condition=Q(status="not_reported", members__isnull=True)
+                | Q(members__isnull=False) & ~Q(status="not_reported"),
+                name="members_known_unless_not_reported",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="no_members") | Q(members=0), name="no_members_has_zero"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="joined") | Q(members__gt=0), name="joined_has_members"
+            ),
+            # A cell needs at least 3 full members (Party Statute art. 21).
+            models.CheckConstraint(
+                condition=~Q(status="own_cell")
+                | Q(members__gte=3) & (Q(full_members__isnull=True) | Q(full_members__gte=3)),
+                name="own_cell_has_three_full_members",
+            ),
+            models.CheckConstraint(
+                condition=Q(full_members__isnull=True)
+                | Q(probationary_members__isnull=True)
+                | Q(members=F("full_members") + F("probationary_members")),
+                name="full_plus_probationary_is_members",
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "commune"])]
+
+
+class Source(models.Model):
+    """Where a published figure comes from."""
+
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=500, blank=True)
+    published = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Metric(models.TextChoices):
+    """Unit-level figures that villages cannot give, and published village counts."""
+
+    GRASSROOTS_ORGS = "grassroots_orgs", _("Grassroots party organisations")  # TCCSĐ
+    GRASSROOTS_COMMITTEES = "grassroots_committees", _("Grassroots party committees")
+    GRASSROOTS_CELLS = "grassroots_cells", _("Grassroots party cells")  # chi bộ cơ sở
+    CELLS_UNDER_COMMITTEES = "cells_under_committees", _("Cells under grassroots committees")
+    DIRECT_COMMITTEES = "direct_committees", _("Committees directly under the province")
+    MEMBERS = "members", _("Party members")
+    ADMISSIONS = "admissions", _("Members admitted")
+    ADMISSIONS_TARGET_PERCENT = "admissions_target_percent", _("Admissions as % of target")
+    VILLAGES_TOTAL = "villages_total", _("Villages")
+    VILLAGES_NO_MEMBERS = "villages_no_members", _("Villages with no member")
+    VILLAGES_WITHOUT_CELL = "villages_without_cell", _("Villages without their own cell")
+    VILLAGES_JOINED = "villages_joined", _("Villages attending a joined cell")
+    NEW_VILLAGE_CELLS = "new_village_cells", _("New independent village cells")
+    NEW_CELLS = "new_cells", _("New village and health-station cells")
+    JOINED_CELLS_CLOSED = "joined_cells_closed", _("Joined cells closed")
+    CELLS_DISSOLVED = "cells_dissolved", _("Village cells dissolved")
+    QUALITY_RATING = "quality_rating", _("Organisations rated in the top grade (%)")
+
+
+class UnitFigure(models.Model):
+    """A figure for a whole unit at a date (or over a span ending at it), with its source."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="figures")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="unit_figures")
+    metric = models.CharField(max_length=32, choices=Metric.choices)
+    value = models.DecimalField(max_digits=12, decimal_places=2)
+    qualifier = models.CharField(max_length=8, choices=Qualifier.choices, default=Qualifier.EXACT)
+    span_start = models.DateField(null=True, blank=True)  # for flows: admissions in 2016–2017
+    denominator = models.PositiveIntegerField(null=True, blank=True)  # "23 of 1,813"
+    rating_scheme = models.CharField(max_length=40, blank=True)  # TSVM, QĐ 132, QĐ 124
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="figures")
+    import_run = models.ForeignKey(
+        "imports.ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["period__date", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "period", "metric", "source"], name="one_figure_per_source"
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="unit_figure_not_negative"),
+        ]
+
+
+class Coverage(models.Model):
+    """Village figures summed per unit and date: precomputed so no page sums villages per request.
+
+    Rebuilt by `units.services.coverage_rebuild` inside the transaction that changed the villages.
+    `villages` is the denominator: every village placed in the unit at that date, reported or not.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="coverage")
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="coverage")
+    villages = models.PositiveIntegerField()
+    own_cell = models.PositiveIntegerField()
+    joined = models.PositiveIntegerField()
+    no_members = models.PositiveIntegerField()
+    not_reported = models.PositiveIntegerField()
+    members = models.PositiveIntegerField()
+    admissions = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "period"], name="one_coverage_per_unit_date"),
+            models.CheckConstraint(
+                condition=Q(villages=F("own_cell") + F("joined") + F("no_members") + F("not_reported")),
+                name="coverage_adds_up",
+            ),
+        ]
+
+    @property
+    def without_cell(self) -> int:
+        """Villages without their own cell: joined + no members (domain.md §1)."""
+        return self.joined + self.no_members
+
+    @property
+    def reported(self) -> int:
+        return self.villages - self.not_reported
