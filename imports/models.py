@@ -1,4 +1,4 @@
-"""A record of every import run: what file, who, when, for which date and scope, with what outcome."""
+"""Every import run: the file, who, when, the date and scope, and the outcome."""
 
 from django.conf import settings
 from django.db import models

@@ -159,9 +159,7 @@ class VillagePlacement(models.Model):
 class VillageSuccession(models.Model):
     """Villages merged: each predecessor is continued by the successor from `date`."""
 
-    predecessor = models.ForeignKey(
-        Village, on_delete=models.CASCADE, related_name="successions"
-    )
+    predecessor = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="successions")
     successor = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="predecessions")
     date = models.DateField()
     source = models.CharField(max_length=200, blank=True)
@@ -217,7 +215,9 @@ class VillageFigure(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["village", "period"], name="one_figure_per_village_date"),
+            models.UniqueConstraint(
+                fields=["village", "period"], name="one_figure_per_village_date"
+            ),
             models.CheckConstraint(
                 condition=Q(status="not_reported", members__isnull=True)
                 | Q(members__isnull=False) & ~Q(status="not_reported"),
@@ -326,7 +326,9 @@ class Coverage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit", "period"], name="one_coverage_per_unit_date"),
             models.CheckConstraint(
-                condition=Q(villages=F("own_cell") + F("joined") + F("no_members") + F("not_reported")),
+                condition=Q(
+                    villages=F("own_cell") + F("joined") + F("no_members") + F("not_reported")
+                ),
                 name="coverage_adds_up",
             ),
         ]
