@@ -1,0 +1,118 @@
+"""Writes to the coverage data. Reads live in `units.selectors`."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+
+from .models import Coverage, Period, Status, Unit, VillageFigure, VillagePlacement
+
+
+@dataclass
+class Tally:
+    """Village counts for one unit at one date, before they become a `Coverage` row."""
+
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    members: int = 0
+    admissions: int = 0
+
+    def add(self, other: Tally) -> None:
+        for status, count in other.counts.items():
+            self.counts[status] += count
+        self.members += other.members
+        self.admissions += other.admissions
+
+    def coverage(self, unit_id: int, period: Period) -> Coverage:
+        counts = self.counts
+        return Coverage(
+            unit_id=unit_id,
+            period=period,
+            villages=sum(counts.values()),
+            own_cell=counts[Status.OWN_CELL],
+            joined=counts[Status.JOINED],
+            no_members=counts[Status.NO_MEMBERS],
+            not_reported=counts[Status.NOT_REPORTED],
+            members=self.members,
+            admissions=self.admissions,
+        )
+
+
+def period_for_date(date: datetime.date) -> Period:
+    """The reporting period for a date, created with a label that says what kind of date it is."""
+    period, _ = Period.objects.get_or_create(date=date, defaults=period_label(date))
+    return period
+
+
+def period_label(date: datetime.date) -> dict[str, str]:
+    if (date.month, date.day) == (12, 31):
+        return {"label": f"{date.year}Q4", "kind": Period.Kind.QUARTER}
+    quarter_ends = {(3, 31): 1, (6, 30): 2, (9, 30): 3}
+    if (date.month, date.day) in quarter_ends:
+        quarter = quarter_ends[(date.month, date.day)]
+        return {"label": f"{date.year}Q{quarter}", "kind": Period.Kind.QUARTER}
+    return {"label": date.strftime("%d/%m/%Y"), "kind": Period.Kind.DATE}
+
+
+def commune_tallies(period: Period) -> dict[int, Tally]:
+    """Per commune: reported villages by status, plus placed villages with no figure that date."""
+    tallies: dict[int, Tally] = defaultdict(Tally)
+    reported = (
+        VillageFigure.objects.filter(period=period)
+        .values("commune_id", "status")
+        .annotate(n=Count("id"), members=Sum("members"), admissions=Sum("admissions"))
+    )
+    for row in reported:
+        tally = tallies[row["commune_id"]]
+        tally.counts[row["status"]] += row["n"]
+        tally.members += row["members"] or 0
+        tally.admissions += row["admissions"] or 0
+
+    date = period.date
+    unreported = (
+        VillagePlacement.objects.filter(valid_from__lte=date)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=date))
+        .filter(village__valid_from__lte=date)
+        .filter(Q(village__valid_to__isnull=True) | Q(village__valid_to__gte=date))
+        .exclude(
+            Exists(VillageFigure.objects.filter(period=period, village_id=OuterRef("village_id")))
+        )
+        .values("commune_id")
+        .annotate(n=Count("id"))
+    )
+    for row in unreported:
+        tallies[row["commune_id"]].counts[Status.NOT_REPORTED] += row["n"]
+    return tallies
+
+
+def roll_up(tallies: dict[int, Tally], parents: dict[int, int | None]) -> dict[int, Tally]:
+    """Add each commune's tally to its district and province."""
+    totals: dict[int, Tally] = defaultdict(Tally)
+    for unit_id, tally in tallies.items():
+        current: int | None = unit_id
+        while current is not None:
+            totals[current].add(tally)
+            current = parents.get(current)
+    return totals
+
+
+@transaction.atomic
+def coverage_rebuild(*, periods: Iterable[Period] | None = None) -> int:
+    """Recompute the `Coverage` rows of the given periods (all when None). Returns rows written.
+
+    Called inside the import transaction, so readers see the old figures or the new, never a mix.
+    """
+    periods = list(Period.objects.all() if periods is None else periods)
+    parents = dict(Unit.objects.values_list("id", "parent_id"))
+    written = 0
+    for period in periods:
+        totals = roll_up(commune_tallies(period), parents)
+        Coverage.objects.filter(period=period).delete()
+        rows = [tally.coverage(unit_id, period) for unit_id, tally in totals.items()]
+        Coverage.objects.bulk_create(rows, batch_size=2000)
+        written += len(rows)
+    return written
