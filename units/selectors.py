@@ -1,0 +1,243 @@
+"""Reads for the pages and the API. Each page calls one selector; its query count is fixed."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Coverage,
+    Level,
+    Period,
+    Status,
+    Unit,
+    UnitFigure,
+    Village,
+    VillageFigure,
+    VillagePlacement,
+)
+from .targets import RESOLUTION_BASELINE, admissions_progress
+
+
+class BadDate(ValueError):
+    """A date in the query string that is not YYYY-MM-DD."""
+
+
+def periods_with_coverage() -> list[Period]:
+    return list(Period.objects.filter(coverage__isnull=False).distinct().order_by("date"))
+
+
+def periods_within(unit: Unit, periods: list[Period]) -> list[Period]:
+    return [p for p in periods if unit.is_valid_on(p.date)]
+
+
+def parse_date(text: str | None) -> datetime.date | None:
+    if not text:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError as error:
+        raise BadDate(text) from error
+
+
+def period_choose(requested: datetime.date | None, periods: list[Period]) -> Period | None:
+    """The requested period, else the latest one: pages default to the latest data."""
+    if requested is None:
+        return periods[-1] if periods else None
+    for period in periods:
+        if period.date == requested:
+            return period
+    return Period.objects.filter(date=requested).first()
+
+
+def unit_on(unit: Unit, date: datetime.date) -> Unit | None:
+    """The unit that stands for `unit` on `date`: itself, or its sole successor/predecessor."""
+    if unit.is_valid_on(date):
+        return unit
+    related = Unit.objects.filter(
+        Q(predecessions__predecessor=unit) | Q(successions__successor=unit)
+    ).valid_on(date)
+    related = list(related.filter(level=unit.level).distinct()[:2])
+    return related[0] if len(related) == 1 else None
+
+
+def breadcrumb(unit: Unit) -> list[Unit]:
+    """The unit's ancestors, province first (parents are loaded with select_related)."""
+    chain = []
+    current = unit.parent
+    while current is not None:
+        chain.insert(0, current)
+        current = current.parent
+    return chain
+
+
+@dataclass
+class ChildRow:
+    unit: Unit
+    coverage: Coverage | None
+
+
+@dataclass
+class VillageRow:
+    village: Village
+    figure: VillageFigure | None  # None: not reported at this date
+
+    @property
+    def status(self) -> str:
+        return self.figure.status if self.figure else Status.NOT_REPORTED
+
+
+@dataclass
+class UnitPage:
+    unit: Unit
+    period: Period
+    coverage: Coverage | None
+    parent_coverage: Coverage | None
+    previous: Coverage | None
+    previous_period: Period | None
+    baseline: Coverage | None
+    children: list[ChildRow] = field(default_factory=list)
+    villages: list[VillageRow] = field(default_factory=list)
+    published: list[UnitFigure] = field(default_factory=list)
+    admissions: list = field(default_factory=list)
+
+    def changes(self) -> list[ChangeRow]:
+        """The headline counts now, at the previous date and at the resolution's baseline."""
+
+        def value(coverage: Coverage | None, key: str) -> int | None:
+            return getattr(coverage, key) if coverage else None
+
+        return [
+            ChangeRow(label, value(self.baseline, key), value(self.previous, key),
+                      value(self.coverage, key))
+            for key, label in CHANGE_FIGURES
+        ]  # fmt: skip
+
+
+CHANGE_FIGURES = (
+    ("no_members", _("With no member")),
+    ("joined", _("Attending a joined cell")),
+    ("own_cell", _("With their own cell")),
+    ("villages", _("Villages")),
+)
+
+
+@dataclass
+class ChangeRow:
+    label: str
+    baseline: int | None
+    previous: int | None
+    now: int | None
+
+
+def unit_page(unit: Unit, period: Period, periods: list[Period]) -> UnitPage:
+    """Everything a province, district or commune page shows for one date."""
+    previous_period = _previous(period, periods)
+    wanted = [p for p in (period, previous_period) if p] + _baseline_periods(periods, period)
+    coverages = {
+        (c.unit_id, c.period_id): c
+        for c in Coverage.objects.filter(period__in=wanted).filter(
+            Q(unit=unit) | Q(unit_id=unit.parent_id)
+        )
+    }
+    baseline_period = next((p for p in periods if p.date == RESOLUTION_BASELINE), None)
+    published = list(
+        UnitFigure.objects.filter(unit=unit, period=period)
+        .select_related("source")
+        .order_by("metric", "id")
+    )
+    page = UnitPage(
+        unit=unit,
+        period=period,
+        coverage=coverages.get((unit.id, period.id)),
+        parent_coverage=coverages.get((unit.parent_id, period.id)),
+        previous=coverages.get((unit.id, previous_period.id)) if previous_period else None,
+        previous_period=previous_period,
+        baseline=coverages.get((unit.id, baseline_period.id)) if baseline_period else None,
+        published=published,
+        admissions=admissions_progress(published),
+    )
+    if unit.level == Level.COMMUNE:
+        page.villages = commune_villages(unit, period)
+    else:
+        page.children = unit_children(unit, period)
+    return page
+
+
+def _previous(period: Period, periods: list[Period]) -> Period | None:
+    earlier = [p for p in periods if p.date < period.date]
+    return earlier[-1] if earlier else None
+
+
+def _baseline_periods(periods: list[Period], period: Period) -> list[Period]:
+    return [p for p in periods if p.date == RESOLUTION_BASELINE and p.date < period.date]
+
+
+def unit_children(unit: Unit, period: Period) -> list[ChildRow]:
+    children = list(Unit.objects.filter(parent=unit).valid_on(period.date).order_by("name"))
+    coverage = {c.unit_id: c for c in Coverage.objects.filter(period=period, unit__in=children)}
+    return [ChildRow(child, coverage.get(child.id)) for child in children]
+
+
+def commune_villages(commune: Unit, period: Period) -> list[VillageRow]:
+    """Villages reported under the commune at the date, then those placed there but unreported."""
+    figures = list(
+        VillageFigure.objects.filter(period=period, commune=commune)
+        .select_related("village", "joined_with")
+        .order_by("village__name_key", "village_id")
+    )
+    reported = {figure.village_id for figure in figures}
+    date = period.date
+    placed = (
+        Village.objects.filter(placements__commune=commune, placements__valid_from__lte=date)
+        .filter(Q(placements__valid_to__isnull=True) | Q(placements__valid_to__gte=date))
+        .filter(valid_from__lte=date)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=date))
+        .order_by("name_key", "id")
+    )
+    rows = [VillageRow(figure.village, figure) for figure in figures]
+    rows += [VillageRow(village, None) for village in placed if village.id not in reported]
+    return rows
+
+
+@dataclass
+class VillageHistoryRow:
+    period: Period
+    figure: VillageFigure | None
+
+
+@dataclass
+class VillageHistory:
+    village: Village
+    rows: list[VillageHistoryRow]
+    placements: list[VillagePlacement]
+    merged_from: list[Village]
+    merged_into: list[Village]
+
+
+def village_history(village: Village, periods: list[Period]) -> VillageHistory:
+    """Every reporting date in the village's life, reported or not, with its moves and merges."""
+    figures = {
+        f.period_id: f
+        for f in VillageFigure.objects.filter(village=village).select_related(
+            "commune", "district", "joined_with"
+        )
+    }
+    lifetime = [
+        p
+        for p in periods
+        if p.date >= village.valid_from and (village.valid_to is None or p.date <= village.valid_to)
+    ]
+    placements = list(
+        village.placements.select_related("commune__parent__parent").order_by("valid_from")
+    )
+    return VillageHistory(
+        village=village,
+        rows=[VillageHistoryRow(p, figures.get(p.id)) for p in reversed(lifetime)],
+        placements=placements,
+        merged_from=list(Village.objects.filter(successions__successor=village)),
+        merged_into=list(Village.objects.filter(predecessions__predecessor=village)),
+    )

@@ -1,0 +1,57 @@
+"""Formatting of figures: locale number grouping, qualifiers, statuses."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from units.models import Qualifier, Status
+
+register = template.Library()
+
+
+@register.filter
+def count(value) -> str:
+    """36894 → "36.894" in Vietnamese, "36,894" in English; None → "–" (never a zero)."""
+    if value is None:
+        return "–"
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
+    return number_format(value, force_grouping=True)
+
+
+@register.filter
+def published_value(figure) -> str:
+    """A published figure with its qualifier: "> 45.000", "about 46.000"."""
+    text = count(figure.value)
+    if figure.qualifier == Qualifier.AT_LEAST:
+        return _("more than %(value)s") % {"value": text}
+    if figure.qualifier == Qualifier.ABOUT:
+        return _("about %(value)s") % {"value": text}
+    return text
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return Status(status).label
+
+
+@register.filter
+def change(now, before) -> str:
+    """Signed difference, "+12" / "−3" / "0"; "–" when either side is unknown."""
+    if now is None or before is None:
+        return "–"
+    diff = now - before
+    if diff > 0:
+        return "+" + count(diff)
+    if diff < 0:
+        return "−" + count(-diff)
+    return "0"
+
+
+@register.filter
+def percent(part, whole) -> str:
+    if not whole or part is None:
+        return "–"
+    return number_format(round(100 * part / whole, 1), decimal_pos=1) + " %"

@@ -1,0 +1,68 @@
+"""Public, read-only pages. Each view resolves its unit and date, calls a selector, renders."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from . import selectors
+from .models import Level, Unit, Village
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The provinces with data; with a single one, go straight to it."""
+    periods = selectors.periods_with_coverage()
+    if not periods:
+        return render(request, "units/empty.html", status=200)
+    latest = periods[-1]
+    provinces = list(
+        Unit.objects.provinces().filter(coverage__period=latest).order_by("name").distinct()
+    )
+    if len(provinces) == 1:
+        return redirect("unit", unit_id=provinces[0].id)
+    return render(request, "units/home.html", {"provinces": provinces, "period": latest})
+
+
+def _requested_date(request: HttpRequest):
+    try:
+        return selectors.parse_date(request.GET.get("date"))
+    except selectors.BadDate as error:
+        raise Http404(_("Not a date: %(value)s (use YYYY-MM-DD)") % {"value": error}) from error
+
+
+def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = get_object_or_404(Unit.objects.select_related("parent__parent"), pk=unit_id)
+    requested = _requested_date(request)
+    all_periods = selectors.periods_with_coverage()
+    if requested and not unit.is_valid_on(requested):
+        # A permalink of a unit that did not exist on that date: go to the one that did.
+        standing = selectors.unit_on(unit, requested)
+        if standing is not None:
+            return redirect(f"{reverse('unit', args=[standing.id])}?date={requested.isoformat()}")
+    periods = selectors.periods_within(unit, all_periods)
+    period = selectors.period_choose(requested, periods)
+    if period is None:
+        raise Http404(_("No figures for this unit at this date."))
+    page = selectors.unit_page(unit, period, periods)
+    context = {
+        "page": page,
+        "unit": unit,
+        "period": period,
+        "periods": periods,
+        "crumbs": selectors.breadcrumb(unit),
+        "ended": unit.valid_to,
+    }
+    return render(request, "units/unit.html", context)
+
+
+def village_detail(request: HttpRequest, village_id: int) -> HttpResponse:
+    village = get_object_or_404(Village, pk=village_id)
+    history = selectors.village_history(village, selectors.periods_with_coverage())
+    current = history.placements[-1] if history.placements else None
+    crumbs = []
+    if current is not None:
+        crumbs = selectors.breadcrumb(current.commune) + [current.commune]
+    context = {"history": history, "village": village, "crumbs": crumbs, "Level": Level}
+    return render(request, "units/village.html", context)
