@@ -266,7 +266,6 @@ class Metric(models.TextChoices):
     DIRECT_COMMITTEES = "direct_committees", _("Committees directly under the province")
     MEMBERS = "members", _("Party members")
     ADMISSIONS = "admissions", _("Members admitted")
-    ADMISSIONS_TARGET_PERCENT = "admissions_target_percent", _("Admissions as % of target")
     VILLAGES_TOTAL = "villages_total", _("Villages")
     VILLAGES_NO_MEMBERS = "villages_no_members", _("Villages with no member")
     VILLAGES_WITHOUT_CELL = "villages_without_cell", _("Villages without their own cell")
@@ -275,7 +274,7 @@ class Metric(models.TextChoices):
     NEW_CELLS = "new_cells", _("New village and health-station cells")
     JOINED_CELLS_CLOSED = "joined_cells_closed", _("Joined cells closed")
     CELLS_DISSOLVED = "cells_dissolved", _("Village cells dissolved")
-    QUALITY_RATING = "quality_rating", _("Organisations rated in the top grade (%)")
+    QUALITY_RATING = "quality_rating", _("Share of organisations rated in the top grade")
 
 
 class UnitFigure(models.Model):

@@ -12,7 +12,7 @@ import unicodedata
 
 # Kind prefixes, longest first so "tổ dân phố" wins over "tổ". Compared without diacritics.
 VILLAGE_KINDS = ("to dan pho", "tieu khu", "thon", "ban", "khoi", "xom", "doi", "tdp", "to")
-COMMUNE_KINDS = ("thi tran", "phuong", "xa")
+COMMUNE_KINDS = ("thi tran", "phuong", "dac khu", "xa")
 DISTRICT_KINDS = ("thanh pho", "thi xa", "huyen", "quan", "tp", "tx")
 PROVINCE_KINDS = ("thanh pho", "tinh")
 

@@ -110,8 +110,10 @@ def coverage_rebuild(*, periods: Iterable[Period] | None = None) -> int:
     parents = dict(Unit.objects.values_list("id", "parent_id"))
     written = 0
     for period in periods:
-        totals = roll_up(commune_tallies(period), parents)
         Coverage.objects.filter(period=period).delete()
+        if not period.village_figures.exists():
+            continue  # a date with published figures only: no village coverage to show
+        totals = roll_up(commune_tallies(period), parents)
         rows = [tally.coverage(unit_id, period) for unit_id, tally in totals.items()]
         Coverage.objects.bulk_create(rows, batch_size=2000)
         written += len(rows)
