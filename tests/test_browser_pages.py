@@ -1,0 +1,34 @@
+"""A person drills from the province to a village and switches language, in Chromium."""
+
+import pytest
+
+from units.models import Level, Scheme, Unit
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo_loaded(transactional_db):
+    from django.core.management import call_command
+
+    call_command("load_demo", verbosity=0)
+
+
+def test_drill_from_province_to_village_and_switch_language(live_server, page, demo_loaded):
+    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    page.goto(f"{live_server.url}/u/{province.id}/?date=2017-12-31")
+    assert page.locator("#fig-white").inner_text() == "23 trên 1.813"
+    page.get_by_role("link", name="Huyện Mường Chà").click()
+    page.get_by_role("link", name="Xã Mường Tùng").click()
+    assert page.locator("h1").inner_text() == "Xã Mường Tùng"
+    page.get_by_label("Số liệu tại ngày").select_option("2016-12-31")
+    page.get_by_role("button", name="Xem").click()
+    row = page.get_by_role("row", name="Bản Nậm Cang 1")
+    assert "Chưa có đảng viên" in row.inner_text()
+    row.get_by_role("link", name="Bản Nậm Cang 1").click()
+    assert page.locator("h1").inner_text() == "Bản Nậm Cang 1"
+    assert "Xã Mường Tùng" in page.get_by_role("navigation", name="Đường dẫn").inner_text()
+    assert "Huyện Mường Chà" in page.locator("table.placements").inner_text()
+    page.get_by_role("button", name="English").click()
+    assert page.get_by_role("heading", name="History").is_visible()
+    assert page.locator("html").get_attribute("lang") == "en"
