@@ -4,20 +4,22 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
-
 REQUIRED_VARIABLES = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")
 
 
 def require_environment(names: tuple[str, ...]) -> None:
-    missing = [name for name in names if not os.environ.get(name)]
+    missing = [name for name in names if not os.environ.get(name, "").strip()]
     if missing:
         raise ImproperlyConfigured(
             "Production settings need these environment variables: " + ", ".join(missing)
         )
 
 
+# Checked before base reads them, so an empty DATABASE_URL is reported by name, not as a
+# parse error from dj-database-url.
 require_environment(REQUIRED_VARIABLES)
+
+from .base import *  # noqa: E402, F403
 
 DEBUG = False
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "true").lower() == "true"
