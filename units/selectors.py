@@ -103,6 +103,8 @@ class UnitPage:
     villages: list[VillageRow] = field(default_factory=list)
     published: list[UnitFigure] = field(default_factory=list)
     admissions: list = field(default_factory=list)
+    predecessors: list[Unit] = field(default_factory=list)  # what this unit continues
+    successors: list[Unit] = field(default_factory=list)  # what continued it
 
     def changes(self) -> list[ChangeRow]:
         """The headline counts now, at the previous date and at the resolution's baseline."""
@@ -159,6 +161,8 @@ def unit_page(unit: Unit, period: Period, periods: list[Period]) -> UnitPage:
         baseline=coverages.get((unit.id, baseline_period.id)) if baseline_period else None,
         published=published,
         admissions=admissions_progress(published),
+        predecessors=list(Unit.objects.filter(successions__successor=unit).order_by("name")),
+        successors=list(Unit.objects.filter(predecessions__predecessor=unit).order_by("name")),
     )
     if unit.level == Level.COMMUNE:
         page.villages = commune_villages(unit, period)
