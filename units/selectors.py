@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -245,3 +245,59 @@ def village_history(village: Village, periods: list[Period]) -> VillageHistory:
         merged_from=list(Village.objects.filter(successions__successor=village)),
         merged_into=list(Village.objects.filter(predecessions__predecessor=village)),
     )
+
+
+@dataclass
+class SeriesPoint:
+    """One date of a unit's series: village counts by status and members."""
+
+    date: datetime.date
+    label: str
+    villages: int
+    own_cell: int
+    joined: int
+    no_members: int
+    members: int
+
+
+class SeriesRule:
+    """How a series treats the units that changed (domain.md §4): every chart says which."""
+
+    AS_REPORTED = "reported"  # each date under the unit it was reported under at the time
+    REGROUPED = "regrouped"  # today's villages of the unit, followed back through lineage
+
+
+def series_as_reported(unit: Unit) -> list[SeriesPoint]:
+    rows = Coverage.objects.filter(unit=unit).select_related("period").order_by("period__date")
+    return [
+        SeriesPoint(c.period.date, c.period.label, c.reported, c.own_cell, c.joined,
+                    c.no_members, c.members)
+        for c in rows
+    ]  # fmt: skip
+
+
+def series_regrouped(unit: Unit) -> list[SeriesPoint]:
+    """The villages placed in the unit from its start, and the villages merged into them,
+    counted at every date whatever commune they were reported under then."""
+    placed = VillagePlacement.objects.filter(valid_to__isnull=True).filter(
+        Q(commune=unit) | Q(commune__parent=unit) | Q(commune__parent__parent=unit)
+    )
+    current = placed.values("village_id")
+    merged_in = Village.objects.filter(successions__successor__in=current).values("id")
+    rows = (
+        VillageFigure.objects.filter(Q(village__in=current) | Q(village__in=merged_in))
+        .values("period__date", "period__label")
+        .annotate(
+            villages=Count("id"),
+            own_cell=Count("id", filter=Q(status=Status.OWN_CELL)),
+            joined=Count("id", filter=Q(status=Status.JOINED)),
+            no_members=Count("id", filter=Q(status=Status.NO_MEMBERS)),
+            members=Sum("members"),
+        )
+        .order_by("period__date")
+    )
+    return [
+        SeriesPoint(r["period__date"], r["period__label"], r["villages"], r["own_cell"],
+                    r["joined"], r["no_members"], r["members"] or 0)
+        for r in rows
+    ]  # fmt: skip

@@ -46,7 +46,11 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     if period is None:
         raise Http404(_("No figures for this unit at this date."))
     page = selectors.unit_page(unit, period, periods)
+    rule, series = _series(request, unit)
     context = {
+        "series": series,
+        "series_rule": rule,
+        "can_regroup": unit.valid_to is None and bool(page.predecessors),
         "page": page,
         "unit": unit,
         "period": period,
@@ -55,6 +59,14 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "ended": unit.valid_to,
     }
     return render(request, "units/unit.html", context)
+
+
+def _series(request: HttpRequest, unit: Unit) -> tuple[str, list]:
+    """The unit's series under the rule asked for; regrouping only for units that exist today."""
+    rule = request.GET.get("series", selectors.SeriesRule.AS_REPORTED)
+    if rule == selectors.SeriesRule.REGROUPED and unit.valid_to is None:
+        return rule, selectors.series_regrouped(unit)
+    return selectors.SeriesRule.AS_REPORTED, selectors.series_as_reported(unit)
 
 
 def village_detail(request: HttpRequest, village_id: int) -> HttpResponse:
