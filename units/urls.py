@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import api, views
+from . import api, coverage_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("u/<int:unit_id>/", views.unit_detail, name="unit"),
     path("v/<int:village_id>/", views.village_detail, name="village"),
+    path("coverage/", coverage_views.coverage, name="coverage"),
     path("api/v1/units", api.units_list, name="api-units"),
     path("api/v1/figures", api.figures, name="api-figures"),
 ]
