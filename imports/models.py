@@ -39,6 +39,12 @@ class ImportRun(models.Model):
     villages_unchanged = models.PositiveIntegerField(default=0)
     villages_not_reported = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    # The communes (village report) or units (unit summary) the run covers: what a later run
+    # for the same date must replace, and what restoring this run takes back.
+    unit_ids = models.JSONField(default=list, blank=True)
+    replaced_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced"
+    )
 
     class Meta:
         ordering = ["-started"]
@@ -46,3 +52,43 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_outcome_display()})"
+
+
+class ReplacedFigures(models.Model):
+    """Figures a later import (or a restore) displaced, kept so that `run` can be restored.
+
+    Rows are stored as JSON lists, in the column order of `VILLAGE_COLUMNS` / `UNIT_COLUMNS`.
+    """
+
+    VILLAGE_COLUMNS = (
+        "village_id",
+        "commune_id",
+        "district_id",
+        "status",
+        "members",
+        "full_members",
+        "probationary_members",
+        "joined_with_id",
+        "joined_with_name",
+        "admissions",
+    )
+    UNIT_COLUMNS = (
+        "unit_id",
+        "metric",
+        "value",
+        "qualifier",
+        "span_start",
+        "denominator",
+        "rating_scheme",
+        "source_id",
+        "note",
+    )
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="replaced_figures")
+    replaced_by = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    village_figures = models.JSONField(default=list, blank=True)
+    unit_figures = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["created"]

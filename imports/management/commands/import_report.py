@@ -1,0 +1,109 @@
+"""Import a village report or unit summary from the command line.
+
+    python manage.py import_report PATH [--date YYYY-MM-DD] [--dry-run] [--replace]
+
+Exit status: 0 imported, or nothing to do (the same file again; --dry-run of a valid report);
+1 refused: every error on stderr, one per line as "sheet, row, column, value, message";
+2 wrong usage, a missing PATH included (argparse's own status for bad arguments).
+"""
+
+import datetime
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from imports.models import ImportRun
+from imports.preview import Preview
+from imports.services import ImportRefused, report_import, report_preview
+
+REFUSED = 1
+USAGE = 2
+
+
+class Command(BaseCommand):
+    help = "Import a report workbook (import-format.md): preview, then write in one transaction."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("path", type=Path)
+        parser.add_argument(
+            "--date",
+            type=datetime.date.fromisoformat,
+            help="the report's reference date (YYYY-MM-DD); the file's own date must agree",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check and summarise, write nothing"
+        )
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="supersede figures already imported for the same date and scope",
+        )
+
+    def handle(self, *args, path: Path, date, dry_run: bool, replace: bool, **options) -> None:
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file", returncode=USAGE)
+        started = time.monotonic()
+        self.progress(f"Reading and checking {path.name}…")
+        preview = report_preview(path_or_file=path, file_name=path.name, date=date)
+        self.summary_write(preview)
+        if preview.errors:
+            self.issues_write(preview)
+            if not dry_run:
+                try:
+                    report_import(preview=preview)
+                except ImportRefused:
+                    pass  # recorded as a refused run; the errors are above
+            raise CommandError(f"Refused: {len(preview.errors)} errors.", returncode=REFUSED)
+        if dry_run:
+            self.stdout.write("Dry run: nothing written.")
+            return
+        if preview.rows:
+            self.progress(f"Writing {preview.rows} rows…")
+        try:
+            run = report_import(preview=preview, replace=replace)
+        except ImportRefused as refusal:
+            for issue in refusal.issues:
+                self.stderr.write(issue.line())
+            raise CommandError("Refused.", returncode=REFUSED) from None
+        style = self.style.SUCCESS if run.outcome == ImportRun.Outcome.IMPORTED else str
+        self.stdout.write(style(f"Import #{run.id}: {run.get_outcome_display()}. {run.message}"))
+        self.progress(f"Done in {time.monotonic() - started:.1f} s.")
+
+    def summary_write(self, preview: Preview) -> None:
+        write = self.stdout.write
+        if preview.same_file is not None:
+            write(f"Same file as import #{preview.same_file.id}.")
+            return
+        if preview.shape:
+            write(f"Shape: {preview.shape}; date: {preview.date}; scope: {preview.scope or '—'}")
+            write(f"Sheets: {', '.join(preview.sheets) or '—'}")
+        if preview.skipped_sheets:
+            write(f"Sheets skipped: {', '.join(preview.skipped_sheets)}")
+        if preview.extra_columns:
+            write(f"Columns ignored: {', '.join(preview.extra_columns)}")
+        if preview.villages is not None:
+            write(
+                f"Villages: {preview.rows} rows, {preview.villages_new} new, "
+                f"{preview.villages_changed} changed, {preview.villages_unchanged} unchanged, "
+                f"{preview.villages_not_reported} not reported"
+            )
+        elif preview.units is not None:
+            write(f"Units: {preview.rows} rows")
+        if preview.needs_replace:
+            runs = ", ".join(f"#{run.id} {run.file_name}" for run in preview.conflicts)
+            write(
+                f"Already held for this date and scope: {preview.existing_figures} figures"
+                + (f" ({runs})" if runs else "")
+            )
+        for issue in preview.warnings:
+            write(f"warning: {issue.line()}")
+
+    def issues_write(self, preview: Preview) -> None:
+        for issue in preview.errors:
+            self.stderr.write(issue.line())
+
+    def progress(self, text: str) -> None:
+        """Progress only for a person watching: never in logs or pipes."""
+        if self.stderr.isatty():
+            self.stderr.write(text)

@@ -1,0 +1,266 @@
+"""The summary shown before anything is written (import-format.md, "What an import does", step 2):
+shape, date, scope, villages new / changed / unchanged / not reported, figures per commune,
+warnings and errors, and whether the import would replace figures already held for the date.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Max, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from units.models import Level, Status, Unit, UnitFigure, VillageFigure, VillagePlacement
+
+from .fields import Shape
+from .issues import Issue
+from .models import ImportRun
+from .reference import UnitIndex, VillageIndex
+from .summary import UnitSummary
+from .validate import VillageReport, date_text, entry_issue
+
+REWHITENED = _("%(name)s had members on %(previous)s and has none now: re-whitened (tái trắng).")
+LOST_OWN_CELL = _("%(name)s had its own cell on %(previous)s and now attends a joined cell.")
+NOT_REPORTED = ngettext_lazy(
+    "%(count)s village of %(commune)s is not in this report and stays not reported on "
+    "%(date)s: %(names)s.",
+    "%(count)s villages of %(commune)s are not in this report and stay not reported on "
+    "%(date)s: %(names)s.",
+    "count",
+)
+EXTRA_COLUMN = _("This column is not a known field: it is ignored.")
+NAMES_SHOWN = 20
+WORSE = {  # a status is worse than those it maps to
+    Status.NO_MEMBERS: {Status.OWN_CELL, Status.JOINED},
+    Status.JOINED: {Status.OWN_CELL},
+}
+
+
+@dataclass
+class CommuneFigures:
+    """One commune's rows in the report, summed: the preview's table."""
+
+    commune: Unit
+    district: Unit | None = None
+    villages: int = 0
+    own_cell: int = 0
+    joined: int = 0
+    no_members: int = 0
+    members: int = 0
+    admissions: int = 0
+    new: int = 0
+    not_reported: int = 0
+
+
+@dataclass
+class Preview:
+    file_name: str
+    size: int = 0
+    sha256: str = ""
+    format: str = ""
+    shape: Shape | None = None
+    date: datetime.date | None = None
+    scope: Unit | None = None
+    sheets: list[str] = field(default_factory=list)  # sheets read as tables
+    skipped_sheets: list[str] = field(default_factory=list)  # hidden, charts, no table
+    extra_columns: list[str] = field(default_factory=list)  # "Sheet!K (Người báo cáo)"
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    villages: VillageReport | None = None
+    village_index: VillageIndex | None = None
+    units: UnitSummary | None = None
+    unit_index: UnitIndex | None = None
+    villages_new: int = 0
+    villages_changed: int = 0
+    villages_unchanged: int = 0
+    villages_not_reported: int = 0
+    communes: list[CommuneFigures] = field(default_factory=list)
+    same_file: ImportRun | None = None  # this very file was imported already
+    existing_figures: int = 0  # figures already held for the date and scope
+    conflicts: list[ImportRun] = field(default_factory=list)  # the runs that wrote them
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def needs_replace(self) -> bool:
+        return self.existing_figures > 0
+
+    @property
+    def rows(self) -> int:
+        if self.villages is not None:
+            return len(self.villages.entries)
+        return len(self.units.entries) if self.units is not None else 0
+
+    @property
+    def unit_ids(self) -> list[int]:
+        if self.villages is not None:
+            return sorted(self.villages.communes)
+        return sorted(entry.unit.id for entry in self.units.entries) if self.units else []
+
+
+def scope_of(units: list[Unit], index: UnitIndex) -> Unit | None:
+    """The smallest unit covering all of `units`: a commune, its district, or the province."""
+    if len(units) <= 1:
+        return units[0] if units else None
+    parents = {unit.parent_id for unit in units}
+    if len(parents) == 1 and all(unit.level == Level.COMMUNE for unit in units):
+        return index.by_id.get(parents.pop())
+    provinces = {_province_of(unit, index) for unit in units}
+    return provinces.pop() if len(provinces) == 1 else None
+
+
+def _province_of(unit: Unit | None, index: UnitIndex) -> Unit | None:
+    while unit is not None and unit.level != Level.PROVINCE:
+        unit = index.parent(unit)
+    return unit
+
+
+# ---------------------------------------------------------------------------- village reports
+
+
+def village_changes_preview(preview: Preview) -> None:
+    """Compare the report with what the database holds: new, changed and unchanged villages,
+    villages left out, statuses worse than at the previous date, figures already held."""
+    report, index, date = preview.villages, preview.village_index, preview.date
+    communes = {
+        commune_id: CommuneFigures(seen.unit, seen.district)
+        for commune_id, seen in report.communes.items()
+    }
+    previous_date, previous = _previous_figures(list(communes), date)
+    for entry in report.entries:
+        figures = communes[entry.commune.id]
+        _figures_add(figures, entry)
+        if entry.village_id is None:
+            preview.villages_new += 1
+            figures.new += 1
+            continue
+        before = previous.get(entry.village_id)
+        if before == (entry.status, entry.members):
+            preview.villages_unchanged += 1
+        else:
+            preview.villages_changed += 1
+        if before and before[0] in WORSE.get(entry.status, ()):
+            text = REWHITENED if entry.status == Status.NO_MEMBERS else LOST_OWN_CELL
+            params = {"name": entry.name, "previous": date_text(previous_date)}
+            preview.warnings.append(entry_issue(entry, text, params, warning=True))
+    _not_reported_warn(preview, index, communes)
+    preview.communes = sorted(
+        communes.values(), key=lambda c: (c.district.name if c.district else "", c.commune.name)
+    )
+    _existing_village_figures(preview)
+
+
+def _figures_add(figures: CommuneFigures, entry) -> None:
+    figures.villages += 1
+    figures.members += entry.members
+    figures.admissions += entry.admissions or 0
+    if entry.status == Status.OWN_CELL:
+        figures.own_cell += 1
+    elif entry.status == Status.JOINED:
+        figures.joined += 1
+    else:
+        figures.no_members += 1
+
+
+def _placed_in(commune_ids: list[int]):
+    return VillagePlacement.objects.filter(commune_id__in=commune_ids).values("village_id")
+
+
+def _previous_figures(
+    commune_ids: list[int], date: datetime.date
+) -> tuple[datetime.date | None, dict[int, tuple[str, int | None]]]:
+    """The latest earlier date with figures for villages of these communes, and those figures."""
+    placed = _placed_in(commune_ids)
+    earlier = VillageFigure.objects.filter(village_id__in=placed, period__date__lt=date)
+    previous_date = earlier.aggregate(latest=Max("period__date"))["latest"]
+    if previous_date is None:
+        return None, {}
+    rows = earlier.filter(period__date=previous_date).values_list("village_id", "status", "members")
+    return previous_date, {village_id: (status, members) for village_id, status, members in rows}
+
+
+def _not_reported_warn(preview: Preview, index: VillageIndex, communes: dict) -> None:
+    reported = {entry.village_id for entry in preview.villages.entries if entry.village_id}
+    for commune_id, figures in communes.items():
+        missing = [v.name for v in index.placed.get(commune_id, []) if v.id not in reported]
+        if not missing:
+            continue
+        figures.not_reported = len(missing)
+        preview.villages_not_reported += len(missing)
+        seen = preview.villages.communes[commune_id]
+        names = ", ".join(missing[:NAMES_SHOWN]) + (" …" if len(missing) > NAMES_SHOWN else "")
+        params = {"count": len(missing), "commune": figures.commune.name, "names": names}
+        params["date"] = date_text(preview.date)
+        preview.warnings.append(
+            Issue(NOT_REPORTED, params, sheet=seen.sheet, row=seen.row, warning=True)
+        )
+
+
+def village_figures_held(
+    date: datetime.date, commune_ids: list[int], village_ids: set[int]
+) -> list[tuple[int, int | None, int]]:
+    """(figure id, import run id, commune id) of the figures held at `date` in the communes, or
+    for the villages (a village reported under another commune that day). One query: the
+    villages are narrowed by their placements in the communes, then filtered here."""
+    communes = set(commune_ids)
+    candidates = VillageFigure.objects.filter(period__date=date).filter(
+        Q(commune_id__in=communes) | Q(village_id__in=_placed_in(sorted(communes)))
+    )
+    rows = candidates.values_list("id", "village_id", "commune_id", "import_run_id")
+    return [
+        (figure_id, run_id, commune_id)
+        for figure_id, village_id, commune_id, run_id in rows
+        if commune_id in communes or village_id in village_ids
+    ]
+
+
+def existing_village_figures(preview: Preview) -> list[tuple[int, int | None, int]]:
+    """The figures the report would replace."""
+    villages = {entry.village_id for entry in preview.villages.entries if entry.village_id}
+    return village_figures_held(preview.date, list(preview.villages.communes), villages)
+
+
+def _existing_village_figures(preview: Preview) -> None:
+    existing = existing_village_figures(preview)
+    preview.existing_figures = len(existing)
+    run_ids = {run_id for _, run_id, _ in existing if run_id}
+    preview.conflicts = list(ImportRun.objects.filter(id__in=run_ids).order_by("started"))
+
+
+# ---------------------------------------------------------------------------- unit summaries
+
+
+def existing_unit_figures(preview: Preview):
+    """Imported unit figures already held for the summary's date and units (published figures,
+    which no import wrote, are never replaced)."""
+    return UnitFigure.objects.filter(
+        period__date=preview.date, unit_id__in=preview.unit_ids, import_run__isnull=False
+    )
+
+
+def unit_changes_preview(preview: Preview) -> None:
+    existing = existing_unit_figures(preview).values_list("import_run_id", flat=True)
+    run_ids = set(existing)
+    preview.existing_figures = len(existing)
+    preview.conflicts = list(ImportRun.objects.filter(id__in=run_ids).order_by("started"))
+
+
+def extra_columns_list(preview: Preview, tables) -> None:
+    """Unknown columns: listed in the summary and warned about, never read."""
+    for table in tables:
+        for column in table.extra:
+            preview.extra_columns.append(f"{table.sheet.name}!{column.letter} ({column.header})")
+            preview.warnings.append(
+                Issue(
+                    EXTRA_COLUMN,
+                    sheet=table.sheet.name,
+                    row=table.header_top + 1,
+                    column=column.letter,
+                    header=column.header,
+                    warning=True,
+                )
+            )

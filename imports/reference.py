@@ -1,0 +1,202 @@
+"""What the database knows at a report's date, loaded once into dicts: the units valid that day
+(in the scheme of that day) and the villages placed in the communes the report names.
+
+A report of 100,000 villages must not cost 100,000 queries: every lookup here is a dict lookup.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import BooleanField, Case, Q, Value, When
+
+from units.models import REFORM_DATE, Level, Scheme, Unit, VillagePlacement
+from units.names import (
+    COMMUNE_KINDS,
+    DISTRICT_KINDS,
+    PROVINCE_KINDS,
+    VILLAGE_KINDS,
+    closest,
+    fold,
+    name_key,
+)
+
+KINDS = {
+    Level.PROVINCE: PROVINCE_KINDS,
+    Level.DISTRICT: DISTRICT_KINDS,
+    Level.COMMUNE: COMMUNE_KINDS,
+}
+
+
+def scheme_for(date: datetime.date) -> str:
+    """Units are coded gso2004 before 1/7/2025 and gso2025 from then on (domain.md §4)."""
+    return Scheme.GSO2025 if date >= REFORM_DATE else Scheme.GSO2004
+
+
+@dataclass
+class Match:
+    """A name looked up: the unit or village found, or the closest names as a suggestion."""
+
+    found: object | None = None
+    closest: list[str] = field(default_factory=list)
+    ambiguous: bool = False
+
+
+class _Names:
+    """Units or villages under one parent, by name key (as stored: `units.names.name_key`).
+
+    A name written exactly as stored is found without folding; the folded full name is compared
+    only when two share a key ("Thôn Na" and "Bản Na"). Loading 100,000 villages folds nothing.
+    `prefer` picks among several candidates (villages placed in the commune at the date).
+    """
+
+    def __init__(self, prefer=None) -> None:
+        self.keyed: dict[str, list] = defaultdict(list)
+        self.written: dict[str, list] = defaultdict(list)  # by the name exactly as stored
+        self.prefer = prefer
+
+    def add(self, item, key: str) -> None:
+        self.keyed[key].append(item)
+        self.written[item.name].append(item)
+
+    def find(self, name: str, kinds: tuple[str, ...], key: str | None = None) -> Match:
+        found = self._one(self.written.get(name, ()))
+        if found is not None:
+            return Match(found)  # the common case: no name to fold
+        key = name_key(name, kinds) if key is None else key
+        candidates = self.keyed.get(key, [])
+        found = self._one(candidates)
+        if found is None and candidates:
+            folded = fold(name)
+            found = self._one([item for item in candidates if fold(item.name) == folded])
+        if found is not None:
+            return Match(found)
+        if candidates:
+            return Match(None, sorted(item.name for item in candidates), ambiguous=True)
+        names = {known: items[0].name for known, items in self.keyed.items()}
+        return Match(None, closest(key, names))
+
+    def _one(self, candidates):
+        if len(candidates) == 1:
+            return candidates[0]
+        preferred = [item for item in candidates if self.prefer and self.prefer(item)]
+        return preferred[0] if len(preferred) == 1 else None
+
+
+class UnitIndex:
+    """The units valid at `date`, in the scheme of that date."""
+
+    def __init__(self, date: datetime.date) -> None:
+        self.date = date
+        self.scheme = scheme_for(date)
+        units = list(
+            Unit.objects.filter(scheme=self.scheme)
+            .valid_on(date)
+            .only("id", "name", "name_key", "level", "code", "parent_id", "valid_to", "scheme")
+        )
+        self.by_id = {unit.id: unit for unit in units}
+        self.provinces = [unit for unit in units if unit.level == Level.PROVINCE]
+        self._children: dict[tuple[int | None, str], _Names] = defaultdict(_Names)
+        for unit in units:
+            self._children[(unit.parent_id, unit.level)].add(unit, unit.name_key)
+            if unit.level == Level.COMMUNE:
+                district = self.by_id.get(unit.parent_id)
+                if district is not None and district.level == Level.DISTRICT:
+                    grandparent = (district.parent_id, Level.COMMUNE)
+                    self._children[grandparent].add(unit, unit.name_key)
+
+    def find(self, name: str, level: str, parent_id: int | None) -> Match:
+        """A district or commune by name under `parent_id` (a commune under its province too)."""
+        return self._children[(parent_id, level)].find(name, KINDS[level])
+
+    def province_choose(self, names: list[tuple[str, str]], title: str) -> Unit | None:
+        """The province the report is about: the one where most of its unit names are found,
+        then the one its title names ("BAN TỔ CHỨC TỈNH ỦY ĐIỆN BIÊN")."""
+        if len(self.provinces) <= 1:
+            return self.provinces[0] if self.provinces else None
+        folded_title = fold(title)
+
+        def score(province: Unit) -> tuple[int, bool]:
+            found = sum(1 for level, name in names if self.find(name, level, province.id).found)
+            in_title = name_key(province.name, PROVINCE_KINDS) in folded_title
+            return found, in_title
+
+        return max(self.provinces, key=score)
+
+    def parent(self, unit: Unit) -> Unit | None:
+        return self.by_id.get(unit.parent_id) if unit.parent_id else None
+
+
+@dataclass(frozen=True)
+class KnownVillage:
+    id: int
+    name: str
+    code: str
+    current: bool  # placed in the commune at the report date (and existing then)
+
+
+class VillageIndex:
+    """Villages placed in the given communes at the date, or ever placed there."""
+
+    def __init__(self, commune_ids: list[int], date: datetime.date) -> None:
+        self.date = date
+        self._names: dict[int, _Names] = defaultdict(lambda: _Names(prefer=_is_current))
+        self._codes: dict[tuple[int, str], KnownVillage] = {}
+        self.placed: dict[int, list[KnownVillage]] = defaultdict(list)
+        for chunk in _chunks(sorted(set(commune_ids)), 500):
+            self._load(chunk)
+
+    def _load(self, commune_ids: list[int]) -> None:
+        date = self.date
+        placed_then = Q(valid_from__lte=date) & (Q(valid_to__isnull=True) | Q(valid_to__gte=date))
+        existing_then = Q(village__valid_from__lte=date) & (
+            Q(village__valid_to__isnull=True) | Q(village__valid_to__gte=date)
+        )
+        rows = (
+            VillagePlacement.objects.filter(commune_id__in=commune_ids)
+            .annotate(
+                current=Case(
+                    When(placed_then & existing_then, then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                )
+            )
+            .values_list(
+                "commune_id",
+                "village_id",
+                "village__name",
+                "village__name_key",
+                "village__code",
+                "current",
+            )
+            .order_by("village__name_key", "village_id", "-current")
+        )
+        seen: set[tuple[int, int]] = set()
+        for commune_id, village_id, name, key, code, current in rows:
+            if (commune_id, village_id) in seen:
+                continue  # placed there twice: the current placement comes first
+            seen.add((commune_id, village_id))
+            village = KnownVillage(village_id, name, code or "", bool(current))
+            self._names[commune_id].add(village, key)
+            if village.current:
+                self.placed[commune_id].append(village)
+            if village.code:
+                self._codes.setdefault((commune_id, village.code), village)
+
+    def find(self, commune_id: int, name: str, code: str = "", key: str | None = None) -> Match:
+        """By code when the report gives one the database knows, else by name among the villages
+        ever placed in the commune, those placed there at the date first."""
+        if code and (commune_id, code) in self._codes:
+            return Match(self._codes[(commune_id, code)])
+        return self._names[commune_id].find(name, VILLAGE_KINDS, key)
+
+
+def _is_current(village: KnownVillage) -> bool:
+    return village.current
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

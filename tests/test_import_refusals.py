@@ -1,0 +1,408 @@
+"""Everything import-format.md says the importer "must refuse": one test per refusal, each with
+the exact error (sheet, Excel row, column letter and header, value, message) and the database
+left as it was. Files that are no workbook at all are in test_import_files.py.
+
+The default report (tests/workbooks.py) has its header on rows 5–6, the column numbers on row 7,
+"I | Huyện Mường Chà" on row 8, "1 | Xã Mường Tùng" on row 9, the villages Nậm Cang 1, Huổi Lèng
+and Nậm Piền on rows 10–12 and "Cộng xã" on row 13.
+"""
+
+import datetime
+
+import pytest
+from django.utils import translation
+
+from tests.workbooks import (
+    HEADER,
+    JOINED,
+    NONE,
+    OWN,
+    SUBHEADER,
+    import_refused,
+    section,
+    small_province,
+    to_file,
+    village,
+    village_report,
+    village_sheet,
+)
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def province():
+    return small_province()
+
+
+def mung_tung(*villages, subtotal=None) -> list[list]:
+    """Xã Mường Tùng's section rows followed by the given village rows (and subtotal)."""
+    rows = [section("I", "Huyện Mường Chà"), section("1", "Xã Mường Tùng"), *villages]
+    return rows + ([subtotal] if subtotal else [])
+
+
+NAM_CANG = village(1, "Bản Nậm Cang 1", 0, 0, 0, NONE)
+HUOI_LENG = village(2, "Bản Huổi Lèng", 14, 12, 2, OWN, admissions=1)
+NAM_PIEN = village(3, "Bản Nậm Piền", 2, 2, 0, JOINED, host="Bản Huổi Lèng")
+
+
+def refused(rows, **options) -> list[str]:
+    date = options.pop("date", None)
+    return import_refused(to_file(village_report(rows, **options)), date=date)
+
+
+# ---------------------------------------------------------------------------- the header
+
+
+def test_no_header_row_says_what_was_found_and_what_is_missing(province):
+    header = ["Số", "Tên", "Ghi chú"]
+    rows = [[1, "Bản Nậm Cang 1", None]]
+    assert refused(rows, header=header, subheader=None, numbers=None) == [
+        ", , , , No header row found in the first 30 rows of any sheet. Columns found: Ghi chú. "
+        "Missing: Thôn, bản, TDP, Tổng số đảng viên, Tình trạng chi bộ (or the three columns Có "
+        "chi bộ độc lập, Sinh hoạt ghép, Chưa có đảng viên)."
+    ]
+
+
+def test_required_field_missing_says_which_were_found(province):
+    header = [h for h in HEADER if h != "Tổng số đảng viên"]
+    subheader = [h for i, h in enumerate(SUBHEADER) if HEADER[i] != "Tổng số đảng viên"]
+    rows = [[r[0], r[1], r[2], *r[4:]] for r in mung_tung(NAM_CANG)]
+    assert refused(rows, header=header, subheader=subheader) == [
+        "Mường Chà, 5, , , Required columns missing: Tổng số đảng viên. Columns found: STT, "
+        "Thôn, bản, TDP, Mã thôn, Chính thức, Dự bị, Tình trạng chi bộ, Sinh hoạt ghép với, "
+        "Kết nạp mới trong kỳ, Ghi chú."
+    ]
+
+
+def test_status_missing_when_only_some_mark_columns(province):
+    header = ["STT", "Thôn, bản, TDP", "Tổng số đảng viên", "Có chi bộ độc lập", "Sinh hoạt ghép"]
+    rows = [section("1", "Xã Mường Tùng")[:2], [1, "Bản Huổi Lèng", 14, "x", None]]
+    assert refused(rows, header=header, subheader=None, numbers=None) == [
+        "Mường Chà, 5, , , Required columns missing: Tình trạng chi bộ (or the three columns Có "
+        "chi bộ độc lập, Sinh hoạt ghép, Chưa có đảng viên). Columns found: STT, Thôn, bản, TDP, "
+        "Tổng số đảng viên."
+    ]
+
+
+# ---------------------------------------------------------------------------- the date
+
+
+def test_reference_date_differs_from_the_date_given(province):
+    assert refused(mung_tung(NAM_CANG), date=D(2018, 6, 30)) == [
+        "Mường Chà, 3, A, Số liệu tính đến ngày 31/12/2017, The file is for 31/12/2017, not for "
+        "30/06/2018 as given."
+    ]
+
+
+def test_reference_dates_differ_between_sheets(province):
+    workbook = village_report(mung_tung(NAM_CANG))
+    sheet = workbook.create_sheet("Tuần Giáo")
+    village_sheet(
+        sheet,
+        [section("1", "Xã Quài Nưa"), village(1, "Bản Co Củ", 5, 4, 1, OWN)],
+        date_line="Số liệu tính đến ngày 30/06/2018",
+    )
+    assert import_refused(to_file(workbook)) == [
+        "Tuần Giáo, 3, A, Số liệu tính đến ngày 30/06/2018, This sheet is for 30/06/2018, another "
+        "sheet for 31/12/2017."
+    ]
+
+
+def test_reference_date_in_the_future(province):
+    rows = [section("1", "Xã Mường Tùng"), NAM_CANG]
+    assert refused(rows, date_line="Số liệu tính đến ngày 31/12/2099") == [
+        "Mường Chà, 3, A, Số liệu tính đến ngày 31/12/2099, The reference date 31/12/2099 is in "
+        "the future."
+    ]
+
+
+def test_unreadable_reference_date(province):
+    assert refused(mung_tung(NAM_CANG), date_line="Số liệu tính đến ngày 31/02/2017") == [
+        "Mường Chà, 3, A, Số liệu tính đến ngày 31/02/2017, This reference date cannot be read: "
+        "write it as dd/mm/yyyy."
+    ]
+
+
+def test_no_reference_date_at_all(province):
+    assert refused(mung_tung(NAM_CANG), date_line=None) == [
+        ", , , , The file has no reference date line (“Số liệu tính đến ngày …”) and no date was "
+        "given: give the date of the report."
+    ]
+
+
+# ---------------------------------------------------------------------------- units
+
+
+def test_unknown_commune_with_the_closest_names(province):
+    rows = [section("I", "Huyện Mường Chà"), section("1", "Xã Mường Tùnh"), NAM_CANG]
+    assert refused(rows) == [
+        "Mường Chà, 9, B (Thôn, bản, TDP), Xã Mường Tùnh, Xã Mường Tùnh is not a commune of "
+        "Huyện Mường Chà on 31/12/2017. Closest known names: Xã Mường Tùng."
+    ]
+
+
+def test_unknown_commune_without_close_names(province):
+    rows = [section("I", "Huyện Mường Chà"), section("1", "Xã Pa Ham"), NAM_CANG]
+    assert refused(rows) == [
+        "Mường Chà, 9, B (Thôn, bản, TDP), Xã Pa Ham, Xã Pa Ham is not a commune of Huyện Mường "
+        "Chà on 31/12/2017."
+    ]
+
+
+def test_commune_of_another_district(province):
+    rows = [section("I", "Huyện Mường Chà"), section("1", "Xã Quài Nưa"), NAM_CANG]
+    assert refused(rows) == [
+        "Mường Chà, 9, B (Thôn, bản, TDP), Xã Quài Nưa, Xã Quài Nưa is not a commune of Huyện "
+        "Mường Chà on 31/12/2017."
+    ]
+
+
+def test_commune_unknown_at_the_date(province):
+    # Xã Na Sang exists only from 1/7/2025 in this province.
+    rows = [section("I", "Huyện Mường Chà"), section("1", "Xã Na Sang"), NAM_CANG]
+    assert refused(rows) == [
+        "Mường Chà, 9, B (Thôn, bản, TDP), Xã Na Sang, Xã Na Sang is not a commune of Huyện "
+        "Mường Chà on 31/12/2017."
+    ]
+
+
+def test_unknown_district_with_the_closest_names(province):
+    rows = [section("I", "Huyện Mường Chàa"), section("1", "Xã Mường Tùng"), NAM_CANG]
+    assert refused(rows) == [
+        "Mường Chà, 8, B (Thôn, bản, TDP), Huyện Mường Chàa, Huyện Mường Chàa is not a district "
+        "of Tỉnh Điện Biên on 31/12/2017. Closest known names: Huyện Mường Chà."
+    ]
+
+
+def test_district_given_for_a_date_after_the_reform(province):
+    rows = mung_tung(NAM_CANG)
+    assert refused(rows, date_line="Số liệu tính đến ngày 30/09/2025") == [
+        "Mường Chà, 8, B (Thôn, bản, TDP), Huyện Mường Chà, There are no districts from "
+        "1/7/2025: a report for 30/09/2025 lists communes directly."
+    ]
+
+
+def test_district_column_after_the_reform(province):
+    header = ["STT", "Huyện", "Xã", "Thôn, bản, TDP", "Tổng số đảng viên", "Tình trạng"]
+    rows = [[1, "Huyện Mường Chà", "Xã Mường Tùng", "Bản Nậm Cang 1", 0, NONE]]
+    options = {"header": header, "subheader": None, "numbers": None}
+    assert refused(rows, date_line="Số liệu tính đến ngày 30/09/2025", **options) == [
+        "Mường Chà, 6, B (Huyện), Huyện Mường Chà, There are no districts from 1/7/2025: a "
+        "report for 30/09/2025 lists communes directly."
+    ]
+
+
+def test_village_with_no_commune(province):
+    header = ["STT", "Thôn, bản, TDP", "Tổng số đảng viên", "Tình trạng chi bộ"]
+    rows = [[1, "Bản Nậm Cang 1", 0, NONE]]
+    assert refused(rows, header=header, subheader=None, numbers=None) == [
+        "Mường Chà, 6, B (Thôn, bản, TDP), Bản Nậm Cang 1, No commune for this village: put it "
+        "under a commune section row (“Xã …”) or fill the column “Xã, phường, thị trấn”."
+    ]
+
+
+# ---------------------------------------------------------------------------- villages
+
+
+def test_same_village_twice(province):
+    again = village(4, "Nậm Cang 1", 0, 0, 0, NONE)  # the same village, without its kind
+    assert refused(mung_tung(NAM_CANG, HUOI_LENG, again)) == [
+        "Mường Chà, 12, B (Thôn, bản, TDP), Nậm Cang 1, Nậm Cang 1 appears twice in this report "
+        "for Xã Mường Tùng (first in sheet Mường Chà, row 10)."
+    ]
+
+
+def test_same_new_village_twice(province):
+    new = village(4, "Bản Mới", 3, 3, 0, OWN)
+    assert refused(mung_tung(NAM_CANG, new, new)) == [
+        "Mường Chà, 12, B (Thôn, bản, TDP), Bản Mới, Bản Mới appears twice in this report for Xã "
+        "Mường Tùng (first in sheet Mường Chà, row 11)."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (-1, "A count cannot be negative."),
+        ("-1", "A count cannot be negative."),
+        (2.5, "A count must be a whole number."),
+        ("2,5", "A count must be a whole number."),
+        ("một", "This is not a number."),
+        ("12a", "This is not a number."),
+    ],
+)
+def test_count_that_is_negative_fractional_or_not_a_number(province, value, message):
+    bad = village(2, "Bản Huổi Lèng", 14, 12, 2, OWN, admissions=value)
+    assert refused(mung_tung(NAM_CANG, bad)) == [
+        f"Mường Chà, 11, I (Kết nạp mới trong kỳ), {value}, {message}"
+    ]
+
+
+def test_bad_member_count_is_not_checked_again_against_its_parts(province):
+    bad = village(2, "Bản Huổi Lèng", "mười bốn", 12, 2, OWN)
+    subtotal = [None, "Cộng xã", None, 16, 12, 2, None, None, 0]  # 16 is not checked
+    assert refused(mung_tung(NAM_CANG, bad, subtotal=subtotal)) == [
+        "Mường Chà, 11, D (Tổng số đảng viên), mười bốn, This is not a number."
+    ]
+
+
+def test_full_plus_probationary_differs_from_members(province):
+    bad = village(2, "Bản Huổi Lèng", 14, 12, 1, OWN)
+    assert refused(mung_tung(NAM_CANG, bad)) == [
+        "Mường Chà, 11, D (Tổng số đảng viên), 14, Full members (12) plus probationary members "
+        "(1) make 13, not the 14 members given."
+    ]
+
+
+def test_status_no_members_with_members(province):
+    bad = village(1, "Bản Nậm Cang 1", 1, 1, 0, NONE)
+    assert refused(mung_tung(bad)) == [
+        'Mường Chà, 10, G (Tình trạng chi bộ), Chưa có đảng viên, Status "no members" but 1 '
+        "member is given."
+    ]
+
+
+def test_status_own_cell_with_fewer_than_three_full_members(province):
+    bad = village(2, "Bản Huổi Lèng", 3, 2, 1, OWN)
+    assert refused(mung_tung(bad)) == [
+        'Mường Chà, 10, G (Tình trạng chi bộ), Có chi bộ độc lập, Status "own cell" needs at '
+        "least 3 full members; this row gives 2."
+    ]
+
+
+def test_status_own_cell_with_fewer_than_three_members_when_full_is_not_given(province):
+    header = ["STT", "Thôn, bản, TDP", "Tổng số đảng viên", "Tình trạng chi bộ"]
+    rows = [section("1", "Xã Mường Tùng")[:2], [1, "Bản Huổi Lèng", 2, OWN]]
+    assert refused(rows, header=header, subheader=None, numbers=None) == [
+        'Mường Chà, 7, D (Tình trạng chi bộ), Có chi bộ độc lập, Status "own cell" needs at '
+        "least 3 full members; this row gives 2."
+    ]
+
+
+def test_status_joined_without_members(province):
+    bad = village(3, "Bản Nậm Piền", 0, 0, 0, JOINED)
+    assert refused(mung_tung(bad)) == [
+        'Mường Chà, 10, G (Tình trạng chi bộ), Sinh hoạt ghép, Status "joined" but no members '
+        "are given."
+    ]
+
+
+def test_no_status_at_all(province):
+    bad = village(2, "Bản Huổi Lèng", 14, 12, 2, None)
+    assert refused(mung_tung(bad)) == [
+        "Mường Chà, 10, G (Tình trạng chi bộ), , No status given for this village."
+    ]
+
+
+def test_unknown_status_text(province):
+    bad = village(2, "Bản Huổi Lèng", 14, 12, 2, "Tốt")
+    assert refused(mung_tung(bad)) == [
+        'Mường Chà, 10, G (Tình trạng chi bộ), Tốt, Unknown status: write "Có chi bộ độc lập", '
+        '"Sinh hoạt ghép" or "Chưa có đảng viên".'
+    ]
+
+
+MARK_HEADER = ["STT", "Thôn, bản, TDP", "Tổng số đảng viên", "Có chi bộ độc lập"]
+MARK_HEADER += ["Sinh hoạt ghép", "Chưa có đảng viên"]
+
+
+def test_no_mark_at_all(province):
+    rows = [section("1", "Xã Mường Tùng")[:2], [1, "Bản Huổi Lèng", 14, None, None, None]]
+    assert refused(rows, header=MARK_HEADER, subheader=None, numbers=None) == [
+        "Mường Chà, 7, D (Có chi bộ độc lập), , No status given for this village."
+    ]
+
+
+def test_two_marks(province):
+    rows = [section("1", "Xã Mường Tùng")[:2], [1, "Bản Huổi Lèng", 14, "x", "x", None]]
+    assert refused(rows, header=MARK_HEADER, subheader=None, numbers=None) == [
+        "Mường Chà, 7, E (Sinh hoạt ghép), x, More than one status is marked for this village."
+    ]
+
+
+def test_unknown_mark(province):
+    rows = [section("1", "Xã Mường Tùng")[:2], [1, "Bản Huổi Lèng", 14, "có", None, None]]
+    assert refused(rows, header=MARK_HEADER, subheader=None, numbers=None) == [
+        "Mường Chà, 7, D (Có chi bộ độc lập), có, Mark a status column with x, X, ✓ or 1, and "
+        "leave the others empty."
+    ]
+
+
+# ---------------------------------------------------------------------------- subtotals
+
+
+def test_subtotal_at_the_end_differs_from_its_rows(province):
+    subtotal = [None, "Cộng xã", None, 17, 14, 2, None, None, 1]
+    assert refused(mung_tung(NAM_CANG, HUOI_LENG, NAM_PIEN, subtotal=subtotal)) == [
+        "Mường Chà, 13, D (Tổng số đảng viên), 17, Cộng xã gives 17, but the rows it covers add "
+        "up to 16."
+    ]
+
+
+def test_section_row_subtotal_differs_from_its_rows(province):
+    rows = [
+        section("I", "Huyện Mường Chà", 16, 14, 2, 1),
+        section("1", "Xã Mường Tùng", 16, 13, 2, 1),
+        NAM_CANG,
+        HUOI_LENG,
+        NAM_PIEN,
+    ]
+    assert refused(rows) == [
+        "Mường Chà, 9, E (Chính thức), 13, Xã Mường Tùng gives 13, but the rows it covers add "
+        "up to 14."
+    ]
+
+
+def test_grand_total_at_the_top_differs(province):
+    rows = [["TỔNG CỘNG", None, None, 20, 14, 2, None, None, 1], *mung_tung(NAM_CANG, HUOI_LENG)]
+    rows.append(NAM_PIEN)
+    assert refused(rows) == [
+        "Mường Chà, 8, D (Tổng số đảng viên), 20, TỔNG CỘNG gives 20, but the rows it covers add "
+        "up to 16."
+    ]
+
+
+def test_mark_subtotal_counts_marked_rows(province):
+    rows = [
+        section("1", "Xã Mường Tùng")[:2],
+        [1, "Bản Nậm Cang 1", 0, None, None, "x"],
+        [2, "Bản Huổi Lèng", 14, "x", None, None],
+        [None, "Cộng", 14, 2, 0, 1],
+    ]
+    assert refused(rows, header=MARK_HEADER, subheader=None, numbers=None) == [
+        "Mường Chà, 9, D (Có chi bộ độc lập), 2, Cộng gives 2, but the rows it covers add up to 1."
+    ]
+
+
+# ---------------------------------------------------------------------------- formulas
+
+
+def test_formula_with_no_cached_value(province):
+    bad = village(2, "Bản Huổi Lèng", "=E11+F11", 12, 2, OWN, admissions=1)
+    subtotal = [None, "Cộng xã", None, "=SUM(D10:D11)", 12, 2, None, None, 1]
+    assert refused(mung_tung(NAM_CANG, bad, subtotal=subtotal)) == [
+        "Mường Chà, 11, D (Tổng số đảng viên), , This cell holds a formula with no calculated "
+        "value: open and save the file in Excel first.",
+        "Mường Chà, 12, D (Tổng số đảng viên), , This cell holds a formula with no calculated "
+        "value: open and save the file in Excel first.",
+    ]
+
+
+# ---------------------------------------------------------------------------- all of them
+
+
+def test_one_run_lists_every_error(province):
+    rows = mung_tung(
+        village(1, "Bản Nậm Cang 1", 1, 1, 0, NONE),
+        village(2, "Bản Huổi Lèng", 14, 12, 1, OWN),
+        village(3, "Bản Nậm Piền", 2, 2, 0, "Tốt"),
+    )
+    assert len(refused(rows)) == 3
