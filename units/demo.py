@@ -78,6 +78,7 @@ class DemoVillage:
     name: str  # with its kind: "Bản Nậm Cang 1", "Tổ dân phố 3"
     commune: DemoCommune
     new_commune_code: str
+    code: str = ""  # mã thôn: tells apart same-named villages once communes merge in 2025
     valid_from: datetime.date = FIRST_DATE
     valid_to: datetime.date | None = None
     merged_from: list[int] = field(default_factory=list)
@@ -129,9 +130,10 @@ def villages_create(communes: list[DemoCommune], rng: random.Random) -> list[Dem
     villages: list[DemoVillage] = []
     for commune, count in zip(communes, counts, strict=True):
         names = _village_names(commune, count, rng)
-        for name in names:
+        for number, name in enumerate(names, start=1):
             successor = rng.choice(commune.successors) if commune.successors else ""
-            villages.append(DemoVillage(len(villages) + 1, name, commune, successor))
+            code = f"{commune.code}-{number:02d}"
+            villages.append(DemoVillage(len(villages) + 1, name, commune, successor, code))
     return villages
 
 
@@ -183,6 +185,7 @@ def villages_merge(
             name=village.name[:-2],
             commune=village.commune,
             new_commune_code=village.new_commune_code,
+            code=f"{village.code}M",
             valid_from=MERGE_DATE,
             merged_from=[village.key, partner.key],
         )

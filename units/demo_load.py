@@ -76,6 +76,7 @@ def _villages_write(plan: DemoPlan) -> dict[int, Village]:
         demo.key: Village(
             name=demo.name,
             name_key=name_key(demo.name),
+            code=demo.code,
             valid_from=demo.valid_from,
             valid_to=demo.valid_to,
             synthetic=True,

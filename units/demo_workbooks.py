@@ -150,7 +150,7 @@ def _village_row(number: int, figure: DemoFigure) -> list:
     return [
         number,
         figure.village.name,
-        None,
+        figure.village.code,
         figure.members,
         figure.full_members,
         figure.probationary_members,
