@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.utils.translation import gettext_lazy as _
-
 from units.names import fold
 
 
@@ -39,7 +37,6 @@ class Field:
     required: bool = False
     template_parent: str = ""  # merged parent header in the template ("Trong đó")
     in_template: bool = True
-    description: str = ""  # for error messages: "village name"
 
 
 def header_key(text: object) -> str:
@@ -77,7 +74,7 @@ CELLS = "cells"
 MARKS = (MARK_OWN_CELL, MARK_JOINED, MARK_NO_MEMBERS)
 
 VILLAGE_FIELDS: tuple[Field, ...] = (
-    Field(ROW_NUMBER, "STT", ("STT", "TT", "Số TT"), Kind.TEXT, description=_("row number")),
+    Field(ROW_NUMBER, "STT", ("STT", "TT", "Số TT"), Kind.TEXT),
     Field(
         VILLAGE,
         "Thôn, bản, TDP",
@@ -93,22 +90,19 @@ VILLAGE_FIELDS: tuple[Field, ...] = (
         ),
         Kind.TEXT,
         required=True,
-        description=_("village name"),
     ),
     Field(
         VILLAGE_CODE,
         "Mã thôn",
         ("Mã thôn", "Mã bản", "Mã"),
         Kind.TEXT,
-        description=_("village code"),
     ),
     Field(
         COMMUNE,
         "Xã, phường, thị trấn",
         ("Xã, phường, thị trấn", "Xã", "Tên xã"),
         Kind.TEXT,
-        in_template=False,  # the template gives communes in section rows
-        description=_("commune"),
+        in_template=False,  # the template gives communes in section rows,
     ),
     Field(
         DISTRICT,
@@ -116,7 +110,6 @@ VILLAGE_FIELDS: tuple[Field, ...] = (
         ("Huyện, thành phố, thị xã", "Huyện", "Tên huyện"),
         Kind.TEXT,
         in_template=False,
-        description=_("district"),
     ),
     Field(
         MEMBERS,
@@ -124,7 +117,6 @@ VILLAGE_FIELDS: tuple[Field, ...] = (
         ("Tổng số đảng viên", "Số đảng viên", "Đảng viên", "Tổng số"),
         Kind.COUNT,
         required=True,
-        description=_("members"),
     ),
     Field(
         FULL_MEMBERS,
@@ -132,7 +124,6 @@ VILLAGE_FIELDS: tuple[Field, ...] = (
         ("Chính thức", "Đảng viên chính thức", "Trong đó chính thức"),
         Kind.COUNT,
         template_parent="Trong đó",
-        description=_("full members"),
     ),
     Field(
         PROBATIONARY_MEMBERS,
@@ -140,14 +131,12 @@ VILLAGE_FIELDS: tuple[Field, ...] = (
         ("Dự bị", "Đảng viên dự bị", "Trong đó dự bị"),
         Kind.COUNT,
         template_parent="Trong đó",
-        description=_("probationary members"),
     ),
     Field(
         STATUS,
         "Tình trạng chi bộ",
         ("Tình trạng chi bộ", "Tình trạng", "Trạng thái", "Hiện trạng chi bộ"),
         Kind.STATUS,
-        description=_("status"),
     ),
     Field(
         MARK_OWN_CELL,
@@ -155,7 +144,6 @@ VILLAGE_FIELDS: tuple[Field, ...] = (
         ("Có chi bộ độc lập", "Chi bộ độc lập", "Có chi bộ", "Độc lập"),
         Kind.MARK,
         in_template=False,
-        description=_("own cell mark"),
     ),
     Field(
         MARK_JOINED,
@@ -163,7 +151,6 @@ VILLAGE_FIELDS: tuple[Field, ...] = (
         ("Sinh hoạt ghép", "Chi bộ ghép", "Ghép"),
         Kind.MARK,
         in_template=False,
-        description=_("joined mark"),
     ),
     Field(
         MARK_NO_MEMBERS,
@@ -171,23 +158,20 @@ VILLAGE_FIELDS: tuple[Field, ...] = (
         ("Chưa có đảng viên", "Trắng đảng viên", "Bản trắng", "Trắng"),
         Kind.MARK,
         in_template=False,
-        description=_("no members mark"),
     ),
     Field(
         HOST,
         "Sinh hoạt ghép với",
         ("Sinh hoạt ghép với", "Sinh hoạt ghép với chi bộ", "Ghép với"),
         Kind.TEXT,
-        description=_("host cell"),
     ),
     Field(
         ADMISSIONS,
         "Kết nạp mới trong kỳ",
         ("Kết nạp mới trong kỳ", "Kết nạp mới", "Kết nạp trong kỳ", "Kết nạp đảng viên mới"),
         Kind.COUNT,
-        description=_("admissions in period"),
     ),
-    Field(NOTE, "Ghi chú", ("Ghi chú",), Kind.TEXT, description=_("note")),
+    Field(NOTE, "Ghi chú", ("Ghi chú",), Kind.TEXT),
 )
 
 UNIT_FIELDS: tuple[Field, ...] = (
@@ -198,7 +182,6 @@ UNIT_FIELDS: tuple[Field, ...] = (
         ("Đơn vị", "Tên đơn vị", "Xã, phường, thị trấn", "Huyện, thành phố, thị xã", "Xã", "Huyện"),
         Kind.TEXT,
         required=True,
-        description=_("unit"),
     ),
     Field(
         VILLAGES_TOTAL,
@@ -213,56 +196,48 @@ UNIT_FIELDS: tuple[Field, ...] = (
         ),
         Kind.COUNT,
         required=True,
-        description=_("villages in total"),
     ),
     Field(
         VILLAGES_OWN_CELL,
         "Có chi bộ độc lập",
         ("Có chi bộ độc lập", "Thôn, bản có chi bộ", "Số thôn có chi bộ", "Có chi bộ"),
         Kind.COUNT,
-        description=_("villages with own cell"),
     ),
     Field(
         VILLAGES_JOINED,
         "Sinh hoạt ghép",
         ("Sinh hoạt ghép", "Chi bộ ghép", "Ghép"),
         Kind.COUNT,
-        description=_("villages joined"),
     ),
     Field(
         VILLAGES_NO_MEMBERS,
         "Chưa có đảng viên",
         ("Chưa có đảng viên", "Trắng đảng viên", "Bản trắng"),
         Kind.COUNT,
-        description=_("villages with no member"),
     ),
     Field(
         MEMBERS,
         "Tổng số đảng viên",
         ("Tổng số đảng viên", "Số đảng viên", "Đảng viên"),
         Kind.COUNT,
-        description=_("members"),
     ),
     Field(
         GRASSROOTS_ORGS,
         "Tổ chức cơ sở đảng",
         ("Tổ chức cơ sở đảng", "TCCSĐ", "Số TCCSĐ", "Số tổ chức cơ sở đảng"),
         Kind.COUNT,
-        description=_("grassroots organisations"),
     ),
     Field(
         CELLS,
         "Chi bộ trực thuộc",
         ("Chi bộ trực thuộc", "Chi bộ trực thuộc đảng ủy cơ sở", "Số chi bộ"),
         Kind.COUNT,
-        description=_("cells"),
     ),
     Field(
         ADMISSIONS,
         "Kết nạp mới trong kỳ",
         ("Kết nạp mới trong kỳ", "Kết nạp mới", "Kết nạp trong kỳ", "Kết nạp đảng viên mới"),
         Kind.COUNT,
-        description=_("admissions in period"),
     ),
     VILLAGE_FIELDS[-1],
 )

@@ -71,7 +71,6 @@ class Preview:
     villages: VillageReport | None = None
     village_index: VillageIndex | None = None
     units: UnitSummary | None = None
-    unit_index: UnitIndex | None = None
     villages_new: int = 0
     villages_changed: int = 0
     villages_unchanged: int = 0

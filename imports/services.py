@@ -132,7 +132,6 @@ def report_preview(
     if preview.date is not None:
         preview.shape = tables[0].shape
         units = UnitIndex(preview.date)
-        preview.unit_index = units
         if preview.shape == Shape.VILLAGE_REPORT:
             _village_report_preview(preview, tables, units, findings)
         else:

@@ -10,6 +10,7 @@ from django.utils import translation
 
 from imports.services import report_preview
 from tests.workbooks import (
+    as_ods,
     as_xlsm,
     import_refused,
     small_province,
@@ -132,3 +133,14 @@ def test_formulas_with_cached_values_are_read(province):
     assert preview.errors == []
     huoi_leng = next(e for e in preview.villages.entries if e.name == "Bản Huổi Lèng")
     assert huoi_leng.members == 14
+
+
+def test_ods_is_read(province):
+    preview = report_preview(path_or_file=as_ods(village_report()))
+    assert [issue.line() for issue in preview.errors] == []
+    assert preview.format == "ods"
+    assert [(e.name, e.members) for e in preview.villages.entries] == [
+        ("Bản Nậm Cang 1", 0),
+        ("Bản Huổi Lèng", 14),
+        ("Bản Nậm Piền", 2),
+    ]

@@ -13,6 +13,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 from types import SimpleNamespace
+from xml.sax.saxutils import escape
 
 import pytest
 from openpyxl import Workbook
@@ -295,3 +296,55 @@ def import_refused(file, *, date: datetime.date | None = None, replace: bool = F
         report_import(preview=preview, replace=replace)
     assert database_counts() == before
     return [issue.line() for issue in refusal.value.issues]
+
+
+ODS_NAMESPACES = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:'
+    'tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry '
+    'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    "</manifest:manifest>"
+)
+
+
+def as_ods(workbook: Workbook) -> io.BytesIO:
+    """The workbook's values as an OpenDocument spreadsheet (LibreOffice's format; no merges)."""
+
+    def cell(value) -> str:
+        if value is None:
+            return "<table:table-cell/>"
+        if isinstance(value, int | float):
+            return (
+                f'<table:table-cell office:value-type="float" office:value="{value}">'
+                f"<text:p>{value}</text:p></table:table-cell>"
+            )
+        return (
+            f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p>'
+            "</table:table-cell>"
+        )
+
+    tables = []
+    for sheet in workbook.worksheets:
+        rows = "".join(
+            "<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>"
+            for row in sheet.iter_rows(values_only=True)
+        )
+        tables.append(f'<table:table table:name="{escape(sheet.title)}">{rows}</table:table>')
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NAMESPACES} '
+        f'office:version="1.2"><office:body><office:spreadsheet>{"".join(tables)}'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST)
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    buffer.seek(0)
+    buffer.name = "report.ods"
+    return buffer
