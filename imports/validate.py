@@ -136,7 +136,11 @@ def report_date_find(
 # ---------------------------------------------------------------------------- villages
 
 
-@dataclass
+def _tidy(text: str) -> str:
+    return tidy(text) if text else ""
+
+
+@dataclass(slots=True)
 class VillageEntry:
     """A village row that passed validation (or would have, bar errors elsewhere)."""
 
@@ -444,7 +448,7 @@ class SheetWalk:
         entry = VillageEntry(
             sheet=self.table.sheet.name,
             row=row.excel_row,
-            name=tidy(row.name),
+            name=_tidy(row.name),
             code=self.text(row.index, self.columns.get(f.VILLAGE_CODE)),
             commune=commune,
             district=None if self.after_reform else self.units.parent(commune),
@@ -453,7 +457,7 @@ class SheetWalk:
             full_members=full,
             probationary_members=probationary,
             admissions=admissions,
-            host=tidy(self.text(row.index, self.columns.get(f.HOST))),
+            host=_tidy(self.text(row.index, self.columns.get(f.HOST))),
             note=self.text(row.index, self.columns.get(f.NOTE)),
             column=name_column,
         )
