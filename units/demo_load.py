@@ -1,12 +1,21 @@
-"""Writes the synthetic demo plan (units.demo) into the database."""
+"""Loads the synthetic demo plan (units.demo) the way staff load real data: through the importer.
+
+Each reporting date becomes a village-report workbook (units.demo_workbooks) that goes through
+`report_preview` and `report_import`, so the demo exercises every step a real report takes. What
+a report cannot say is applied in between, as the province's own records would: the 2020 merges
+(A + B → C) before the first report that names C, and the moves into the new communes on
+1/7/2025 before the first report under the new communes.
+"""
 
 from __future__ import annotations
 
 import datetime
+import io
 
 from django.db import transaction
 
-from .demo import DemoCommune, DemoPlan, commune_on, demo_plan
+from .demo import MERGE_DATE, DemoCommune, DemoPlan, demo_plan
+from .demo_workbooks import commune_names, village_report_workbook
 from .models import (
     LAST_DAY_BEFORE_REFORM,
     REFORM_DATE,
@@ -15,14 +24,16 @@ from .models import (
     Unit,
     UnitSuccession,
     Village,
-    VillageFigure,
     VillagePlacement,
     VillageSuccession,
 )
 from .names import name_key
-from .services import coverage_rebuild, period_for_date
 
 PROVINCE_CODE = "11"  # Điện Biên
+
+
+class DemoImportError(RuntimeError):
+    """The importer refused a demo report: the generator and the importer disagree."""
 
 
 def demo_communes(province_code: str = PROVINCE_CODE) -> list[DemoCommune]:
@@ -57,88 +68,83 @@ def demo_loaded() -> bool:
 
 @transaction.atomic
 def demo_load(plan: DemoPlan | None = None) -> int:
-    """Write every synthetic village, placement, merge and figure. Returns figure rows written."""
+    """Import every demo report in date order. Returns the village rows imported."""
+    from imports.services import report_import, report_preview
+
     plan = plan or demo_plan(demo_communes())
-    units = {
-        (unit.scheme, unit.code): unit
-        for unit in Unit.objects.filter(level=Level.COMMUNE).select_related("parent")
-    }
-    villages = _villages_write(plan)
-    _placements_write(plan, villages, units)
-    _merges_write(plan, villages)
-    written = _figures_write(plan, villages, units)
-    coverage_rebuild()
-    return written
-
-
-def _villages_write(plan: DemoPlan) -> dict[int, Village]:
-    rows = {
-        demo.key: Village(
-            name=demo.name,
-            name_key=name_key(demo.name),
-            code=demo.code,
-            valid_from=demo.valid_from,
-            valid_to=demo.valid_to,
-            synthetic=True,
-        )
-        for demo in plan.villages
-    }
-    Village.objects.bulk_create(rows.values(), batch_size=2000)
+    rows = 0
+    for date in sorted(plan.figures):
+        _records_update(plan, date)
+        preview = report_preview(path_or_file=_workbook(plan, date), file_name=_name(date))
+        if preview.errors:
+            details = "\n".join(str(issue) for issue in preview.errors[:10])
+            raise DemoImportError(f"{_name(date)} refused:\n{details}")
+        report_import(preview=preview)
+        rows += len(plan.figures[date])
+    Village.objects.filter(code__in=[v.code for v in plan.villages]).update(synthetic=True)
     return rows
 
 
-def _placements_write(plan: DemoPlan, villages: dict[int, Village], units: dict) -> None:
-    rows = []
-    for demo in plan.villages:
-        village = villages[demo.key]
-        old = units[(Scheme.GSO2004, demo.commune.code)]
-        if demo.valid_from < REFORM_DATE:
-            end = min(demo.valid_to or LAST_DAY_BEFORE_REFORM, LAST_DAY_BEFORE_REFORM)
-            rows.append(VillagePlacement(village=village, commune=old, valid_from=demo.valid_from,
-                                         valid_to=end))  # fmt: skip
-        if demo.valid_to is None and demo.new_commune_code:
-            new = units[(Scheme.GSO2025, demo.new_commune_code)]
-            rows.append(VillagePlacement(village=village, commune=new, valid_from=REFORM_DATE))
-    VillagePlacement.objects.bulk_create(rows, batch_size=2000)
+def _name(date: datetime.date) -> str:
+    return f"dien-bien-demo-{date.isoformat()}.xlsx"
 
 
-def _merges_write(plan: DemoPlan, villages: dict[int, Village]) -> None:
-    VillageSuccession.objects.bulk_create(
-        VillageSuccession(
-            predecessor=villages[old_key],
-            successor=villages[demo.key],
-            date=demo.valid_from,
-            source="synthetic demo",
+def _workbook(plan: DemoPlan, date: datetime.date) -> io.BytesIO:
+    buffer = io.BytesIO()
+    village_report_workbook(date, plan.figures[date], commune_names(plan, date)).save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def _records_update(plan: DemoPlan, date: datetime.date) -> None:
+    """Apply the merges and the reform moves once, just before the first date they matter."""
+    if date >= MERGE_DATE and not VillageSuccession.objects.filter(date=MERGE_DATE).exists():
+        villages_merge_record(plan)
+    if date >= REFORM_DATE and not VillagePlacement.objects.filter(valid_from=REFORM_DATE).exists():
+        villages_move_record(plan)
+
+
+def _by_code(plan: DemoPlan) -> dict[str, Village]:
+    return {v.code: v for v in Village.objects.filter(code__in=[d.code for d in plan.villages])}
+
+
+def villages_merge_record(plan: DemoPlan) -> None:
+    """A + B → C from MERGE_DATE: A and B end the day before, C begins in their commune."""
+    villages = _by_code(plan)
+    communes = _communes(Scheme.GSO2004)
+    day_before = MERGE_DATE - datetime.timedelta(days=1)
+    for demo in (d for d in plan.villages if d.merged_from):
+        merged = Village.objects.create(
+            name=demo.name, name_key=name_key(demo.name), code=demo.code, valid_from=MERGE_DATE
+        )
+        VillagePlacement.objects.create(
+            village=merged, commune=communes[demo.commune.code], valid_from=MERGE_DATE,
+            valid_to=LAST_DAY_BEFORE_REFORM,
+        )  # fmt: skip
+        parts = [villages[d.code] for d in plan.villages if d.key in demo.merged_from]
+        for part in parts:
+            VillageSuccession.objects.create(
+                predecessor=part, successor=merged, date=MERGE_DATE, source="synthetic demo"
+            )
+        ids = [part.id for part in parts]
+        Village.objects.filter(id__in=ids).update(valid_to=day_before)
+        VillagePlacement.objects.filter(village_id__in=ids).update(valid_to=day_before)
+
+
+def villages_move_record(plan: DemoPlan) -> None:
+    """From 1/7/2025 each living village belongs to the new commune the crosswalk gave it."""
+    villages = _by_code(plan)
+    communes = _communes(Scheme.GSO2025)
+    VillagePlacement.objects.bulk_create(
+        VillagePlacement(
+            village=villages[demo.code],
+            commune=communes[demo.new_commune_code],
+            valid_from=REFORM_DATE,
         )
         for demo in plan.villages
-        for old_key in demo.merged_from
+        if demo.valid_to is None
     )
 
 
-def _figures_write(plan: DemoPlan, villages: dict[int, Village], units: dict) -> int:
-    rows = []
-    for date, figures in plan.figures.items():
-        period = period_for_date(date)
-        scheme = Scheme.GSO2025 if date >= REFORM_DATE else Scheme.GSO2004
-        for figure in figures:
-            commune = units[(scheme, commune_on(figure.village, date))]
-            rows.append(_figure_row(figure, villages, period, commune, date))
-    VillageFigure.objects.bulk_create(rows, batch_size=5000)
-    return len(rows)
-
-
-def _figure_row(figure, villages, period, commune: Unit, date: datetime.date) -> VillageFigure:
-    host = figure.joined_with
-    return VillageFigure(
-        village=villages[figure.village.key],
-        period=period,
-        commune=commune,
-        district=commune.parent if date < REFORM_DATE else None,
-        status=figure.status,
-        members=figure.members,
-        full_members=figure.full_members,
-        probationary_members=figure.probationary_members,
-        joined_with=villages[host.key] if host else None,
-        joined_with_name=host.name if host else "",
-        admissions=figure.admissions,
-    )
+def _communes(scheme: str) -> dict[str, Unit]:
+    return {u.code: u for u in Unit.objects.filter(scheme=scheme, level=Level.COMMUNE)}
