@@ -32,3 +32,16 @@ def test_drill_from_province_to_village_and_switch_language(live_server, page, d
     page.get_by_role("button", name="English").click()
     assert page.get_by_role("heading", name="History").is_visible()
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_chart_draws_and_its_data_table_matches(live_server, page, demo_loaded):
+    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    page.goto(f"{live_server.url}/u/{province.id}/?date=2017-12-31")
+    page.wait_for_selector("body[data-charts-drawn=true]")
+    # What Chart.js holds for the no-member line equals the "show data" table's column.
+    drawn = page.evaluate("Chart.getChart('chart-villages').data.datasets[0].data.map(p => p.y)")
+    page.get_by_text("Xem số liệu").click()
+    column = page.locator("table.series tbody tr td:nth-child(5)").all_inner_texts()
+    assert drawn == [int(text.replace(".", "")) for text in column]
+    assert drawn[8] == 23  # 31/12/2017, the ninth quarter end
+    assert page.locator("#chart-villages").get_attribute("role") == "img"

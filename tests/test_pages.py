@@ -152,3 +152,44 @@ def test_new_commune_series_regroups_the_old_communes_villages(client, demo):
     district = Unit.objects.get(scheme=Scheme.GSO2004, name="Huyện Mường Chà")
     html = get(client, f"/u/{district.id}/?series=regrouped")
     assert "series=regrouped" not in html.split('id="series-rule"')[1].split("</p>")[0]
+
+
+def test_changes_since_a_chosen_date_list_the_210_new_cells_of_2017(client, demo):
+    url = reverse("unit", args=[old_province().id]) + "?date=2017-12-31&compare=2016-12-31"
+    html = get(client, url)
+    gained = html.split('id="changes-gained-cell"')[1].split("</table>")[0]
+    assert gained.count('<th scope="row">') == 210
+    assert "210" in gained.split("</caption>")[0]
+
+
+def test_re_whitened_villages_are_listed_as_going_backwards(client, demo):
+    url = reverse("unit", args=[old_province().id]) + "?date=2018-06-30"
+    backwards = get(client, url).split('id="changes-backwards"')[1].split("</table>")[0]
+    assert backwards.count("Chưa có đảng viên") >= 3  # the three passing re-whitenings
+
+
+def test_villages_at_risk_have_few_or_falling_members(client, demo):
+    commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")
+    html = get(client, f"/u/{commune.id}/?date=2017-12-31")
+    table = html.split('id="at-risk"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><th scope=\"row\">.*?</tr>", table, re.S)
+    assert rows
+    for row in rows:
+        members = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', row)]
+        now, year_before = members[0], members[1] if len(members) > 1 else None
+        assert now in (1, 2) or (year_before is not None and now < year_before)
+
+
+def test_chart_data_matches_the_figures_and_says_its_rule(client, demo):
+    import json
+
+    html = get(client, reverse("unit", args=[old_province().id]) + "?date=2017-12-31")
+    data = json.loads(html.split('id="chart-data" type="application/json">')[1].split("<")[0])
+    day = (D(2017, 12, 31) - D(1970, 1, 1)).days
+    assert {"x": day, "y": 23} in data["computed"]["no_members"]
+    assert {"x": day, "y": 36894.0} == {
+        k: v for k, v in data["published"]["members"][0].items() if k in ("x", "y")
+    }
+    assert data["rule"] == "reported"
+    district = Unit.objects.get(scheme=Scheme.GSO2004, name="Huyện Mường Chà")
+    assert 'id="chart-ends"' in get(client, f"/u/{district.id}/")

@@ -79,6 +79,13 @@ class ChildRow:
     unit: Unit
     coverage: Coverage | None
 
+    @property
+    def own_cell_share(self) -> float | None:
+        """Share of the reported villages with their own cell, in per cent: the ranking key."""
+        if not self.coverage or not self.coverage.reported:
+            return None
+        return round(100 * self.coverage.own_cell / self.coverage.reported, 1)
+
 
 @dataclass
 class VillageRow:
@@ -183,7 +190,10 @@ def _baseline_periods(periods: list[Period], period: Period) -> list[Period]:
 def unit_children(unit: Unit, period: Period) -> list[ChildRow]:
     children = list(Unit.objects.filter(parent=unit).valid_on(period.date).order_by("name"))
     coverage = {c.unit_id: c for c in Coverage.objects.filter(period=period, unit__in=children)}
-    return [ChildRow(child, coverage.get(child.id)) for child in children]
+    rows = [ChildRow(child, coverage.get(child.id)) for child in children]
+    # Ranked by coverage, best first; units with no figures last.
+    rows.sort(key=lambda row: (row.own_cell_share is None, -(row.own_cell_share or 0)))
+    return rows
 
 
 def commune_villages(commune: Unit, period: Period) -> list[VillageRow]:
@@ -301,3 +311,123 @@ def series_regrouped(unit: Unit) -> list[SeriesPoint]:
                     r["joined"], r["no_members"], r["members"] or 0)
         for r in rows
     ]  # fmt: skip
+
+
+STATUS_RANK = {Status.NO_MEMBERS: 0, Status.JOINED: 1, Status.OWN_CELL: 2}
+
+
+@dataclass
+class VillageChange:
+    village: Village
+    before: VillageFigure
+    after: VillageFigure
+
+
+@dataclass
+class VillageChanges:
+    """What changed in a unit's villages between two dates (default: the previous date)."""
+
+    since: Period | None
+    gained_member: list[VillageChange] = field(default_factory=list)  # were white
+    gained_cell: list[VillageChange] = field(default_factory=list)  # got their own cell
+    backwards: list[VillageChange] = field(default_factory=list)  # tái trắng or lost a cell
+
+
+def _figures_under(unit: Unit, period: Period) -> dict[int, VillageFigure]:
+    """The unit's village figures at a date, as reported (whatever level the unit is)."""
+    rows = (
+        VillageFigure.objects.filter(period=period)
+        .filter(Q(commune=unit) | Q(commune__parent=unit) | Q(commune__parent__parent=unit))
+        .select_related("village")
+    )
+    return {row.village_id: row for row in rows}
+
+
+def village_changes(unit: Unit, period: Period, since: Period | None) -> VillageChanges:
+    changes = VillageChanges(since)
+    if since is None:
+        return changes
+    before = _figures_under(unit, since)
+    for village_id, after in _figures_under(unit, period).items():
+        earlier = before.get(village_id)
+        if earlier is None or earlier.status == after.status:
+            continue
+        change = VillageChange(after.village, earlier, after)
+        if STATUS_RANK[after.status] < STATUS_RANK[earlier.status]:
+            changes.backwards.append(change)
+        elif after.status == Status.OWN_CELL:
+            changes.gained_cell.append(change)
+        else:
+            changes.gained_member.append(change)
+    for group in (changes.gained_member, changes.gained_cell, changes.backwards):
+        group.sort(key=lambda change: change.village.name_key)
+    return changes
+
+
+@dataclass
+class VillageAtRisk:
+    figure: VillageFigure
+    year_before: VillageFigure | None
+    reason: str
+
+
+def villages_at_risk(unit: Unit, period: Period, year_ago: Period | None) -> list[VillageAtRisk]:
+    """One or two members, or fewer members than a year before: where re-whitening starts."""
+    before = _figures_under(unit, year_ago) if year_ago else {}
+    at_risk = []
+    for village_id, figure in _figures_under(unit, period).items():
+        earlier = before.get(village_id)
+        if figure.members in (1, 2):
+            at_risk.append(VillageAtRisk(figure, earlier, "few"))
+        elif earlier and earlier.members is not None and (figure.members or 0) < earlier.members:
+            at_risk.append(VillageAtRisk(figure, earlier, "falling"))
+    at_risk.sort(key=lambda row: (row.figure.members or 0, row.figure.village.name_key))
+    return at_risk
+
+
+def period_year_before(period: Period, periods: list[Period]) -> Period | None:
+    try:
+        target = period.date.replace(year=period.date.year - 1)
+    except ValueError:  # 29 February
+        return None
+    return next((p for p in periods if p.date == target), None)
+
+
+CHART_METRICS = ("villages_no_members", "villages_joined", "members")
+
+
+def published_series(unit: Unit, related: list[Unit]) -> list[UnitFigure]:
+    """Published stock figures (no span) of the unit and of the units it continues or that
+    continue it one to one, for drawing beside the computed series."""
+    units = [unit] + (related if len(related) == 1 else [])
+    return list(
+        UnitFigure.objects.filter(unit__in=units, metric__in=CHART_METRICS, span_start=None)
+        .select_related("period", "source")
+        .order_by("period__date")
+    )
+
+
+def chart_data(series: list[SeriesPoint], published: list[UnitFigure], rule: str) -> dict:
+    """What the charts draw, for json_script: x is the day number so uneven dates sit right."""
+    epoch = datetime.date(1970, 1, 1)
+
+    def day(date: datetime.date) -> int:
+        return (date - epoch).days
+
+    computed = {
+        key: [{"x": day(p.date), "y": getattr(p, key)} for p in series]
+        for key in ("no_members", "joined", "own_cell", "members")
+    }
+    return {
+        "rule": rule,
+        "computed": computed,
+        "published": {
+            metric: [
+                {"x": day(f.period.date), "y": float(f.value), "qualifier": f.qualifier,
+                 "source": f.source.title}
+                for f in published
+                if f.metric == metric
+            ]
+            for metric in CHART_METRICS
+        },
+    }  # fmt: skip

@@ -47,10 +47,18 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         raise Http404(_("No figures for this unit at this date."))
     page = selectors.unit_page(unit, period, periods)
     rule, series = _series(request, unit)
+    published = selectors.published_series(unit, page.predecessors + page.successors)
+    since = _compare_period(request, page, periods)
     context = {
         "series": series,
         "series_rule": rule,
         "can_regroup": unit.valid_to is None and bool(page.predecessors),
+        "chart": selectors.chart_data(series, published, rule),
+        "published_series": published,
+        "changes": selectors.village_changes(unit, period, since),
+        "at_risk": selectors.villages_at_risk(
+            unit, period, selectors.period_year_before(period, periods)
+        ),
         "page": page,
         "unit": unit,
         "period": period,
@@ -59,6 +67,17 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "ended": unit.valid_to,
     }
     return render(request, "units/unit.html", context)
+
+
+def _compare_period(request: HttpRequest, page, periods):
+    """The date changes are counted from: `?compare=`, else the previous date."""
+    try:
+        wanted = selectors.parse_date(request.GET.get("compare"))
+    except selectors.BadDate:
+        wanted = None
+    earlier = [p for p in periods if p.date < page.period.date]
+    chosen = next((p for p in earlier if p.date == wanted), None)
+    return chosen or page.previous_period
 
 
 def _series(request: HttpRequest, unit: Unit) -> tuple[str, list]:
