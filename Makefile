@@ -73,7 +73,12 @@ chromium:
 
 # DATABASE_URL from the environment is honoured (PostgreSQL: see scripts/pg_test_cluster.sh).
 # pytest's exit code 5 (no test collected) is a failure like any other non-zero code.
-test: dev-deps chromium messages
+# axe-core (npm) is injected into pages by the accessibility tests; the lock file pins it.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+test: dev-deps chromium messages node_modules/.installed
 	$(BIN)/pytest
 
 lint: dev-deps
