@@ -193,3 +193,18 @@ def test_chart_data_matches_the_figures_and_says_its_rule(client, demo):
     assert data["rule"] == "reported"
     district = Unit.objects.get(scheme=Scheme.GSO2004, name="Huyện Mường Chà")
     assert 'id="chart-ends"' in get(client, f"/u/{district.id}/")
+
+
+def test_a_village_named_like_a_script_is_shown_as_text_everywhere(client, demo):
+    village = Village.objects.get(name="Bản Nậm Cang 1")
+    village.name = "<script>alert(1)</script>"
+    village.save()
+    commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")
+    for url in (f"/u/{commune.id}/?date=2016-12-31", f"/v/{village.id}/"):
+        html = get(client, url)
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    data = client.get(f"/api/v1/figures?unit={commune.id}&date=2016-12-31").json()
+    assert "<script>alert(1)</script>" in [child["name"] for child in data["children"]]
+    response = client.get(f"/api/v1/figures?unit={commune.id}&date=2016-12-31")
+    assert response["Content-Type"] == "application/json"
