@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import api, coverage_views, views
+from . import api, coverage_views, search_views, target_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("u/<int:unit_id>/", views.unit_detail, name="unit"),
     path("v/<int:village_id>/", views.village_detail, name="village"),
     path("coverage/", coverage_views.coverage, name="coverage"),
+    path("search/", search_views.search, name="search"),
+    path("targets/", target_views.targets_index, name="targets"),
+    path("targets/<slug:slug>/", target_views.target_detail, name="target"),
     path("api/v1/units", api.units_list, name="api-units"),
     path("api/v1/figures", api.figures, name="api-figures"),
 ]
