@@ -194,7 +194,7 @@ def test_target_pages_have_fixed_query_counts(client, demo):
     assert queries() == before
     deadline = five_districts_target().at_deadline
     assert (deadline.villages, deadline.no_members) == (villages_before + 25, 25)
-    assert max(before) <= 6
+    assert max(before) <= 7  # six for the page, one for the data version (HTTP caching)
 
 
 def test_unknown_target_is_not_found(client, demo):

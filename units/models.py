@@ -340,3 +340,21 @@ class Coverage(models.Model):
     @property
     def reported(self) -> int:
         return self.villages - self.not_reported
+
+
+class DataVersion(models.Model):
+    """One row, bumped in every transaction that changes what the public pages show.
+
+    Pages and exports carry it in their ETag, so a browser or proxy revalidating a page gets the
+    new figures as soon as the import transaction commits, and never a half-imported state.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+    changed = models.DateTimeField()
+
+    @classmethod
+    def current(cls) -> DataVersion:
+        version = cls.objects.filter(pk=1).first()
+        return version or cls(
+            pk=1, number=0, changed=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+        )

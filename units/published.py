@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 
 from .models import Qualifier, Source, Unit, UnitFigure
-from .services import period_for_date
+from .services import data_version_bump, period_for_date
 
 PUBLISHED_FIGURES = Path(settings.BASE_DIR) / "fixtures" / "published_figures.json"
 
@@ -49,4 +49,5 @@ def published_figures_load(path: Path = PUBLISHED_FIGURES) -> int:
                 "note": row.get("note", ""),
             },
         )
+    data_version_bump()
     return len(data["figures"])

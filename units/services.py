@@ -8,9 +8,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.utils import timezone
 
-from .models import Coverage, Period, Status, Unit, VillageFigure, VillagePlacement
+from .models import (
+    Coverage,
+    DataVersion,
+    Period,
+    Status,
+    Unit,
+    VillageFigure,
+    VillagePlacement,
+)
 
 
 @dataclass
@@ -107,6 +116,7 @@ def coverage_rebuild(*, periods: Iterable[Period] | None = None) -> int:
     Called inside the import transaction, so readers see the old figures or the new, never a mix.
     """
     periods = list(Period.objects.all() if periods is None else periods)
+    data_version_bump()
     parents = dict(Unit.objects.values_list("id", "parent_id"))
     written = 0
     for period in periods:
@@ -118,3 +128,12 @@ def coverage_rebuild(*, periods: Iterable[Period] | None = None) -> int:
         Coverage.objects.bulk_create(rows, batch_size=2000)
         written += len(rows)
     return written
+
+
+def data_version_bump() -> None:
+    """Mark the public figures as changed (inside the caller's transaction)."""
+    updated = DataVersion.objects.filter(pk=1).update(
+        number=F("number") + 1, changed=timezone.now()
+    )
+    if not updated:
+        DataVersion.objects.create(pk=1, number=1, changed=timezone.now())
