@@ -45,3 +45,11 @@ def test_chart_draws_and_its_data_table_matches(live_server, page, demo_loaded):
     assert drawn == [int(text.replace(".", "")) for text in column]
     assert drawn[8] == 23  # 31/12/2017, the ninth quarter end
     assert page.locator("#chart-villages").get_attribute("role") == "img"
+
+
+def test_search_without_diacritics_from_the_header(live_server, page, demo_loaded):
+    page.goto(f"{live_server.url}/coverage/")
+    page.get_by_role("searchbox").fill("huoi ha")
+    page.get_by_role("search").get_by_role("button").click()
+    page.get_by_role("link", name="Bản Huổi Hạ").first.click()
+    assert page.locator("h1").inner_text() == "Bản Huổi Hạ"
