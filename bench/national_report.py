@@ -12,36 +12,24 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
+import sys
 from collections import defaultdict
 from pathlib import Path
 
+import django
 from openpyxl import Workbook
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partystats.settings.local")
+django.setup()
+
+# The same canonical layout as the demo reports: one definition of the columns.
+from units.demo_workbooks import COLUMNS as HEADER  # noqa: E402
+from units.demo_workbooks import NUMBERS, to_roman  # noqa: E402
+
 UNITS = Path(__file__).resolve().parent.parent / "fixtures" / "units" / "units_gso2004.csv"
-HEADER = (
-    "STT",
-    "Thôn, bản, TDP",
-    "Mã thôn",
-    "Tổng số đảng viên",
-    "Chính thức",
-    "Dự bị",
-    "Tình trạng chi bộ",
-    "Sinh hoạt ghép với",
-    "Kết nạp mới trong kỳ",
-    "Ghi chú",
-)
-NUMBERS = ("A", "B", "C", "1", "2", "3", "4", "5", "6", "7")
-
-
-def roman(number: int) -> str:
-    numerals = ((40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
-    text = ""
-    for value, numeral in numerals:
-        while number >= value:
-            text += numeral
-            number -= value
-    return text
 
 
 def load_tree() -> tuple[dict, dict, dict]:
@@ -104,7 +92,7 @@ def national_report_write(path: Path, villages_per_commune: int = 10, date: str 
                 blocks.append((subtotal(str(c_index), commune_name, rows), rows))
                 total += len(rows)
             every_village = [row for _, rows in blocks for row in rows]
-            sheet.append(subtotal(roman(d_index), district_name, every_village))
+            sheet.append(subtotal(to_roman(d_index), district_name, every_village))
             for commune_row, rows in blocks:
                 sheet.append(commune_row)
                 for row in rows:
