@@ -1,0 +1,48 @@
+"""The staff import forms: upload a report, confirm a previewed one."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from .reader import TOO_LARGE
+
+ACCEPTED = ".xlsx,.xlsm,.xls,.ods"
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Report workbook"),
+        help_text=_("A village report or a unit summary: .xlsx, .xlsm, .xls or .ods."),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED}),
+    )
+    date = forms.DateField(
+        label=_("Reference date"),
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        help_text=_("Optional: the file's own date line must agree with it."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    replace = forms.BooleanField(
+        label=_("Replace figures already imported for the same date and scope"),
+        required=False,
+        help_text=_("The replaced version stays in the history and can be restored."),
+    )
+
+    def clean_file(self):
+        """Refuse a file over IMPORT_MAX_UPLOAD_BYTES before it is staged or read."""
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            params = {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+            raise forms.ValidationError(str(TOO_LARGE % params), code="too_large")
+        return upload
+
+
+class ConfirmForm(forms.Form):
+    replace = forms.BooleanField(
+        label=_("Replace the figures already held (they stay in the history and can be restored)"),
+        required=False,
+    )

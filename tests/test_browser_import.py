@@ -1,0 +1,102 @@
+"""A staff member imports a report through the web pages, in Chromium; a visitor cannot."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from imports.models import ImportRun
+from imports.services import report_import, report_preview
+from tests.workbooks import (
+    JOINED,
+    OWN,
+    mung_tung_rows,
+    small_province,
+    to_file,
+    village,
+    village_report,
+)
+from units.models import VillageFigure
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture
+def staging(settings, tmp_path):
+    settings.IMPORT_STAGING_DIR = tmp_path / "staging"
+    return settings.IMPORT_STAGING_DIR
+
+
+@pytest.fixture
+def province(transactional_db):
+    """Điện Biên in miniature with Xã Mường Tùng imported at 31/12/2017."""
+    province = small_province()
+    report_import(preview=report_preview(path_or_file=to_file(village_report())))
+    return province
+
+
+@pytest.fixture
+def staff(transactional_db):
+    user = get_user_model().objects.create_user("staff", password=PASSWORD)
+    user.user_permissions.add(
+        Permission.objects.get(codename="run_import", content_type__app_label="imports")
+    )
+    return user
+
+
+def june_report(path):
+    """30/06/2018: Bản Nậm Cang 1 now has a member (joined), Bản Nậm Piền its own cell."""
+    rows = mung_tung_rows()
+    rows[2] = village(1, "Bản Nậm Cang 1", 1, 1, 0, JOINED, host="Bản Huổi Lèng")
+    rows[4] = village(3, "Bản Nậm Piền", 3, 3, 0, OWN)
+    rows[5] = [None, "Cộng xã", None, 18, 16, 2, None, None, 1, None]
+    workbook = village_report(rows, date_line="Số liệu tính đến ngày 30/06/2018")
+    workbook.save(path)
+    return path
+
+
+def test_staff_logs_in_uploads_previews_confirms_and_sees_the_figures(
+    live_server, page, province, staff, staging, tmp_path
+):
+    page.goto(f"{live_server.url}/import/")
+    assert page.url == f"{live_server.url}/accounts/login/?next=/import/"
+    page.fill("#id_username", "staff")
+    page.fill("#id_password", PASSWORD)
+    page.click("#login")
+    page.wait_for_url(f"{live_server.url}/import/")
+
+    page.set_input_files("#id_file", str(june_report(tmp_path / "Mường Tùng 6-2018.xlsx")))
+    page.click("#upload")
+    page.wait_for_selector("#count-changed")
+    assert page.locator("#report-date").inner_text() == "30/06/2018"
+    assert page.locator("#scope").inner_text() == "Xã Mường Tùng"
+    assert page.locator("#count-changed").inner_text() == "2"
+    assert page.locator("#count-unchanged").inner_text() == "1"
+    assert page.locator("#count-not-reported").inner_text() == "1"
+    assert page.locator("#errors").count() == 0
+    assert VillageFigure.objects.filter(period__date=datetime.date(2018, 6, 30)).count() == 0
+
+    page.click("#confirm")
+    page.wait_for_selector("#run-message")
+    run = ImportRun.objects.get(file_name="Mường Tùng 6-2018.xlsx")
+    assert (run.outcome, run.user) == (ImportRun.Outcome.IMPORTED, staff)
+    assert list(staging.rglob("*")) == [staging / f"user-{staff.pk}"]
+
+    page.get_by_role("link", name="Tỉnh Điện Biên").click()
+    page.wait_for_selector("#fig-own")
+    assert page.url.endswith(f"/u/{province.province.id}/?date=2018-06-30")
+    assert page.locator("#fig-own").inner_text() == "2"
+    assert page.locator("#fig-joined").inner_text() == "1"
+    assert page.locator("#fig-white").inner_text().startswith("0 ")
+
+
+def test_anonymous_visitor_is_sent_to_log_in(live_server, page, transactional_db, staging):
+    page.goto(f"{live_server.url}/import/")
+    assert page.url == f"{live_server.url}/accounts/login/?next=/import/"
+    assert page.locator("#id_username").is_visible()
+    assert page.locator("#upload").count() == 0
+    page.goto(f"{live_server.url}/import/history/")
+    assert page.url == f"{live_server.url}/accounts/login/?next=/import/history/"
+    assert not staging.exists()
