@@ -14,44 +14,37 @@ the services write.
 from __future__ import annotations
 
 import csv
-import datetime
-import hashlib
 import io
-import os
-import tempfile
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db.models import Max
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from units.exports import neutralise
-from units.models import Coverage
 from units.selectors import breadcrumb
 
-from . import fields as f
 from .forms import ConfirmForm, UploadForm
-from .issues import Issue, cell_text, column_letter
+from .issues import Issue
 from .models import ImportRun
-from .preview import CommuneFigures, Preview
-from .reader import UnreadableWorkbook, workbook_read
-from .services import ImportRefused, report_import, report_preview, report_restore
+from .preview import Preview
+from .review import (
+    COMMUNE_METRICS,
+    communes_before_after,
+    errors_csv_rows,
+    unit_summary_table,
+)
+from .services import ImportRefused, report_import, report_restore
+from .staging import Staged, staged_get, staged_list, staged_preview, unstage, upload_stage
 from .template import template_workbook
 
 PERMISSION = "imports.run_import"
-SESSION_KEY = "imports.staged"
-STAGED_MAX_AGE = 24 * 3600  # seconds an abandoned upload is kept
 HISTORY_PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_NAME = "village-report-template.xlsx"
@@ -62,152 +55,10 @@ def staff_only(view):
     return login_required(permission_required(PERMISSION, raise_exception=True)(view))
 
 
-# ---------------------------------------------------------------------------- staged uploads
-
-
-@dataclass(frozen=True)
-class Staged:
-    """An uploaded file waiting for confirm or cancel. `token` is its SHA-256."""
-
-    token: str
-    path: Path
-    file_name: str  # as the client sent it: shown and recorded, never used in a path
-    date: datetime.date | None
-    replace: bool
-
-
-def _staging_dir(user) -> Path:
-    return Path(settings.IMPORT_STAGING_DIR) / f"user-{int(user.pk)}"
-
-
-def upload_stage(request: HttpRequest, upload, *, date, replace: bool) -> str:
-    """Write the upload into the user's staging folder under its SHA-256; returns the hash."""
-    directory = _staging_dir(request.user)
-    directory.mkdir(parents=True, exist_ok=True)
-    _stale_remove(directory)
-    digest = hashlib.sha256()
-    with tempfile.NamedTemporaryFile(dir=directory, prefix=".upload-", delete=False) as out:
-        try:
-            for chunk in upload.chunks():
-                digest.update(chunk)
-                out.write(chunk)
-        except BaseException:
-            Path(out.name).unlink(missing_ok=True)
-            raise
-    token = digest.hexdigest()
-    os.replace(out.name, directory / token)
-    staged = request.session.get(SESSION_KEY, {})
-    staged[token] = {
-        "file_name": Path(upload.name or "").name[:255],
-        "date": date.isoformat() if date else None,
-        "replace": replace,
-    }
-    request.session[SESSION_KEY] = staged
-    return token
-
-
-def _stale_remove(directory: Path) -> None:
-    """Uploads abandoned (never confirmed or cancelled) for a day are deleted."""
-    limit = time.time() - STAGED_MAX_AGE
-    for path in directory.iterdir():
-        if path.is_file() and path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
-
-
-def staged_get(request: HttpRequest, token: str) -> Staged:
-    """The upload `token` of this user's session; 404 for anyone else's."""
-    entry = request.session.get(SESSION_KEY, {}).get(token)
-    if entry is None:
-        raise Http404(_("No such upload: upload the file again."))
-    date = datetime.date.fromisoformat(entry["date"]) if entry["date"] else None
-    path = _staging_dir(request.user) / token
-    return Staged(token, path, entry["file_name"], date, bool(entry["replace"]))
-
-
-def staged_list(request: HttpRequest) -> list[dict]:
-    return [
-        {"token": token, "file_name": entry["file_name"]}
-        for token, entry in request.session.get(SESSION_KEY, {}).items()
-    ]
-
-
-def unstage(request: HttpRequest, staged: Staged) -> None:
-    staged.path.unlink(missing_ok=True)
-    entries = request.session.get(SESSION_KEY, {})
-    entries.pop(staged.token, None)
-    request.session[SESSION_KEY] = entries
-
-
-def staged_preview(request: HttpRequest, staged: Staged) -> Preview:
-    return report_preview(
-        path_or_file=staged.path, file_name=staged.file_name, date=staged.date, user=request.user
-    )
-
-
 def _gone(request: HttpRequest, staged: Staged) -> HttpResponse:
     unstage(request, staged)
     messages.error(request, _("The uploaded file is no longer kept: upload it again."))
     return redirect("imports:upload")
-
-
-# ---------------------------------------------------------------------------- preview tables
-
-
-COMMUNE_METRICS = (
-    ("villages", gettext_lazy("Villages")),
-    ("own_cell", gettext_lazy("With their own cell")),
-    ("joined", gettext_lazy("Attending a joined cell")),
-    ("no_members", gettext_lazy("With no member")),
-    ("not_reported", gettext_lazy("Not reported")),
-    ("members", gettext_lazy("Members")),
-)
-
-
-@dataclass
-class CommuneChange:
-    """A commune's figures as the site holds them now and as they will be after the import."""
-
-    figures: CommuneFigures
-    cells: list[tuple[int | None, int, bool]]  # (before, after, changed) per COMMUNE_METRICS
-
-
-def communes_before_after(preview: Preview) -> tuple[datetime.date | None, list[CommuneChange]]:
-    """Per commune, the coverage held at the latest date up to the report's (the "before"),
-    beside the report's own figures (the "after"). Two queries, whatever the number of communes."""
-    ids = [row.commune.id for row in preview.communes]
-    held = Coverage.objects.filter(unit_id__in=ids, period__date__lte=preview.date)
-    before_date = held.aggregate(latest=Max("period__date"))["latest"] if ids else None
-    before = {row.unit_id: row for row in held.filter(period__date=before_date)}
-    changes = []
-    for row in preview.communes:
-        after = {
-            "villages": row.villages + row.not_reported,
-            "own_cell": row.own_cell,
-            "joined": row.joined,
-            "no_members": row.no_members,
-            "not_reported": row.not_reported,
-            "members": row.members,
-        }
-        held_row = before.get(row.commune.id)
-        cells = []
-        for key, _label in COMMUNE_METRICS:
-            old = getattr(held_row, key) if held_row else None
-            cells.append((old, after[key], old != after[key]))
-        changes.append(CommuneChange(row, cells))
-    return before_date, changes
-
-
-def unit_summary_table(preview: Preview) -> tuple[list[str], list[tuple]]:
-    """Unit summaries: the count columns the file has, and one row per unit."""
-    if preview.units is None:
-        return [], []
-    present = {key for entry in preview.units.entries for key in entry.figures}
-    columns = [field for field in f.UNIT_FIELDS if field.key in present]
-    rows = [
-        (entry, [entry.figures.get(field.key) for field in columns])
-        for entry in preview.units.entries
-    ]
-    return [field.label for field in columns], rows
 
 
 def _preview_render(
@@ -253,49 +104,6 @@ def _refusal_text(preview: Preview, issues: list[Issue]) -> str:
 
 
 # ---------------------------------------------------------------------------- errors CSV
-
-
-def errors_csv_rows(preview: Preview, path: Path) -> Iterator[list]:
-    """One line per error (sheet, row, column, value, message) followed by the cells of the
-    offending row as the file has them, under their column letters."""
-    sheets = {}
-    try:
-        sheets = {sheet.name: sheet for sheet in workbook_read(path).sheets}
-    except UnreadableWorkbook:
-        pass  # the errors say why; there are no rows to show
-    cells = []
-    for issue in preview.errors:
-        sheet = sheets.get(issue.sheet)
-        row = (
-            sheet.rows[issue.row - 1]
-            if sheet and issue.row and issue.row <= len(sheet.rows)
-            else []
-        )
-        cells.append(_trimmed(row))
-    width = max((len(row) for row in cells), default=0)
-    yield [_("Sheet"), _("Row"), _("Column"), _("Value"), _("Error")] + [
-        column_letter(index) for index in range(width)
-    ]
-    for issue, row in zip(preview.errors, cells, strict=True):
-        location = [issue.sheet, issue.row or "", issue.column_label, issue.value, issue.message]
-        yield [_csv_cell(value) for value in location] + [_csv_cell(value) for value in row]
-
-
-def _trimmed(row: list) -> list:
-    end = len(row)
-    while end and cell_text(row[end - 1]) == "":
-        end -= 1
-    return row[:end]
-
-
-def _csv_cell(value) -> str | int | float:
-    """Numbers stay numbers; text a spreadsheet would run as a formula is neutralised."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return neutralise(cell_text(value))
-    return cell_text(value)
-
-
-# ---------------------------------------------------------------------------- views
 
 
 @staff_only
