@@ -6,11 +6,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from . import selectors
 from .models import Level, Unit, Village
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The provinces with data; with a single one, go straight to it."""
     periods = selectors.periods_with_coverage()
@@ -32,6 +34,7 @@ def _requested_date(request: HttpRequest):
         raise Http404(_("Not a date: %(value)s (use YYYY-MM-DD)") % {"value": error}) from error
 
 
+@require_safe
 def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = get_object_or_404(Unit.objects.select_related("parent__parent"), pk=unit_id)
     requested = _requested_date(request)
@@ -88,6 +91,7 @@ def _series(request: HttpRequest, unit: Unit) -> tuple[str, list]:
     return selectors.SeriesRule.AS_REPORTED, selectors.series_as_reported(unit)
 
 
+@require_safe
 def village_detail(request: HttpRequest, village_id: int) -> HttpResponse:
     village = get_object_or_404(Village, pk=village_id)
     history = selectors.village_history(village, selectors.periods_with_coverage())

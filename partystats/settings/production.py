@@ -32,3 +32,27 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+
+# Behind proxies or a load balancer every request reaches Django from the proxy's address, and
+# login throttling (django-axes, keyed on username + address) would then lock a username out for
+# everyone. TRUSTED_PROXY_COUNT names how many proxies append to X-Forwarded-For; the address is
+# read that many entries from the right, so a visitor cannot forge it. 0 (the default): the
+# connection's own address, REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0") or 0)
+
+
+def client_ip_address(request) -> str | None:
+    if TRUSTED_PROXY_COUNT > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= TRUSTED_PROXY_COUNT:
+            return forwarded[-TRUSTED_PROXY_COUNT]
+    return request.META.get("REMOTE_ADDR")
+
+
+AXES_CLIENT_IP_CALLABLE = client_ip_address
