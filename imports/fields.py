@@ -7,6 +7,7 @@ brackets ("Tổng số đảng viên (đồng chí)" = "Tổng số đảng viê
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -41,7 +42,14 @@ class Field:
 
 def header_key(text: object) -> str:
     """The form headers are compared in: folded, punctuation and bracketed notes removed."""
-    folded = fold(str(text))
+    return _header_key(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _header_key(text: str) -> str:
+    """Cached: the header finder tries every block of the first rows of every sheet, and a
+    workbook of 63 sheets repeats the same few dozen header texts."""
+    folded = fold(text)
     folded = re.sub(r"\(.*?\)", " ", folded)
     folded = re.sub(r"[^a-z0-9]+", " ", folded)
     return folded.strip()

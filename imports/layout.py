@@ -52,9 +52,9 @@ class Column:
     header: str  # as written in the file (the part that named the field)
     field: str = ""
 
-    @property
+    @functools.cached_property
     def letter(self) -> str:
-        return column_letter(self.index)
+        return column_letter(self.index)  # cached: every issue about the column asks for it
 
 
 @dataclass

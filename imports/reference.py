@@ -7,7 +7,7 @@ A report of 100,000 villages must not cost 100,000 queries: every lookup here is
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, Case, Q, Value, When
@@ -62,21 +62,27 @@ class _Names:
         self.written[item.name].append(item)
 
     def find(self, name: str, kinds: tuple[str, ...], key: str | None = None) -> Match:
-        found = self._one(self.written.get(name, ()))
-        if found is not None:
-            return Match(found)  # the common case: no name to fold
-        key = name_key(name, kinds) if key is None else key
-        candidates = self.keyed.get(key, [])
-        found = self._one(candidates)
-        if found is None and candidates:
-            folded = fold(name)
-            found = self._one([item for item in candidates if fold(item.name) == folded])
+        found, candidates = self.lookup(name, kinds, key)
         if found is not None:
             return Match(found)
         if candidates:
             return Match(None, sorted(item.name for item in candidates), ambiguous=True)
         names = {known: items[0].name for known, items in self.keyed.items()}
-        return Match(None, closest(key, names))
+        return Match(None, closest(name_key(name, kinds) if key is None else key, names))
+
+    def lookup(self, name: str, kinds: tuple[str, ...], key: str | None = None) -> tuple:
+        """The item the name stands for (or None) and the items sharing its key. No closest
+        names: finding them is a fuzzy search over every name, wanted only for a message."""
+        found = self._one(self.written.get(name, ()))
+        if found is not None:
+            return found, ()  # the common case: no name to fold
+        key = name_key(name, kinds) if key is None else key
+        candidates = self.keyed.get(key, ())
+        found = self._one(candidates)
+        if found is None and candidates:
+            folded = fold(name)
+            found = self._one([item for item in candidates if fold(item.name) == folded])
+        return found, candidates
 
     def _one(self, candidates):
         if len(candidates) == 1:
@@ -99,6 +105,7 @@ class UnitIndex:
         self.by_id = {unit.id: unit for unit in units}
         self.provinces = [unit for unit in units if unit.level == Level.PROVINCE]
         self._children: dict[tuple[int | None, str], _Names] = defaultdict(_Names)
+        self._where: dict[tuple[str, str], set[int]] | None = None  # see _provinces_with
         for unit in units:
             self._children[(unit.parent_id, unit.level)].add(unit, unit.name_key)
             if unit.level == Level.COMMUNE:
@@ -114,16 +121,48 @@ class UnitIndex:
     def province_choose(self, names: list[tuple[str, str]], title: str) -> Unit | None:
         """The province the report is about: the one where most of its unit names are found,
         then the one its title names ("BAN TỔ CHỨC TỈNH ỦY ĐIỆN BIÊN")."""
+        return self.province_best(self.names_found(names), title)
+
+    def names_found(self, names: list[tuple[str, str]]) -> Counter[int]:
+        """Province id → how many of the (level, name) pairs are units of that province.
+
+        Each name is folded once, not once per province: 63 provinces × a few thousand names
+        are dict lookups."""
+        found: Counter[int] = Counter()
+        if len(self.provinces) <= 1:
+            return found
+        for (level, name), times in Counter(names).items():
+            key = name_key(name, KINDS[level])
+            for province_id in self._provinces_with(level, name, key):
+                if self._children[(province_id, level)].lookup(name, KINDS[level], key)[0]:
+                    found[province_id] += times
+        return found
+
+    def _provinces_with(self, level: str, name: str, key: str) -> set[int]:
+        """The provinces with a unit at `level` written `name` or keyed `key`: the only ones
+        where a lookup can find it."""
+        if self._where is None:
+            self._where = defaultdict(set)
+            province_ids = {province.id for province in self.provinces}
+            for (parent_id, at_level), names in list(self._children.items()):
+                if parent_id in province_ids:
+                    for text in [*names.written, *names.keyed]:
+                        self._where[(at_level, text)].add(parent_id)
+        return self._where.get((level, name), set()) | self._where.get((level, key), set())
+
+    def province_best(self, found: Counter[int], title: str) -> Unit | None:
+        """The province with most names found, then the one the title names."""
         if len(self.provinces) <= 1:
             return self.provinces[0] if self.provinces else None
         folded_title = fold(title)
+        return max(
+            self.provinces,
+            key=lambda province: (found[province.id], self.title_names(province, folded_title)),
+        )
 
-        def score(province: Unit) -> tuple[int, bool]:
-            found = sum(1 for level, name in names if self.find(name, level, province.id).found)
-            in_title = name_key(province.name, PROVINCE_KINDS) in folded_title
-            return found, in_title
-
-        return max(self.provinces, key=score)
+    @staticmethod
+    def title_names(province: Unit, folded_title: str) -> bool:
+        return name_key(province.name, PROVINCE_KINDS) in folded_title
 
     def parent(self, unit: Unit) -> Unit | None:
         return self.by_id.get(unit.parent_id) if unit.parent_id else None
@@ -190,7 +229,10 @@ class VillageIndex:
         ever placed in the commune, those placed there at the date first."""
         if code and (commune_id, code) in self._codes:
             return Match(self._codes[(commune_id, code)])
-        return self._names[commune_id].find(name, VILLAGE_KINDS, key)
+        names = self._names.get(commune_id)
+        if names is None:
+            return Match(None)  # no village known there: nothing to match, nothing to suggest
+        return names.find(name, VILLAGE_KINDS, key)
 
 
 def _is_current(village: KnownVillage) -> bool:

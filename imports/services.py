@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import time
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +38,7 @@ from units.names import name_key
 from units.services import coverage_rebuild, period_for_date
 
 from . import fields as f
+from .bulk import rows_insert, rows_insert_returning
 from .fields import Shape
 from .issues import Findings, Issue
 from .layout import workbook_tables
@@ -54,7 +56,13 @@ from .preview import (
 from .reader import UnreadableWorkbook, workbook_read
 from .reference import UnitIndex
 from .summary import unit_summary_validate
-from .validate import date_text, report_date_find, village_report_validate, villages_match
+from .validate import (
+    VillageEntry,
+    date_text,
+    report_date_find,
+    village_report_validate,
+    villages_match,
+)
 
 NEEDS_REPLACE = _(
     "Figures for %(date)s in %(scope)s are already held (%(count)s rows, from %(runs)s): "
@@ -210,6 +218,8 @@ def _report_write(preview: Preview, replace: bool, user) -> ImportRun:
     run.finished = timezone.now()
     run.message = _imported_text(preview)
     run.save(update_fields=["finished", "message"])
+    if os.environ.get(PAUSE_BEFORE_COMMIT):
+        _test_pause("before commit")
     return run
 
 
@@ -305,7 +315,13 @@ def _village_figures_write(preview: Preview, period: Period, run: ImportRun) -> 
                 run.id,
             )
         )
-    rows_insert(VillageFigure, FIGURE_COLUMNS, rows)
+    pause_after = os.environ.get(PAUSE_AFTER_ROWS)  # a test hook, see _test_pause
+    if pause_after is None:
+        rows_insert(VillageFigure, FIGURE_COLUMNS, rows)
+    else:
+        rows_insert(VillageFigure, FIGURE_COLUMNS, rows[: int(pause_after)])
+        _test_pause(f"after {pause_after} figure rows")
+        rows_insert(VillageFigure, FIGURE_COLUMNS, rows[int(pause_after) :])
     return len(rows)
 
 
@@ -335,57 +351,49 @@ def _hosts_find(preview: Preview, village_ids: dict[int, int]) -> dict[int, int]
     return hosts
 
 
-def rows_insert(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT rows of already validated values in plain SQL.
-
-    A 100,000-village report must import in a few times the time it takes to read (issue 3's
-    benchmark); building a model instance per row costs more than all the rest together. The
-    database still enforces every constraint of the model.
-    """
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows, 10_000):
-            cursor.executemany(sql, chunk)
-
-
 def _villages_create(preview: Preview) -> dict[int, int]:
     """Create the villages seen for the first time, placed in their commune from the report's
-    date. Returns id(entry) → village id for every entry."""
-    new: dict[tuple[int, str], Village] = {}
-    communes = {}
-    for entry in preview.villages.entries:
+    date. Returns id(entry) → village id for every entry.
+
+    A new village is one per commune and code, or name key when no code is given: the identity
+    `villages_match` refuses duplicates by (two same-named villages of merged communes differ
+    by their code)."""
+    entries = preview.villages.entries
+    new: dict[tuple[int, str], VillageEntry] = {}
+    for entry in entries:
         if entry.village_id is None:
-            key = (entry.commune.id, entry.key)
-            communes[key] = entry.commune
-            new.setdefault(
-                key,
-                Village(
-                    name=entry.name[:120],
-                    name_key=entry.key[:120],
-                    code=entry.code[:20],
-                    valid_from=preview.date,
-                ),
-            )
-    Village.objects.bulk_create(new.values(), batch_size=2000)
-    VillagePlacement.objects.bulk_create(
-        (
-            VillagePlacement(
-                village=village,
-                commune=communes[key],
-                valid_from=preview.date,
-                valid_to=communes[key].valid_to,
-            )
-            for key, village in new.items()
-        ),
-        batch_size=2000,
+            new.setdefault(_new_identity(entry), entry)
+    date = _db_date(Village, "valid_from", preview.date)
+    ids = rows_insert_returning(
+        Village,
+        ("name", "name_key", "code", "valid_from"),
+        [(e.name[:120], e.key[:120], e.code[:20], date) for e in new.values()],
     )
-    return {
-        id(entry): entry.village_id or new[(entry.commune.id, entry.key)].id
-        for entry in preview.villages.entries
-    }
+    valid_to = {}  # commune id → its last day, as the database takes it
+    for entry in new.values():
+        if entry.commune.id not in valid_to:
+            valid_to[entry.commune.id] = _db_date(
+                VillagePlacement, "valid_to", entry.commune.valid_to
+            )
+    rows_insert(
+        VillagePlacement,
+        ("village", "commune", "valid_from", "valid_to"),
+        [
+            (village_id, e.commune.id, date, valid_to[e.commune.id])
+            for village_id, e in zip(ids, new.values(), strict=True)
+        ],
+    )
+    created = dict(zip(new, ids, strict=True))
+    return {id(entry): entry.village_id or created[_new_identity(entry)] for entry in entries}
+
+
+def _new_identity(entry: VillageEntry) -> tuple[int, str]:
+    return entry.commune.id, entry.code or entry.key
+
+
+def _db_date(model, name: str, value: datetime.date | None):
+    """A date as the database backend takes it in raw SQL (converted once, not per row)."""
+    return model._meta.get_field(name).get_db_prep_save(value, connection)
 
 
 def _village_figures_displace(figure_ids: list[int], *, by: ImportRun) -> None:
@@ -478,6 +486,27 @@ def _unit_figures_displace(figures: QuerySet, *, by: ImportRun) -> None:
         outcome=ImportRun.Outcome.REPLACED, replaced_by=by
     )
     figures.delete()
+
+
+# ---------------------------------------------------------------------------- test hook
+
+# Environment variables for tests/test_import_interrupted.py, which kills an import midway
+# (SIGKILL, no exception) and checks the database is as it was. Unset, they cost one lookup.
+PAUSE_AFTER_ROWS = "PARTYSTATS_IMPORT_PAUSE_AFTER_ROWS"  # pause after writing N figure rows
+PAUSE_BEFORE_COMMIT = "PARTYSTATS_IMPORT_PAUSE_BEFORE_COMMIT"  # pause with all written
+PAUSE_MARKER = "PARTYSTATS_IMPORT_PAUSE_MARKER"  # file written when paused
+PAUSE_SECONDS = "PARTYSTATS_IMPORT_PAUSE_SECONDS"  # how long to wait for the kill (60)
+
+
+def _test_pause(point: str) -> None:
+    """Hold the open transaction so that a test can kill the process at this point: write
+    the marker file (saying how many figures the transaction holds), then sleep."""
+    figures = VillageFigure.objects.count()  # this transaction's view: its own writes too
+    marker = os.environ.get(PAUSE_MARKER)
+    if marker:  # written whole, then renamed: a test never reads half of it
+        Path(f"{marker}.tmp").write_text(f"{point}: {figures} village figures, not committed")
+        os.replace(f"{marker}.tmp", marker)
+    time.sleep(float(os.environ.get(PAUSE_SECONDS, "60")))
 
 
 # ---------------------------------------------------------------------------- restore

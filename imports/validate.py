@@ -8,6 +8,7 @@ Each error names the sheet, the Excel row, the column (letter and header) and th
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from units.models import REFORM_DATE, Level, Status, Unit
-from units.names import name_key, tidy
+from units.names import fold, name_key, tidy
 
 from . import fields as f
 from .issues import Findings, Issue, cell_text
@@ -209,30 +210,54 @@ def village_report_validate(
 ) -> VillageReport:
     report = VillageReport()
     rows = {table.sheet.name: table_rows(table) for table in tables}
-    province = _province(tables, rows, units)
-    if province is None:
+    provinces = _provinces(tables, rows, units)
+    if provinces is None:
         findings.add(Issue(NO_PROVINCE, {"date": date_text(date)}))
         return report
     for table in tables:
-        walk = SheetWalk(table, date, units, province, report, findings)
+        walk = SheetWalk(table, date, units, provinces[table.sheet.name], report, findings)
         walk.walk(rows[table.sheet.name])
     _sheet_totals_check(report, findings)
     return report
 
 
-def _province(
+def _provinces(
     tables: list[Table], rows: dict[str, list[TableRow]], units: UnitIndex
-) -> Unit | None:
-    names: list[tuple[str, str]] = []
-    title = ""
-    for table in tables:
-        title += " ".join(cell_text(v) for row in table.sheet.rows[: table.header_top] for v in row)
-        sections = (row for row in rows[table.sheet.name] if row.kind == RowKind.SECTION)
-        for row in list(sections)[:50]:
-            if row.kind == RowKind.SECTION and row.name:
-                level = Level.DISTRICT if row.level == RowLevel.DISTRICT else Level.COMMUNE
-                names.append((level, row.name))
-    return units.province_choose(names, title)
+) -> dict[str, Unit] | None:
+    """Sheet name → the province its units are looked up in: the workbook's province (where
+    most of its section names are found, then the one its title names).
+
+    A sheet whose own title names another province, and whose names fit that province better,
+    is that province's (a national report, one sheet per province). A sheet whose title names
+    the workbook's province keeps it, so a misspelt commune is an error, never another
+    province's commune."""
+    names = {table.sheet.name: _section_names(rows[table.sheet.name]) for table in tables}
+    titles = {table.sheet.name: _title(table) for table in tables}
+    found = {sheet: units.names_found(sheet_names) for sheet, sheet_names in names.items()}
+    province = units.province_best(sum(found.values(), Counter()), " ".join(titles.values()))
+    if province is None:
+        return None
+    chosen = {}
+    for sheet, counts in found.items():
+        own = units.province_best(counts, titles[sheet])
+        better = counts[own.id] > counts[province.id]
+        own_title = units.title_names(own, fold(titles[sheet]))
+        chosen[sheet] = own if better and own_title else province
+    return chosen
+
+
+def _section_names(rows: list[TableRow]) -> list[tuple[str, str]]:
+    """(level, name) of the first 50 section rows: what the province is recognised by."""
+    sections = [row for row in rows if row.kind == RowKind.SECTION][:50]
+    return [
+        (Level.DISTRICT if row.level == RowLevel.DISTRICT else Level.COMMUNE, row.name)
+        for row in sections
+        if row.name
+    ]
+
+
+def _title(table: Table) -> str:
+    return " ".join(cell_text(v) for row in table.sheet.rows[: table.header_top] for v in row)
 
 
 class SheetWalk:
@@ -270,6 +295,13 @@ class SheetWalk:
         self.unreliable: set[str] = set()  # fields with unreadable cells: subtotals not checked
         self.cells = table.sheet.rows
         self.formulas = table.sheet.formulas_without_value
+        # Looked up once per sheet, not once per row: the per-row path is what a 100,000-row
+        # report spends its time in.
+        self.count_columns = [table.columns.get(key) for key in COUNT_FIELDS]
+        self.both_parts = (
+            f.FULL_MEMBERS in table.columns and f.PROBATIONARY_MEMBERS in table.columns
+        )
+        self.districts: dict[int, Unit | None] = {}  # commune id → its district
 
     def walk(self, rows: list[TableRow]) -> None:
         for row in rows:
@@ -428,14 +460,14 @@ class SheetWalk:
         errors_before = len(self.findings.errors)
         name_column = self.columns[f.VILLAGE]
         bad: set[str] = set()  # fields with an unreadable value: checks on them would mislead
-        counts = [self.count(row.index, self.columns.get(key), bad) for key in COUNT_FIELDS]
+        counts = [self.count(row.index, column, bad) for column in self.count_columns]
         status = self.status(row.index)
         if status is None:
             self.unreliable.update(f.MARKS)
         members, full, probationary, admissions = self.counts_complete(*counts)
-        if not bad & {f.MEMBERS, f.FULL_MEMBERS, f.PROBATIONARY_MEMBERS}:
+        if not bad or not bad & {f.MEMBERS, f.FULL_MEMBERS, f.PROBATIONARY_MEMBERS}:
             self.counts_check(row.index, members, full, probationary)
-        if status is not None and not bad & {f.MEMBERS, f.FULL_MEMBERS}:
+        if status is not None and (not bad or not bad & {f.MEMBERS, f.FULL_MEMBERS}):
             self.status_check(row.index, status, members, full)
         commune, reported = self.commune_of_row(row)
         if not row.name:
@@ -451,7 +483,7 @@ class SheetWalk:
             name=_tidy(row.name),
             code=self.text(row.index, self.columns.get(f.VILLAGE_CODE)),
             commune=commune,
-            district=None if self.after_reform else self.units.parent(commune),
+            district=self.district_of(commune),
             status=status or "",
             members=members,
             full_members=full,
@@ -464,6 +496,13 @@ class SheetWalk:
         if len(self.findings.errors) == errors_before:
             self.report.entries.append(entry)
 
+    def district_of(self, commune: Unit) -> Unit | None:
+        if self.after_reform:
+            return None
+        if commune.id not in self.districts:
+            self.districts[commune.id] = self.units.parent(commune)
+        return self.districts[commune.id]
+
     def tally_add(self, members, full, probationary, admissions, status) -> None:
         sums = self.cumulative.sums
         self.cumulative.rows += 1
@@ -472,17 +511,18 @@ class SheetWalk:
             (f.FULL_MEMBERS, full),
             (f.PROBATIONARY_MEMBERS, probationary),
             (f.ADMISSIONS, admissions),
-            (MARK_KEY.get(status), 1),
         ):
-            if value and key:
+            if value:
                 sums[key] = sums.get(key, 0) + value
+        mark = MARK_KEY.get(status)
+        if mark:
+            sums[mark] = sums.get(mark, 0) + 1
 
     def counts_complete(self, members, full, probationary, admissions) -> tuple:
         """Empty count cells of a filled row are 0; full and probationary stay unknown when
         both are empty (the report gives only the total)."""
         members = members or 0
-        both = f.FULL_MEMBERS in self.columns and f.PROBATIONARY_MEMBERS in self.columns
-        if both and (full is not None or probationary is not None):
+        if self.both_parts and (full is not None or probationary is not None):
             full, probationary = full or 0, probationary or 0
         if admissions is None and f.ADMISSIONS in self.columns:
             admissions = 0
@@ -550,17 +590,24 @@ class SheetWalk:
         return cells[column.index] if column.index < len(cells) else ""
 
     def text(self, index: int, column: Column | None) -> str:
-        return cell_text(self.value(index, column)) if column else ""
+        if column is None:
+            return ""
+        value = self.value(index, column)
+        return "" if value == "" or value is None else cell_text(value)
 
     def count(self, index: int, column: Column | None, bad: set | None = None) -> int | None:
         """The count in a cell; None when empty or unreadable (said, and the field noted in
         `bad` and as unreliable for the subtotals of the sheet)."""
         if column is None:
             return None
+        cells = self.cells[index]
+        value = cells[column.index] if column.index < len(cells) else ""
+        if type(value) is float and value >= 0 and value.is_integer() and not self.formulas:
+            return int(value)  # what calamine gives for almost every count: no more to check
         try:
             if self.formula_without_value(index, column):
                 raise BadValue(None)
-            return count_parse(self.value(index, column))
+            return count_parse(value)
         except BadValue as error:
             if error.text is not None:
                 self.findings.at(self.table, index, column, error.text)
