@@ -26,7 +26,7 @@ from .reference import Match, UnitIndex, VillageIndex
 from .values import BadValue, count_parse, mark_parse, status_parse
 
 NO_DATE = _(
-    "The file has no reference date line (\u201cSố liệu tính đến ngày …\u201d) and no date was "
+    "The file has no reference date line (“Số liệu tính đến ngày …”) and no date was "
     "given: give the date of the report."
 )
 BAD_DATE = _("This reference date cannot be read: write it as dd/mm/yyyy.")
@@ -48,8 +48,8 @@ DISTRICT_AFTER_REFORM = _(
     "There are no districts from 1/7/2025: a report for %(date)s lists communes directly."
 )
 NO_COMMUNE = _(
-    "No commune for this village: put it under a commune section row (\u201cXã …\u201d) or fill "
-    "the column \u201cXã, phường, thị trấn\u201d."
+    "No commune for this village: put it under a commune section row (“Xã …”) or fill "
+    "the column “Xã, phường, thị trấn”."
 )
 NO_PROVINCE = _("No province is known on %(date)s: load the administrative units first.")
 NO_VILLAGE_NAME = _("This row has figures but no village name.")
