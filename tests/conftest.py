@@ -68,8 +68,10 @@ def demo(django_db_setup, django_db_blocker) -> Iterator[None]:
     """
     from django.core.management import call_command
 
+    from tests.demo_snapshot import load_demo
+
     with django_db_blocker.unblock():
-        call_command("load_demo", verbosity=0)
+        load_demo()
     yield
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)

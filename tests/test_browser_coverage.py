@@ -6,14 +6,14 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from tests.demo_snapshot import load_demo
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def demo_loaded(transactional_db):
-    from django.core.management import call_command
-
-    call_command("load_demo", verbosity=0)
+    load_demo()
 
 
 def screen_rows(page) -> list[list[str]]:

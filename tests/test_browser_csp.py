@@ -3,6 +3,7 @@ under it with no violation, and an inline script is really refused."""
 
 import pytest
 
+from tests.demo_snapshot import load_demo
 from units.models import Level, Scheme, Unit, Village
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,9 +42,7 @@ def violations(page) -> list[str]:
 
 @pytest.fixture
 def demo_pages(transactional_db) -> dict[str, str]:
-    from django.core.management import call_command
-
-    call_command("load_demo", verbosity=0)
+    load_demo()
     province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
     district = Unit.objects.get(scheme=Scheme.GSO2004, name="Huyện Mường Chà")
     commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")

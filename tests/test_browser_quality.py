@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.demo_snapshot import load_demo
 from units.models import Level, Scheme, Unit, Village
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,9 +16,7 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 @pytest.fixture
 def main_pages(transactional_db) -> dict[str, str]:
-    from django.core.management import call_command
-
-    call_command("load_demo", verbosity=0)
+    load_demo()
     province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
     district = Unit.objects.get(scheme=Scheme.GSO2004, name="Huyện Mường Chà")
     commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")
