@@ -31,14 +31,30 @@ class UploadForm(forms.Form):
         help_text=_("The replaced version stays in the history and can be restored."),
     )
 
+    def __init__(self, *args, refused_size: int | None = None, **kwargs) -> None:
+        """`refused_size`: the upload was stopped at the limit (imports.upload.UploadLimit), so
+        the file is missing; the form says it was too large rather than missing."""
+        super().__init__(*args, **kwargs)
+        self.refused_size = refused_size
+
     def clean_file(self):
         """Refuse a file over IMPORT_MAX_UPLOAD_BYTES before it is staged or read."""
         upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            params = {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-            raise forms.ValidationError(str(TOO_LARGE % params), code="too_large")
+        if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+            raise _too_large(upload.size)
         return upload
+
+    def clean(self):
+        if self.refused_size is not None:
+            self.errors.pop("file", None)  # "This field is required."
+            self.add_error("file", _too_large(self.refused_size))
+        return super().clean()
+
+
+def _too_large(size: int) -> forms.ValidationError:
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    params = {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+    return forms.ValidationError(str(TOO_LARGE % params), code="too_large")
 
 
 class ConfirmForm(forms.Form):

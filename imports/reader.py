@@ -6,30 +6,52 @@ XML is scanned for `<f>` elements without a cached `<v>` (openpyxl-written files
 produced by scripts are like that until opened and saved in Excel).
 
 Everything that makes a file unreadable raises `UnreadableWorkbook` with the message for the user:
-not a workbook (a renamed CSV or PDF), a corrupt or truncated zip, a password-protected file,
-larger than IMPORT_MAX_UPLOAD_BYTES, expanding past IMPORT_MAX_UNZIPPED_BYTES, or holding more
-than IMPORT_MAX_ROWS rows.
+not a workbook (a renamed CSV, PDF or program), a corrupt or truncated zip, a password-protected
+file, larger than IMPORT_MAX_UPLOAD_BYTES, expanding past IMPORT_MAX_UNZIPPED_BYTES, or holding
+more than IMPORT_MAX_ROWS rows.
+
+Uploads may be hostile (issue 5), so nothing is taken on trust:
+- a zip's parts are inflated once, counting, before anything reads them: a part expanding past
+  the size the zip directory declares for it is refused, so the declared sizes, which are
+  checked against IMPORT_MAX_UNZIPPED_BYTES, bound what any reader unzips;
+- an XML part declaring entities ("billion laughs", external entities) is refused unread;
+- python-calamine runs in a child process with a memory and a CPU-time limit
+  (IMPORT_MAX_READ_MEMORY, IMPORT_MAX_READ_SECONDS): one value in cell XFD1048576, or an .ods
+  row of a thousand values repeated 100,000 times, makes it allocate for every cell of the
+  claim, and a failed allocation in Rust aborts the whole process. The child dies, the server
+  does not.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import hashlib
 import io
 import os
+import pickle
 import posixpath
 import re
+import resource
+import signal
+import struct
+import traceback
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn, TypeVar
 from xml.etree import ElementTree
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
 from .issues import Issue
+
+T = TypeVar("T")
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and Office files with a password
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
@@ -47,6 +69,37 @@ TOO_LARGE_UNZIPPED = _(
 )
 TOO_MANY_ROWS = _("This workbook has more than %(limit)s rows.")
 EMPTY_FILE = _("This file is empty.")
+SIZE_UNDERSTATED = _(
+    "Part %(part)s of this workbook expands to more than the %(size)s its zip directory "
+    "declares: the file is damaged or made to overload the server, and was not read."
+)
+XML_ENTITIES = _(
+    "Part %(part)s of this workbook declares XML entities, which spreadsheet programs never "
+    "write: the file was not read, for safety."
+)
+READ_MEMORY = _(
+    "Reading this workbook would need more than %(limit)s of memory: it claims far more cells "
+    "than it holds, for instance a value far below or to the right of the table."
+)
+READ_TIME = ngettext_lazy(
+    "Reading this workbook took more than %(seconds)s second of processing and was stopped.",
+    "Reading this workbook took more than %(seconds)s seconds of processing and was stopped.",
+    "seconds",
+)
+
+# Entity declarations, in the encodings an XML part may use. Spreadsheet programs never write
+# them (ECMA-376 Part 2 forbids DTDs in a package); they are how "billion laughs" and external
+# entity attacks begin. Only .xml and .rels parts: an SVG picture may declare entities.
+ENTITY_DECLARATION = b"<!ENTITY"
+ENTITY_DECLARATIONS_UTF16 = ("<!ENTITY".encode("utf-16-le"), "<!ENTITY".encode("utf-16-be"))
+XML_PARTS = (".xml", ".rels")
+INFLATE_CHUNK = 64 * 1024
+LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... file name length, extra field length
+
+# Defaults of the settings IMPORT_MAX_READ_MEMORY and IMPORT_MAX_READ_SECONDS: what the child
+# process reading the cells may use. The national report (100,000 rows) needs about 150 MB.
+READ_MEMORY_LIMIT = 1024 * 1024 * 1024
+READ_SECONDS_LIMIT = 120
 
 
 class UnreadableWorkbook(Exception):
@@ -86,14 +139,7 @@ def workbook_read(source: str | os.PathLike | IO[bytes], *, file_name: str = "")
     data = _read_bytes(source)
     digest = hashlib.sha256(data).hexdigest()
     file_format, archive = _sniff(data)
-    try:
-        calamine = CalamineWorkbook.from_object(io.BytesIO(data))
-    except PasswordError as error:
-        raise UnreadableWorkbook(Issue(PASSWORD)) from error
-    except Exception as error:  # the Rust reader reports every damage as a generic error
-        raise UnreadableWorkbook(Issue(CORRUPT, {"detail": str(error)})) from error
-    with calamine:
-        sheets, skipped = _sheets_read(calamine)
+    sheets, skipped = _isolated(_cells_read, data)
     if archive is not None and file_format == "xlsx":
         _formulas_find(archive, sheets)
     return Workbook(file_name, len(data), digest, file_format, sheets, skipped)
@@ -156,6 +202,8 @@ def _sniff(data: bytes) -> tuple[str, zipfile.ZipFile | None]:
                 },
             )
         )
+    for member in members:
+        _part_check(data, member)
     names = {member.filename for member in members}
     if "xl/workbook.xml" in names:
         return "xlsx", archive
@@ -173,6 +221,85 @@ def _mimetype(archive: zipfile.ZipFile) -> bytes:
         return b""
 
 
+def _part_check(data: bytes, member: zipfile.ZipInfo) -> None:
+    """Inflate one part of the zip, counting, and stop as soon as it expands past its declared
+    size: the sizes were checked, not yet the data. XML parts must declare no entity."""
+    xml = member.filename.lower().endswith(XML_PARTS)
+    size, tail, entities = 0, b"", None
+    for chunk in _inflated(data, member):
+        size += len(chunk)
+        if size > member.file_size:
+            params = {"part": member.filename, "size": filesizeformat(member.file_size)}
+            raise UnreadableWorkbook(Issue(SIZE_UNDERSTATED, params))
+        if xml:
+            entities = entities or _entity_declarations(chunk)
+            window = tail + chunk  # a declaration may straddle two chunks
+            if any(entity in window for entity in entities):
+                raise UnreadableWorkbook(Issue(XML_ENTITIES, {"part": member.filename}))
+            tail = chunk[-32:]
+
+
+def _entity_declarations(start: bytes) -> tuple[bytes, ...]:
+    """The spellings to look for in an XML part beginning with `start`: UTF-16 XML begins with
+    a byte order mark or has a zero byte in "<?"; anything else is read as UTF-8."""
+    if start[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in start[:4]:
+        return ENTITY_DECLARATIONS_UTF16
+    return (ENTITY_DECLARATION,)
+
+
+def _inflated(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The part's bytes as they unzip, at most INFLATE_CHUNK at a time, whatever its declared
+    size. (zipfile trusts it: its read() inflates all the data in one piece, then cuts it to
+    the declared size, so it is used only on parts checked here.)"""
+    raw = memoryview(data)[_data_start(data, member) :][: member.compress_size]
+    if member.compress_type == zipfile.ZIP_STORED:
+        for at in range(0, len(raw), INFLATE_CHUNK):
+            yield bytes(raw[at : at + INFLATE_CHUNK])
+        return
+    if member.compress_type != zipfile.ZIP_DEFLATED:  # the only method spreadsheets use
+        detail = f"{member.filename}: compression method {member.compress_type}"
+        raise UnreadableWorkbook(Issue(CORRUPT, {"detail": detail}))
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    try:
+        for at in range(0, len(raw), INFLATE_CHUNK):
+            pending = raw[at : at + INFLATE_CHUNK]
+            while pending:  # a 64 KB input chunk may hold gigabytes: out INFLATE_CHUNK at a time
+                yield inflater.decompress(pending, INFLATE_CHUNK)
+                pending = inflater.unconsumed_tail
+        while not inflater.eof and (chunk := inflater.decompress(b"", INFLATE_CHUNK)):
+            yield chunk
+    except zlib.error as error:
+        detail = f"{member.filename}: {error}"
+        raise UnreadableWorkbook(Issue(CORRUPT, {"detail": detail})) from error
+
+
+def _data_start(data: bytes, member: zipfile.ZipInfo) -> int:
+    """Where the part's compressed data begins: after its local header, name and extra field."""
+    try:
+        signature, name_length, extra_length = LOCAL_HEADER.unpack_from(data, member.header_offset)
+    except struct.error:
+        signature = b""
+    if signature != b"PK\x03\x04":
+        detail = f"{member.filename}: no local header"
+        raise UnreadableWorkbook(Issue(CORRUPT, {"detail": detail}))
+    return member.header_offset + LOCAL_HEADER.size + name_length + extra_length
+
+
+# ---------------------------------------------------------------------------- the cells
+
+
+def _cells_read(data: bytes) -> tuple[list[Sheet], list[str]]:
+    """Every visible worksheet's cells, through python-calamine. Runs in the child process."""
+    try:
+        calamine = CalamineWorkbook.from_object(io.BytesIO(data))
+    except PasswordError as error:
+        raise UnreadableWorkbook(Issue(PASSWORD)) from error
+    except Exception as error:  # the Rust reader reports every damage as a generic error
+        raise UnreadableWorkbook(Issue(CORRUPT, {"detail": str(error)})) from error
+    with calamine:
+        return _sheets_read(calamine)
+
+
 def _sheets_read(calamine: CalamineWorkbook) -> tuple[list[Sheet], list[str]]:
     sheets, skipped = [], []
     rows_left = settings.IMPORT_MAX_ROWS
@@ -182,7 +309,8 @@ def _sheets_read(calamine: CalamineWorkbook) -> tuple[list[Sheet], list[str]]:
             continue
         try:
             worksheet = calamine.get_sheet_by_name(meta.name)
-            rows_left -= worksheet.total_height
+            # total_height is the index of the last row: rows are read from row 1, empty or not
+            rows_left -= worksheet.total_height + 1 if worksheet.height else 0
             if rows_left < 0:
                 raise UnreadableWorkbook(
                     Issue(TOO_MANY_ROWS, {"limit": settings.IMPORT_MAX_ROWS}, sheet=meta.name)
@@ -197,6 +325,116 @@ def _sheets_read(calamine: CalamineWorkbook) -> tuple[list[Sheet], list[str]]:
             ) from error
         sheets.append(Sheet(meta.name, rows, merged))
     return sheets, skipped
+
+
+# ---------------------------------------------------------------------------- the child process
+
+
+def _isolated(read: Callable[[bytes], T], data: bytes) -> T:
+    """`read(data)` in a child process under memory and CPU-time limits: its result, or the
+    refusal it raised, or a refusal saying which limit stopped it.
+
+    A fork, so the child starts with the file and the code, and has only a pipe to answer on.
+    It never returns into the caller (os._exit): a request or a test goes on in the parent only.
+    """
+    if not hasattr(os, "fork"):  # not POSIX: no isolation
+        return read(data)
+    pipe_out, pipe_in = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(pipe_out)
+        os.close(pipe_in)
+        raise
+    if pid == 0:
+        os.close(pipe_out)
+        _child_run(read, data, pipe_in)
+    os.close(pipe_in)
+    with os.fdopen(pipe_out, "rb") as pipe:
+        payload = pipe.read()
+    _, status, usage = os.wait4(pid, 0)
+    return _child_outcome(status, usage.ru_utime + usage.ru_stime, payload)
+
+
+def _child_run(read: Callable[[bytes], Any], data: bytes, pipe_in: int) -> NoReturn:
+    try:
+        _child_limits_set()
+        try:
+            payload = pickle.dumps(("read", read(data)), pickle.HIGHEST_PROTOCOL)
+        except UnreadableWorkbook as refusal:
+            payload = pickle.dumps(("refused", refusal.issue))
+        except MemoryError:  # Python's allocations fail softly, Rust's abort the child
+            payload = pickle.dumps(("memory", None))
+        except Exception:
+            payload = pickle.dumps(("failed", traceback.format_exc()))
+        with os.fdopen(pipe_in, "wb") as pipe:
+            pipe.write(payload)
+    finally:
+        os._exit(0)
+
+
+def _child_limits_set() -> None:
+    """The child's limits: memory beyond what it shares with the parent at the fork, CPU time
+    (SIGXCPU when it runs out), no core file when it is stopped. Its stderr is silenced: the
+    reason goes to the user, not a Rust backtrace to the server's log."""
+    memory = getattr(settings, "IMPORT_MAX_READ_MEMORY", READ_MEMORY_LIMIT)
+    seconds = getattr(settings, "IMPORT_MAX_READ_SECONDS", READ_SECONDS_LIMIT)
+    _limit_set(resource.RLIMIT_CORE, 0, 0)
+    _limit_set(resource.RLIMIT_CPU, seconds, seconds + 5)
+    address_space = _address_space()
+    if address_space:  # Linux; elsewhere the fork still keeps a crash away from the server
+        _limit_set(resource.RLIMIT_AS, address_space + memory, address_space + memory)
+    silence = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(silence, 2)
+    faulthandler.disable()  # its dump of an abort may go to a copy of stderr (pytest's does)
+
+
+def _limit_set(kind: int, soft: int, hard: int) -> None:
+    _, ceiling = resource.getrlimit(kind)
+    if ceiling != resource.RLIM_INFINITY:
+        soft, hard = min(soft, ceiling), min(hard, ceiling)
+    resource.setrlimit(kind, (soft, hard))
+
+
+def _address_space() -> int:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _child_outcome(status: int, cpu_seconds: float, payload: bytes) -> Any:
+    if os.WIFSIGNALED(status):
+        raise UnreadableWorkbook(_stopped_by(os.WTERMSIG(status), cpu_seconds))
+    if not payload:
+        raise RuntimeError("The workbook reader ended without an answer.")
+    kind, value = pickle.loads(payload)  # from our own child
+    if kind == "read":
+        return value
+    if kind == "refused":
+        raise UnreadableWorkbook(value)
+    if kind == "memory":
+        raise UnreadableWorkbook(_out_of_memory())
+    raise RuntimeError(f"The workbook reader failed in its child process:\n{value}")
+
+
+def _stopped_by(signal_number: int, cpu_seconds: float) -> Issue:
+    seconds = getattr(settings, "IMPORT_MAX_READ_SECONDS", READ_SECONDS_LIMIT)
+    if signal_number == signal.SIGXCPU or cpu_seconds >= seconds:  # SIGKILL at the hard limit
+        return Issue(READ_TIME, {"seconds": seconds})
+    if signal_number in (signal.SIGABRT, signal.SIGKILL):  # Rust's failed allocation; OOM killer
+        return _out_of_memory()
+    detail = f"the reader stopped on {signal.Signals(signal_number).name}"
+    return Issue(CORRUPT, {"detail": detail})
+
+
+def _out_of_memory() -> Issue:
+    memory = getattr(settings, "IMPORT_MAX_READ_MEMORY", READ_MEMORY_LIMIT)
+    return Issue(READ_MEMORY, {"limit": filesizeformat(memory)})
+
+
+# ---------------------------------------------------------------------------- formulas
 
 
 # A cell element with its body: <c r="F4" t="n"><f>D4*2</f><v/></c>, with or without a prefix.

@@ -26,6 +26,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from units.selectors import breadcrumb
@@ -43,6 +44,7 @@ from .review import (
 from .services import ImportRefused, report_import, report_restore
 from .staging import Staged, staged_get, staged_list, staged_preview, unstage, upload_stage
 from .template import template_workbook
+from .upload import UploadLimit
 
 PERMISSION = "imports.run_import"
 HISTORY_PAGE_SIZE = 50
@@ -106,9 +108,24 @@ def _refusal_text(preview: Preview, issues: list[Issue]) -> str:
 # ---------------------------------------------------------------------------- errors CSV
 
 
+@csrf_exempt  # checked by _upload_receive, once the upload limit is in place
 @staff_only
 def upload(request: HttpRequest) -> HttpResponse:
-    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    """The upload form. The file is received through UploadLimit, which stops at
+    IMPORT_MAX_UPLOAD_BYTES. Upload handlers must be in place before anything reads
+    request.POST, and Django's CSRF check does: so this view is exempt from the middleware's
+    check and makes it itself, after (Django docs, "Modifying upload handlers on the fly")."""
+    limit = UploadLimit(request, limit=settings.IMPORT_MAX_UPLOAD_BYTES)
+    request.upload_handlers.insert(0, limit)
+    return _upload_receive(request, limit)
+
+
+@csrf_protect
+def _upload_receive(request: HttpRequest, limit: UploadLimit) -> HttpResponse:
+    form = UploadForm()
+    if request.method == "POST":
+        fields, files = request.POST, request.FILES  # the upload is received here
+        form = UploadForm(fields, files, refused_size=limit.refused_size)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         token = upload_stage(request, data["file"], date=data["date"], replace=data["replace"])
