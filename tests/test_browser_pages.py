@@ -28,7 +28,7 @@ def test_drill_from_province_to_village_and_switch_language(live_server, page, d
     assert page.locator("h1").inner_text() == "Bản Nậm Cang 1"
     assert "Xã Mường Tùng" in page.get_by_role("navigation", name="Đường dẫn").inner_text()
     assert "Huyện Mường Chà" in page.locator("table.placements").inner_text()
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     assert page.get_by_role("heading", name="History").is_visible()
     assert page.locator("html").get_attribute("lang") == "en"
 

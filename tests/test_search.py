@@ -131,7 +131,7 @@ def test_every_page_has_the_search_box_and_links_in_its_header(client, demo):
         )
         assert 'name="q"' in header and 'for="site-search-q"' in header
         assert 'href="/targets/"' in header and 'href="/coverage/"' in header
-        assert 'action="/i18n/setlang/"' in header  # the language switch stays
+        assert 'href="/language/vi/?next=' in header  # the language switch stays
 
 
 def test_search_queries_are_fixed_whatever_the_number_of_villages(client, demo):

@@ -42,6 +42,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session and auth: answers anonymous visitors from rendered pages (see CACHES).
+    "partystats.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "partystats.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -81,6 +83,51 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def cache_from_url(url: str, *, max_entries: int) -> dict:
+    """A CACHES entry from CACHE_URL: locmem:// (the default), redis://, rediss://,
+    memcached://host:port[,host:port] or dummy://.
+
+    Redis needs the `redis` package and memcached `pymemcache`; neither is a dependency of the
+    project: install the one you use (docs/deployment.md).
+    """
+    scheme, _, rest = url.partition("://")
+    if scheme == "locmem":
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": rest or "partystats",
+            "OPTIONS": {"MAX_ENTRIES": max_entries},
+        }
+    if scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "memcached":
+        return {
+            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+            "LOCATION": rest.rstrip("/").split(","),
+        }
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ValueError(f"CACHE_URL: unknown scheme {scheme!r} (locmem, redis, memcached, dummy)")
+
+
+# The page cache (partystats.middleware.PageCacheMiddleware) keeps rendered public pages under
+# a key holding the data version, so an import makes them unreachable at once: the lifetime and
+# MAX_ENTRIES (locmem only; Redis and memcached have their own memory limit) only bound the
+# memory. locmem:// is one cache per worker process; redis:// or memcached:// share the pages
+# between the workers and the hosts.
+CACHES = {
+    "default": cache_from_url(
+        os.environ.get("CACHE_URL", "locmem://"),
+        max_entries=int(os.environ.get("CACHE_MAX_ENTRIES", 500)),
+    )
+}
+PAGE_CACHE_ALIAS = "default"
+# How long a rendered page is kept, in seconds. 0 stores nothing: development shows a template
+# edit at once and the tests count the queries of every render. production.py turns it on.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 0))
+# Larger pages and exports are rendered (or streamed) every time.
+PAGE_CACHE_MAX_BYTES = int(os.environ.get("PAGE_CACHE_MAX_BYTES", 512 * 1024))
 
 # django-axes first: it refuses a locked-out username + address before the password is checked.
 AUTHENTICATION_BACKENDS = [
@@ -152,6 +199,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
 IMPORT_MAX_UNZIPPED_BYTES = int(os.environ.get("IMPORT_MAX_UNZIPPED_BYTES", 400 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 250_000))
+# The child process that reads a workbook's cells (imports.reader) may use this much memory and
+# CPU time: a hostile file claiming billions of cells is stopped there, never in the server.
+IMPORT_MAX_READ_MEMORY = int(os.environ.get("IMPORT_MAX_READ_MEMORY", 1024**3))
+IMPORT_MAX_READ_SECONDS = int(os.environ.get("IMPORT_MAX_READ_SECONDS", 120))
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Uploads wait here, named by their SHA-256, between the preview and the confirm.

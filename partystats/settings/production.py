@@ -34,6 +34,10 @@ CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# Rendered public pages are kept a day (partystats.middleware.PageCacheMiddleware): the data
+# version in their key, not this lifetime, decides when a page is out of date.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 24 * 3600))
+
 
 # Behind proxies or a load balancer every request reaches Django from the proxy's address, and
 # login throttling (django-axes, keyed on username + address) would then lock a username out for
