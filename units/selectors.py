@@ -316,11 +316,30 @@ def series_regrouped(unit: Unit) -> list[SeriesPoint]:
 STATUS_RANK = {Status.NO_MEMBERS: 0, Status.JOINED: 1, Status.OWN_CELL: 2}
 
 
+@dataclass(frozen=True, slots=True)
+class VillageRef:
+    """What the change and at-risk lists show of a village: a link and a name."""
+
+    id: int
+    name: str
+    name_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class FigureRow:
+    """A village's status and members at one date, for the lists: thousands per province page,
+    so plain values, not model instances (a tenth of the cost)."""
+
+    village: VillageRef
+    status: str
+    members: int | None
+
+
 @dataclass
 class VillageChange:
-    village: Village
-    before: VillageFigure
-    after: VillageFigure
+    village: VillageRef
+    before: FigureRow
+    after: FigureRow
 
 
 @dataclass
@@ -333,22 +352,26 @@ class VillageChanges:
     backwards: list[VillageChange] = field(default_factory=list)  # tái trắng or lost a cell
 
 
-def _figures_under(unit: Unit, period: Period) -> dict[int, VillageFigure]:
+def figures_under(unit: Unit, period: Period) -> dict[int, FigureRow]:
     """The unit's village figures at a date, as reported (whatever level the unit is)."""
     rows = (
         VillageFigure.objects.filter(period=period)
         .filter(Q(commune=unit) | Q(commune__parent=unit) | Q(commune__parent__parent=unit))
-        .select_related("village")
+        .values_list("village_id", "village__name", "village__name_key", "status", "members")
     )
-    return {row.village_id: row for row in rows}
+    return {
+        village_id: FigureRow(VillageRef(village_id, name, key), status, members)
+        for village_id, name, key, status, members in rows
+    }
 
 
-def village_changes(unit: Unit, period: Period, since: Period | None) -> VillageChanges:
+def village_changes(unit: Unit, now: dict[int, FigureRow], since: Period | None) -> VillageChanges:
+    """`now`: the unit's `figures_under` at the page's date (the at-risk list uses them too)."""
     changes = VillageChanges(since)
     if since is None:
         return changes
-    before = _figures_under(unit, since)
-    for village_id, after in _figures_under(unit, period).items():
+    before = figures_under(unit, since)
+    for village_id, after in now.items():
         earlier = before.get(village_id)
         if earlier is None or earlier.status == after.status:
             continue
@@ -366,16 +389,18 @@ def village_changes(unit: Unit, period: Period, since: Period | None) -> Village
 
 @dataclass
 class VillageAtRisk:
-    figure: VillageFigure
-    year_before: VillageFigure | None
+    figure: FigureRow
+    year_before: FigureRow | None
     reason: str
 
 
-def villages_at_risk(unit: Unit, period: Period, year_ago: Period | None) -> list[VillageAtRisk]:
+def villages_at_risk(
+    unit: Unit, now: dict[int, FigureRow], year_ago: Period | None
+) -> list[VillageAtRisk]:
     """One or two members, or fewer members than a year before: where re-whitening starts."""
-    before = _figures_under(unit, year_ago) if year_ago else {}
+    before = figures_under(unit, year_ago) if year_ago else {}
     at_risk = []
-    for village_id, figure in _figures_under(unit, period).items():
+    for village_id, figure in now.items():
         earlier = before.get(village_id)
         if figure.members in (1, 2):
             at_risk.append(VillageAtRisk(figure, earlier, "few"))

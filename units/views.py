@@ -52,15 +52,16 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     rule, series = _series(request, unit)
     published = selectors.published_series(unit, page.predecessors + page.successors)
     since = _compare_period(request, page, periods)
+    figures_now = selectors.figures_under(unit, period)
     context = {
         "series": series,
         "series_rule": rule,
         "can_regroup": unit.valid_to is None and bool(page.predecessors),
         "chart": selectors.chart_data(series, published, rule),
         "published_series": published,
-        "changes": selectors.village_changes(unit, period, since),
+        "changes": selectors.village_changes(unit, figures_now, since),
         "at_risk": selectors.villages_at_risk(
-            unit, period, selectors.period_year_before(period, periods)
+            unit, figures_now, selectors.period_year_before(period, periods)
         ),
         "page": page,
         "unit": unit,
