@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
@@ -271,3 +271,36 @@ def private(response: HttpResponse) -> bool:
     """A view that said its response is for this visitor only (never_cache, private)."""
     cache_control = response.get("Cache-Control", "")
     return "private" in cache_control or "no-store" in cache_control
+
+
+class ReadSnapshotMiddleware:
+    """A public page's queries all read one snapshot of the database.
+
+    An import commits all its figures at once, but a page reads them in a dozen queries: in
+    PostgreSQL's default READ COMMITTED each query sees the latest commit, so a page rendered
+    while an import commits could show a province total from before it and a commune from
+    after. One REPEATABLE READ, READ ONLY transaction per public request (a deferred
+    transaction in SQLite) gives every query the same snapshot: the old figures or the new,
+    never a mix. Staff pages and writes keep Django's default.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not public_read(request):
+            return self.get_response(request)
+        connection = connections[router.db_for_read(_data_version_model())]
+        if connection.in_atomic_block:  # already inside a transaction (a test's): keep it
+            return self.get_response(request)
+        with transaction.atomic(using=connection.alias):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:  # must come before the first query
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return self.get_response(request)
+
+
+def _data_version_model():
+    from units.models import DataVersion
+
+    return DataVersion

@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "partystats.middleware.DataVersionCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Around the view only: each public page reads one snapshot of the figures.
+    "partystats.middleware.ReadSnapshotMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
