@@ -447,3 +447,30 @@ def test_query_count_does_not_grow_with_villages(client, test_commune, query):
         return len(context.captured_queries)
 
     assert queries_for(3, 0) == queries_for(150, 3)
+
+
+def select_options(html: str, name: str) -> list[str]:
+    select = html.split(f'name="{name}"')[1].split("</select>")[0]
+    return [value for value in re.findall(r'<option value="([^"]*)"', select) if value]
+
+
+def test_long_place_lists_follow_the_place_chosen_above(client, demo, monkeypatch):
+    """10,000 communes in one drop-down help no one (national data): past the limit a list shows
+    only the units inside the place chosen above it; the filters still take any unit."""
+    monkeypatch.setattr("units.filters.PLACES_LISTED_AT_MOST", 20)
+    district = old_unit(Level.DISTRICT, "Huyện Mường Chà")
+    communes = {str(u.id) for u in Unit.objects.filter(parent=district)}
+
+    html = page_html(client, "?date=2017-12-31", language="en")
+    assert select_options(html, "commune") == []
+    assert "Choose a place above to list its units here." in html
+    assert len(select_options(html, "district")) == 10  # under the limit: listed whole
+
+    html = page_html(client, f"?date=2017-12-31&district={district.id}")
+    assert set(select_options(html, "commune")) == communes
+
+    commune = Unit.objects.get(parent=district, name="Xã Mường Tùng")
+    html = page_html(client, f"?date=2017-12-31&group=village&commune={commune.id}")
+    assert set(select_options(html, "commune")) == communes  # the chosen one and its siblings
+    assert f'<option value="{commune.id}" selected>' in html
+    assert {row[0] for row in html_rows(html)} >= {"Bản Nậm Cang 1"}

@@ -99,7 +99,9 @@ class CoverageTable:
             yield row_from(record)
 
     def page(self, number: str | int | None) -> tuple[Page, list[CoverageRow]]:
-        page = Paginator(self.queryset, ROWS_PER_PAGE).get_page(number)
+        paginator = Paginator(self.queryset, ROWS_PER_PAGE)
+        paginator.count = self.totals.rows  # known already: no second COUNT over the rows
+        page = paginator.get_page(number)
         return page, [row_from(record) for record in page.object_list]
 
     def params(self) -> QueryDict:

@@ -56,6 +56,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
         if output == "json":
             errors = {"errors": error.filterset.errors.get_json_data()}
             return JsonResponse(errors, status=400, json_dumps_params={"ensure_ascii": False})
+        error.filterset.place_lists_narrow()
         context = {"filterset": error.filterset, "table": None}
         return render(request, "units/coverage.html", context, status=400)
     params = table.params()
@@ -63,6 +64,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
         page_url = request.build_absolute_uri(f"{reverse('coverage')}?{params.urlencode()}")
         return EXPORTS[output](table, page_url=page_url)
     page, rows = table.page(request.GET.get("page"))
+    table.filterset.place_lists_narrow()
     context = {
         "table": table,
         "filterset": table.filterset,

@@ -60,6 +60,11 @@ def units_at(level: str) -> QuerySet[Unit]:
     )
 
 
+# A place list longer than this is not shown whole: 10,000 communes in one drop-down are of no
+# use to anyone and take seconds to render. The list follows the place chosen above it instead.
+PLACES_LISTED_AT_MOST = 300
+
+
 def _sort_choices() -> list[tuple[str, str]]:
     choices = []
     for key in ALL_SORT_KEYS:
@@ -130,6 +135,24 @@ class CoverageFilter(django_filters.FilterSet):
             for iso, period in reversed(self.periods.items())
         ]
 
+    def place_lists_narrow(self) -> None:
+        """List in the drop-downs only the districts and communes inside the place chosen above
+        (what the filters accept is unchanged: a permalink to any commune still works)."""
+        chosen = {level: self._chosen(level) for level in ("province", "district", "commune")}
+        for level, above in (("district", ("province",)), ("commune", ("district", "province"))):
+            field = self.form.fields[level]
+            inside = _units_inside(field.queryset, [chosen[name] for name in above], chosen[level])
+            if inside is None and field.queryset.count() > PLACES_LISTED_AT_MOST:
+                inside = field.queryset.filter(pk__in=[chosen[level].pk] if chosen[level] else [])
+                # The bound field copied the help text when the form was validated.
+                self.form[level].help_text = _("Choose a place above to list its units here.")
+            if inside is not None:
+                field.queryset = inside
+
+    def _chosen(self, level: str) -> Unit | None:
+        data = getattr(self.form, "cleaned_data", {})
+        return data.get(level)
+
     @property
     def period(self) -> Period:
         return self.periods[self.form.cleaned_data["date"]]
@@ -181,6 +204,19 @@ class CoverageFilter(django_filters.FilterSet):
             ),
             *queryset.query.order_by,
         )
+
+
+def _units_inside(units: QuerySet, above: list[Unit | None], chosen: Unit | None):
+    """The units of `units` inside the nearest chosen place above, or beside the chosen unit;
+    None when nothing narrows the list."""
+    place = next((unit for unit in above if unit is not None), None)
+    if place is not None:
+        return units.filter(
+            Q(parent=place) | Q(parent__parent=place) | Q(pk=getattr(chosen, "pk", None))
+        )
+    if chosen is not None and chosen.parent_id is not None:
+        return units.filter(parent_id=chosen.parent_id)
+    return None
 
 
 def _unit_path(queryset: QuerySet) -> str:
