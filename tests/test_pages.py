@@ -208,3 +208,21 @@ def test_a_village_named_like_a_script_is_shown_as_text_everywhere(client, demo)
     assert "<script>alert(1)</script>" in [child["name"] for child in data["children"]]
     response = client.get(f"/api/v1/figures?unit={commune.id}&date=2016-12-31")
     assert response["Content-Type"] == "application/json"
+
+
+def test_a_long_at_risk_list_stops_at_the_limit_and_links_to_the_full_table(client, demo):
+    """A province has hundreds of villages at risk (thousands in a big province): the page lists
+    the first LIST_AT_MOST and links to the coverage table for every village with 1 or 2."""
+    from units.views import LIST_AT_MOST
+
+    html = get(client, reverse("unit", args=[old_province().id]) + "?date=2016-12-31")
+    table = html.split('id="at-risk"')[1].split("</table>")[0]
+    listed = int(re.search(r"<caption>(\d+)", table).group(1))
+    assert listed > LIST_AT_MOST
+    assert table.count('<th scope="row">') == LIST_AT_MOST
+    cut = html.split('id="at-risk-cut"')[1].split("</p>")[0]
+    assert "members_min=1&amp;members_max=2" in cut and "group=village" in cut
+
+    commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")
+    html = get(client, f"/u/{commune.id}/?date=2016-12-31")
+    assert 'id="at-risk-cut"' not in html

@@ -11,6 +11,10 @@ from django.views.decorators.http import require_safe
 from . import selectors
 from .models import Level, Unit, Village
 
+LIST_AT_MOST = (
+    250  # villages per change or at-risk list on a unit page (the 210 new cells of 2017 fit)
+)
+
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
@@ -69,6 +73,9 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "periods": periods,
         "crumbs": selectors.breadcrumb(unit),
         "ended": unit.valid_to,
+        # A province has thousands of villages: its lists stop here (the page stays light).
+        "list_at_most": LIST_AT_MOST,
+        "list_slice": f":{LIST_AT_MOST}",
     }
     return render(request, "units/unit.html", context)
 
