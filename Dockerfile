@@ -33,10 +33,13 @@ RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin party
 USER partystats
 
 # gunicorn binds 0.0.0.0:$PORT and starts $WEB_CONCURRENCY workers: both may be overridden
-# with `docker run -e`.
+# with `docker run -e`. Threaded workers: a sync worker sending a national export (an XLSX of
+# 100,000 rows takes tens of seconds) misses its heartbeat and is killed at --timeout, mid-file;
+# a gthread worker keeps beating while a thread sends (bench/README.md).
 ENV DJANGO_SETTINGS_MODULE=partystats.settings.production \
     PORT=8000 \
     WEB_CONCURRENCY=2
 EXPOSE 8000
 
-CMD ["gunicorn", "partystats.wsgi", "--access-logfile", "-", "--no-control-socket"]
+CMD ["gunicorn", "partystats.wsgi", "--worker-class", "gthread", "--threads", "4", \
+     "--timeout", "120", "--access-logfile", "-", "--no-control-socket"]
