@@ -142,12 +142,12 @@ class CoverageFilter(django_filters.FilterSet):
         for level, above in (("district", ("province",)), ("commune", ("district", "province"))):
             field = self.form.fields[level]
             inside = _units_inside(field.queryset, [chosen[name] for name in above], chosen[level])
-            if inside is None and field.queryset.count() > PLACES_LISTED_AT_MOST:
-                inside = field.queryset.filter(pk__in=[chosen[level].pk] if chosen[level] else [])
+            listed = field.queryset if inside is None else inside
+            if listed.count() > PLACES_LISTED_AT_MOST:  # Hà Nội alone has 580 communes
+                listed = field.queryset.filter(pk__in=[chosen[level].pk] if chosen[level] else [])
                 # The bound field copied the help text when the form was validated.
                 self.form[level].help_text = _("Choose a place above to list its units here.")
-            if inside is not None:
-                field.queryset = inside
+            field.queryset = listed
 
     def _chosen(self, level: str) -> Unit | None:
         data = getattr(self.form, "cleaned_data", {})
