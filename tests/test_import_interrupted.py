@@ -62,9 +62,10 @@ POINTS = {
 # ---------------------------------------------------------------------------- the report
 
 
-def report_write(path: Path) -> int:
+def report_write(path: Path, members: int = 5) -> int:
     """A Điện Biên village report for 31/12/2017 in canonical form: every district and commune,
-    three villages each, with the subtotals. Returns its number of village rows."""
+    three villages each (`members` each, one of them probationary), with the subtotals. Returns
+    its number of village rows."""
     districts, communes = {}, {}
     with UNITS_CSV.open(encoding="utf-8") as handle:
         for unit in csv.DictReader(handle):
@@ -77,17 +78,20 @@ def report_write(path: Path) -> int:
     sheet = workbook.active
     for line in (TITLE, HEADING, "Số liệu tính đến ngày 31/12/2017", None, COLUMNS, NUMBERS):
         sheet.append(list(line) if isinstance(line, tuple) else [line])
-    village = [None, None, None, 5, 4, 1, "Có chi bộ độc lập", None, 1, None]
+    village = [None, None, None, members, members - 1, 1, "Có chi bộ độc lập", None, 1, None]
+    full = members - 1
     rows = 0
     for number, (code, district) in enumerate(sorted(districts.items()), start=1):
         count = VILLAGES_PER_COMMUNE * len(communes[code])
         sheet.append(
-            [to_roman(number), district, None, 5 * count, 4 * count, count, None, None, count]
+            [to_roman(number), district, None, members * count, full * count, count, None, None]
+            + [count]
         )
         for index, commune in enumerate(communes[code], start=1):
             count = VILLAGES_PER_COMMUNE
             sheet.append(
-                [str(index), commune, None, 5 * count, 4 * count, count, None, None, count]
+                [str(index), commune, None, members * count, full * count, count, None, None]
+                + [count]
             )
             for place in range(1, VILLAGES_PER_COMMUNE + 1):
                 sheet.append([place, f"Bản Thử {place}", *village[2:]])
@@ -228,7 +232,7 @@ def count(databases, database_url: str, sql: str) -> int:
 # ---------------------------------------------------------------------------- the test
 
 
-def killed_midway(database_url: str, path: Path, point: str, marker: Path) -> str:
+def killed_midway(database_url: str, path: Path, point: str, marker: Path, *options: str) -> str:
     """Start the import paused at `point`, kill it there; the marker's text."""
     hook = {
         **POINTS[point],
@@ -239,6 +243,7 @@ def killed_midway(database_url: str, path: Path, point: str, marker: Path) -> st
         database_url,
         "import_report",
         str(path),
+        *options,
         extra_env=hook,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -285,3 +290,33 @@ def test_import_killed_midway_changes_nothing_and_the_next_run_succeeds(
     imported = "SELECT COUNT(*) FROM imports_importrun WHERE outcome = 'imported'"
     assert count(databases, database_url, imported) == 1
     assert count(databases, database_url, "SELECT COUNT(*) FROM units_coverage") > 0
+
+
+def test_a_replace_killed_after_moving_the_old_figures_aside_keeps_them(
+    databases, report, tmp_path
+):
+    """A replace first moves the held figures into the history (ReplacedFigures), then writes
+    the new ones: killed in between, the old figures are still the ones shown, and the history
+    has no trace of the attempt."""
+    path, rows = report
+    changed = tmp_path / "changed.xlsx"
+    assert report_write(changed, members=6) == rows
+    database_url = databases.fresh("replace_killed")
+    first = manage(database_url, "import_report", str(path))
+    assert first.returncode == 0, first.stdout + first.stderr
+    before = snapshot(databases, database_url)
+
+    point = "after 100 figure rows"
+    paused = killed_midway(database_url, changed, point, tmp_path / "paused", "--replace")
+
+    # In the transaction: the held figures deleted (moved aside), 100 new ones written.
+    assert paused == f"{point}: {PAUSE_AFTER_ROWS} village figures, not committed"
+    assert snapshot(databases, database_url) == before
+    members = "SELECT SUM(members) FROM units_villagefigure"
+    assert count(databases, database_url, members) == 5 * rows
+
+    again = manage(database_url, "import_report", str(changed), "--replace")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert count(databases, database_url, members) == 6 * rows
+    replaced = "SELECT COUNT(*) FROM imports_importrun WHERE outcome = 'replaced'"
+    assert count(databases, database_url, replaced) == 1
