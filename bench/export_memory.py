@@ -29,7 +29,6 @@ import argparse
 import http.client
 import json
 import os
-import platform
 import secrets
 import sqlite3
 import subprocess
@@ -45,6 +44,7 @@ from urllib.parse import urlencode
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT / "bench"))
 import serve_load  # noqa: E402  (the gunicorn server, as bench/serve_load.py starts it)
+from machine import machine  # noqa: E402
 
 GOAL_MB = 150
 EMPTY = {"q": "no village is called this"}  # the warm-up: same code path, no rows
@@ -231,19 +231,6 @@ def goals_print(measures: list[Measure]) -> None:
             f"{'under' if under else 'OVER'} {GOAL_MB} MB; {growth:+.0f} MB from "
             f"{smallest.rows:,} to {largest.rows:,} rows: {'flat' if flat else 'GROWS with rows'}"
         )
-
-
-def machine() -> str:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cores = f"{os.cpu_count()} cores ({cpu or platform.machine()})"
-    return f"{cores}, Python {platform.python_version()}"
 
 
 def load_average() -> str:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -40,6 +39,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from machine import machine  # noqa: E402  (bench/machine.py, beside this script)
 
 PROJECT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -344,22 +345,6 @@ def _figure(row: Row, attribute: str, width: int, decimals: int = 2) -> str:
     return f"{value:{width}.{decimals}f}" if value else " " * width
 
 
-def machine() -> str:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    return (
-        f"{os.cpu_count()} cores ({cpu or platform.machine()}), load average {load}; "
-        f"Python {platform.python_version()}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -375,7 +360,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         backends.append(PostgreSQL(url))
-    print(f"Machine: {machine()}")
+    print(f"Machine: {machine(load=True)}")
     try:
         for db in backends:
             started = time.perf_counter()

@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import platform
 import re
 import secrets
 import shutil
@@ -56,6 +55,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
+
+from machine import machine  # noqa: E402  (bench/machine.py, beside this script)
 
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -533,20 +534,6 @@ def goals_print(rows: list[Row], static: list[Row], busiest: int) -> None:
             f" connections: {verdict(ratio <= GOAL_STATIC_RATIO)} ({ratio:.1f}×, the worse of"
             " median and req/s)"
         )
-
-
-def machine() -> str:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{os.cpu_count()} cores ({cpu or platform.machine()}), Python {platform.python_version()}"
-    )
 
 
 def load_average() -> str:

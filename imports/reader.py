@@ -96,11 +96,6 @@ XML_PARTS = (".xml", ".rels")
 INFLATE_CHUNK = 64 * 1024
 LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... file name length, extra field length
 
-# Defaults of the settings IMPORT_MAX_READ_MEMORY and IMPORT_MAX_READ_SECONDS: what the child
-# process reading the cells may use. The national report (100,000 rows) needs about 150 MB.
-READ_MEMORY_LIMIT = 1024 * 1024 * 1024
-READ_SECONDS_LIMIT = 120
-
 
 class UnreadableWorkbook(Exception):
     """The file cannot be read as a workbook; `issue` says why, for the user."""
@@ -377,8 +372,8 @@ def _child_limits_set() -> None:
     """The child's limits: memory beyond what it shares with the parent at the fork, CPU time
     (SIGXCPU when it runs out), no core file when it is stopped. Its stderr is silenced: the
     reason goes to the user, not a Rust backtrace to the server's log."""
-    memory = getattr(settings, "IMPORT_MAX_READ_MEMORY", READ_MEMORY_LIMIT)
-    seconds = getattr(settings, "IMPORT_MAX_READ_SECONDS", READ_SECONDS_LIMIT)
+    memory = settings.IMPORT_MAX_READ_MEMORY
+    seconds = settings.IMPORT_MAX_READ_SECONDS
     _limit_set(resource.RLIMIT_CORE, 0, 0)
     _limit_set(resource.RLIMIT_CPU, seconds, seconds + 5)
     address_space = _address_space()
@@ -420,7 +415,7 @@ def _child_outcome(status: int, cpu_seconds: float, payload: bytes) -> Any:
 
 
 def _stopped_by(signal_number: int, cpu_seconds: float) -> Issue:
-    seconds = getattr(settings, "IMPORT_MAX_READ_SECONDS", READ_SECONDS_LIMIT)
+    seconds = settings.IMPORT_MAX_READ_SECONDS
     if signal_number == signal.SIGXCPU or cpu_seconds >= seconds:  # SIGKILL at the hard limit
         return Issue(READ_TIME, {"seconds": seconds})
     if signal_number in (signal.SIGABRT, signal.SIGKILL):  # Rust's failed allocation; OOM killer
@@ -430,7 +425,7 @@ def _stopped_by(signal_number: int, cpu_seconds: float) -> Issue:
 
 
 def _out_of_memory() -> Issue:
-    memory = getattr(settings, "IMPORT_MAX_READ_MEMORY", READ_MEMORY_LIMIT)
+    memory = settings.IMPORT_MAX_READ_MEMORY
     return Issue(READ_MEMORY, {"limit": filesizeformat(memory)})
 
 

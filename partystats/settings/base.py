@@ -203,6 +203,7 @@ IMPORT_MAX_UNZIPPED_BYTES = int(os.environ.get("IMPORT_MAX_UNZIPPED_BYTES", 400 
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 250_000))
 # The child process that reads a workbook's cells (imports.reader) may use this much memory and
 # CPU time: a hostile file claiming billions of cells is stopped there, never in the server.
+# The national report (100,000 rows) needs about 150 MB.
 IMPORT_MAX_READ_MEMORY = int(os.environ.get("IMPORT_MAX_READ_MEMORY", 1024**3))
 IMPORT_MAX_READ_SECONDS = int(os.environ.get("IMPORT_MAX_READ_SECONDS", 120))
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES
