@@ -290,7 +290,7 @@ def worker_main(query: str, empty: str, tenths: int) -> None:
     from django.http import QueryDict
     from django.test import Client
 
-    from units.coverage import coverage_table
+    from units.reads.coverage_table import coverage_table
 
     client = Client(HTTP_HOST="127.0.0.1")
     _consume(client.get(f"/coverage/?{empty}"), lambda: None)  # imports, templates, first query

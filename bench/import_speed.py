@@ -248,9 +248,9 @@ def _dien_bien_write(folder: Path) -> int:
     """The demo village reports of two dates, as `generate_demo_workbooks` writes them."""
     import datetime
 
-    from units.demo import demo_plan
-    from units.demo_load import demo_communes
-    from units.demo_workbooks import commune_names, village_report_workbook
+    from imports.generators.demo_load import demo_communes
+    from imports.generators.demo_plan import demo_plan
+    from imports.generators.demo_workbooks import commune_names, village_report_workbook
 
     plan = demo_plan(demo_communes())
     rows = 0

@@ -26,8 +26,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partystats.settings.local")
 django.setup()
 
 # The same canonical layout as the demo reports: one definition of the columns.
-from units.demo_workbooks import COLUMNS as HEADER  # noqa: E402
-from units.demo_workbooks import NUMBERS, to_roman  # noqa: E402
+from imports.generators.demo_workbooks import COLUMNS as HEADER  # noqa: E402
+from imports.generators.demo_workbooks import NUMBERS, to_roman  # noqa: E402
 
 UNITS = Path(__file__).resolve().parent.parent / "fixtures" / "units" / "units_gso2004.csv"
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from units.names import fold
+from units.domain.names import fold
 
 
 class Kind(StrEnum):

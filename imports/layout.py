@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
-from units.names import COMMUNE_KINDS, DISTRICT_KINDS, fold
+from units.domain.names import COMMUNE_KINDS, DISTRICT_KINDS, fold
 
 from . import fields as f
 from .fields import SYNONYMS, UNIT_SUMMARY_SIGNS, Shape, header_key

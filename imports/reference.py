@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, Case, Q, Value, When
 
-from units.models import REFORM_DATE, Level, Scheme, Unit, VillagePlacement
-from units.names import (
+from units.domain.names import (
     COMMUNE_KINDS,
     DISTRICT_KINDS,
     PROVINCE_KINDS,
@@ -22,6 +21,7 @@ from units.names import (
     fold,
     name_key,
 )
+from units.models import REFORM_DATE, Level, Scheme, Unit, VillagePlacement
 
 KINDS = {
     Level.PROVINCE: PROVINCE_KINDS,
@@ -45,7 +45,7 @@ class Match:
 
 
 class _Names:
-    """Units or villages under one parent, by name key (as stored: `units.names.name_key`).
+    """Units or villages under one parent, by name key (as stored: `units.domain.names.name_key`).
 
     A name written exactly as stored is found without folding; the folded full name is compared
     only when two share a key ("Thôn Na" and "Bản Na"). Loading 100,000 villages folds nothing.

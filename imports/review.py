@@ -12,8 +12,8 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from units.exports import neutralise
 from units.models import Coverage
+from units.web.exports import neutralise
 
 from . import fields as f
 from .issues import cell_text, column_letter

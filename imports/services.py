@@ -25,6 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from units.domain.coverage import coverage_rebuild, period_for_date
+from units.domain.names import name_key
+from units.domain.rows import rows_insert, rows_insert_returning
 from units.models import (
     Metric,
     Period,
@@ -34,11 +37,8 @@ from units.models import (
     VillageFigure,
     VillagePlacement,
 )
-from units.names import name_key
-from units.services import coverage_rebuild, period_for_date
 
 from . import fields as f
-from .bulk import rows_insert, rows_insert_returning
 from .fields import Shape
 from .issues import Findings, Issue
 from .layout import workbook_tables

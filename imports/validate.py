@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from units.domain.names import fold, name_key, tidy
 from units.models import REFORM_DATE, Level, Status, Unit
-from units.names import fold, name_key, tidy
 
 from . import fields as f
 from .issues import Findings, Issue, cell_text
@@ -160,7 +160,7 @@ class VillageEntry:
     note: str
     column: Column | None = None  # the village name column, for the issues about the row
     village_id: int | None = None  # the known village it matched; None: a new village
-    key: str = ""  # its name key (units.names.name_key), worked out when matching needs it
+    key: str = ""  # its name key (units.domain.names.name_key), worked out when matching needs it
 
 
 @dataclass

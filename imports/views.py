@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from units.selectors import breadcrumb
+from units.reads.unit_page import breadcrumb
 
 from .forms import ConfirmForm, UploadForm
 from .issues import Issue

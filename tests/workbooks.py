@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from imports.models import ImportRun
 from imports.services import ImportRefused, report_import, report_preview
+from units.domain.names import COMMUNE_KINDS, DISTRICT_KINDS, PROVINCE_KINDS, name_key
 from units.models import (
     LAST_DAY_BEFORE_REFORM,
     REFORM_DATE,
@@ -34,7 +35,6 @@ from units.models import (
     VillageFigure,
     VillagePlacement,
 )
-from units.names import COMMUNE_KINDS, DISTRICT_KINDS, PROVINCE_KINDS, name_key
 
 TITLE_LINES = (
     "BAN TỔ CHỨC TỈNH ỦY ĐIỆN BIÊN",

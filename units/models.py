@@ -122,7 +122,7 @@ class Village(models.Model):
     """A thôn, bản or tổ dân phố. Not an administrative unit: no national code."""
 
     name = models.CharField(max_length=120)  # as commonly written, with its kind: "Bản Nậm Cang 1"
-    name_key = models.CharField(max_length=120, db_index=True)  # see units.names.name_key
+    name_key = models.CharField(max_length=120, db_index=True)  # see units.domain.names.name_key
     code = models.CharField(max_length=20, blank=True)  # "Mã thôn" when a province keeps one
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)  # the day before it was merged away
@@ -307,7 +307,8 @@ class UnitFigure(models.Model):
 class Coverage(models.Model):
     """Village figures summed per unit and date: precomputed so no page sums villages per request.
 
-    Rebuilt by `units.services.coverage_rebuild` inside the transaction that changed the villages.
+    Rebuilt by `units.domain.coverage.coverage_rebuild` inside the transaction that changed the
+    villages.
     `villages` is the denominator: every village placed in the unit at that date, reported or not.
     """
 

@@ -1,6 +1,10 @@
 from django.urls import path
 
-from . import api, coverage_views, search_views, target_views, views
+from units.web import api
+from units.web import coverage as coverage_views
+from units.web import pages as views
+from units.web import search as search_views
+from units.web import targets as target_views
 
 urlpatterns = [
     path("", views.home, name="home"),

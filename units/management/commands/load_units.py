@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from units.refdata import units_load
+from units.domain.refdata import units_load
 
 
 class Command(BaseCommand):

@@ -1,0 +1,200 @@
+"""`manage.py import_report` and `manage.py import_template`: output and exit status.
+
+Exit status of import_report: 0 imported or nothing to do, 1 refused (every error on stderr,
+one per line), 2 wrong usage (bad arguments, and a PATH that is no file).
+"""
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import translation
+from openpyxl import load_workbook
+
+from imports.models import ImportRun
+from tests.workbooks import (
+    OWN,
+    database_counts,
+    mung_tung_rows,
+    small_province,
+    to_file,
+    village,
+    village_report,
+)
+from units.models import VillageFigure
+
+pytestmark = pytest.mark.django_db
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def province():
+    return small_province()
+
+
+def saved(tmp_path: Path, workbook, name: str = "report.xlsx") -> Path:
+    path = tmp_path / name
+    path.write_bytes(to_file(workbook).getvalue())
+    return path
+
+
+def run_command(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_report", *[str(arg) for arg in args], stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_import_exits_0_and_summarises(province, tmp_path):
+    out, err = run_command(saved(tmp_path, village_report()))
+    assert VillageFigure.objects.count() == 3
+    run = ImportRun.objects.get()
+    assert out.splitlines() == [
+        "Shape: village_report; date: 2017-12-31; scope: Xã Mường Tùng",
+        "Sheets: Mường Chà",
+        "Villages: 3 rows, 0 new, 3 changed, 0 unchanged, 1 not reported",
+        "warning: Mường Chà, 9, , , 1 village of Xã Mường Tùng is not in this report and stays "
+        "not reported on 31/12/2017: Bản Huổi Điết.",
+        f"Import #{run.id}: Imported. 3 rows: 0 new villages, 3 changed, 0 unchanged, 1 not "
+        "reported.",
+    ]
+    assert err == ""  # no progress lines: stderr is not a terminal
+
+
+def test_same_file_again_exits_0_with_nothing_to_do(province, tmp_path):
+    path = saved(tmp_path, village_report())
+    run_command(path)
+    before = database_counts()
+    out, _ = run_command(path)
+    assert out.splitlines()[0].startswith("Same file as import #")
+    assert "Same file again: nothing to do." in out
+    assert database_counts() | {"runs_not_refused": 0} == before | {"runs_not_refused": 0}
+
+
+def test_dry_run_writes_nothing(province, tmp_path):
+    before = database_counts()
+    out, _ = run_command(saved(tmp_path, village_report()), "--dry-run")
+    assert out.splitlines()[-1] == "Dry run: nothing written."
+    assert database_counts() == before
+    assert not ImportRun.objects.exists()
+
+
+def test_refused_exits_1_with_every_error_on_stderr(province, tmp_path):
+    rows = [*mung_tung_rows()[:3], village(2, "Bản Huổi Lèng", 14, 12, 1, OWN, admissions=1)]
+    rows.append(village(3, "Bản Nậm Piền", 2, 2, 0, "Tốt"))
+    path = saved(tmp_path, village_report(rows))
+    before = database_counts()
+    with pytest.raises(CommandError) as refusal:
+        run_command(path)
+    assert refusal.value.returncode == 1
+    assert str(refusal.value) == "Refused: 2 errors."
+    assert database_counts() == before
+    run = ImportRun.objects.get()
+    assert run.outcome == ImportRun.Outcome.REFUSED
+    assert run.message.splitlines() == [
+        "Mường Chà, 11, D (Tổng số đảng viên), 14, Full members (12) plus probationary members "
+        "(1) make 13, not the 14 members given.",
+        'Mường Chà, 12, G (Tình trạng chi bộ), Tốt, Unknown status: write "Có chi bộ độc lập", '
+        '"Sinh hoạt ghép" or "Chưa có đảng viên".',
+    ]
+
+
+def test_refused_errors_are_on_stderr_one_per_line(province, tmp_path):
+    rows = [*mung_tung_rows()[:3], village(2, "Bản Huổi Lèng", 14, 12, 1, OWN, admissions=1)]
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_report", str(saved(tmp_path, village_report(rows))), stderr=err)
+    assert err.getvalue().splitlines() == [
+        "Mường Chà, 11, D (Tổng số đảng viên), 14, Full members (12) plus probationary members "
+        "(1) make 13, not the 14 members given."
+    ]
+
+
+def test_dry_run_of_a_refused_report_exits_1_and_records_nothing(province, tmp_path):
+    rows = [*mung_tung_rows()[:3], village(2, "Bản Huổi Lèng", 14, 12, 1, OWN, admissions=1)]
+    with pytest.raises(CommandError) as refusal:
+        run_command(saved(tmp_path, village_report(rows)), "--dry-run")
+    assert refusal.value.returncode == 1
+    assert not ImportRun.objects.exists()
+
+
+def test_replace_needed_exits_1_and_replace_imports(province, tmp_path):
+    run_command(saved(tmp_path, village_report()))
+    rows = [*mung_tung_rows()[:3], village(2, "Bản Huổi Lèng", 15, 13, 2, OWN, admissions=1)]
+    path = saved(tmp_path, village_report(rows), "second.xlsx")
+    err = io.StringIO()
+    with pytest.raises(CommandError) as refusal:
+        call_command("import_report", str(path), stderr=err)
+    assert refusal.value.returncode == 1
+    assert "import with replace to supersede them" in err.getvalue()
+    out, _ = run_command(path, "--replace")
+    assert "Imported." in out
+    assert VillageFigure.objects.get(village__name="Bản Huổi Lèng").members == 15
+
+
+def test_date_option_must_agree_with_the_file(province, tmp_path):
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_report", str(saved(tmp_path, village_report())), "--date", "2018-06-30",
+            stderr=err,
+        )  # fmt: skip
+    assert err.getvalue().splitlines() == [
+        "Mường Chà, 3, A, Số liệu tính đến ngày 31/12/2017, The file is for 31/12/2017, not for "
+        "30/06/2018 as given."
+    ]
+
+
+def test_missing_file_is_a_usage_error(province, tmp_path):
+    with pytest.raises(CommandError) as refusal:
+        run_command(tmp_path / "nowhere.xlsx")
+    assert refusal.value.returncode == 2
+    assert str(refusal.value) == f"{tmp_path / 'nowhere.xlsx'}: no such file"
+
+
+def manage(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """The command as a person runs it, on a database of its own (never the project's)."""
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "partystats.settings.test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_exit_status_2_for_wrong_usage(tmp_path):
+    assert manage("import_report", tmp_path=tmp_path).returncode == 2
+    bad_date = manage("import_report", "x.xlsx", "--date", "31/12/2017", tmp_path=tmp_path)
+    assert bad_date.returncode == 2
+    assert "invalid fromisoformat value: '31/12/2017'" in bad_date.stderr
+    missing = manage("import_report", str(tmp_path / "nowhere.xlsx"), tmp_path=tmp_path)
+    assert missing.returncode == 2
+    assert missing.stderr.strip().endswith("nowhere.xlsx: no such file")
+
+
+def test_template_command_writes_the_template(tmp_path):
+    path = tmp_path / "template.xlsx"
+    out = io.StringIO()
+    call_command("import_template", str(path), "--date", "2017-12-31", stdout=out)
+    assert out.getvalue().strip() == f"Template written to {path}"
+    sheet = load_workbook(path)["Biểu"]
+    assert sheet["A3"].value == "Số liệu tính đến ngày 31/12/2017"
+    assert sheet["E5"].value == "Trong đó"
+    assert "E5:F5" in {str(cells) for cells in sheet.merged_cells.ranges}
+    assert [cell.value for cell in sheet[7]] == ["A", "B", "C", "1", "2", "3", "4", "5", "6", "7"]

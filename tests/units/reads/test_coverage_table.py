@@ -1,0 +1,476 @@
+"""The coverage table `/coverage/` (issue 4): filters, totals, sorting, pages and exports."""
+
+import csv
+import datetime
+import html as html_lib
+import io
+import json
+import re
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from units.domain.coverage import coverage_rebuild, period_for_date
+from units.domain.names import name_key
+from units.models import Level, Scheme, Status, Unit, Village, VillageFigure, VillagePlacement
+from units.web.exports import neutralise
+
+D = datetime.date
+pytestmark = pytest.mark.django_db
+URL = "/coverage/"
+
+
+def old_unit(level: str, name: str) -> Unit:
+    return Unit.objects.get(scheme=Scheme.GSO2004, level=level, name=name)
+
+
+def province() -> Unit:
+    return Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+
+
+def get(client, query: str, language: str = "vi", status: int = 200):
+    client.cookies["django_language"] = language
+    response = client.get(URL + query)
+    assert response.status_code == status, (query, response.status_code)
+    return response
+
+
+def page_html(client, query: str, language: str = "vi") -> str:
+    return get(client, query, language).content.decode()
+
+
+def cell_text(cell: str) -> str:
+    return html_lib.unescape(re.sub(r"<[^>]+>|\s+", " ", cell)).strip()
+
+
+def html_rows(html: str) -> list[list[str]]:
+    """The body rows of the table, each as its cells' text (row header first)."""
+    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S)
+    if body is None:
+        return []
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body.group(1), re.S)
+    return [[cell_text(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)] for r in rows]
+
+
+def html_totals(html: str) -> list[str]:
+    row = re.search(r'<tr id="totals">(.*?)</tr>', html, re.S).group(1)
+    return [cell_text(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+
+
+def csv_content(client, query: str, language: str = "vi") -> tuple[str, list[list[str]]]:
+    """The raw text (with its BOM) and the rows after the source line."""
+    response = get(client, query + "&format=csv", language)
+    assert response.streaming
+    text = b"".join(response.streaming_content).decode("utf-8")
+    lines = text.split("\r\n", 1)
+    return text, list(csv.reader(io.StringIO(lines[1])))
+
+
+def json_content(client, query: str) -> dict:
+    response = get(client, query + "&format=json")
+    return json.loads(b"".join(response.streaming_content))
+
+
+def xlsx_sheet(client, query: str):
+    response = get(client, query + "&format=xlsx")
+    return openpyxl.load_workbook(io.BytesIO(response.content)).active
+
+
+def number(text: str) -> int:
+    return int(text.replace(".", "").replace(",", ""))
+
+
+# Filters ----------------------------------------------------------------------------------------
+
+
+def test_white_villages_at_the_end_of_2017_are_the_articles_23(client, demo):
+    query = f"?date=2017-12-31&province={province().id}&group=village&status=no_members"
+    html = page_html(client, query)
+    rows = html_rows(html)
+    assert len(rows) == 23
+    assert {row[4] for row in rows} == {"Chưa có đảng viên"} and {row[5] for row in rows} == {"0"}
+    assert "23 thôn, bản trong bảng" in cell_text(
+        re.search(r'id="denominator">(.*?)</p>', html, re.S).group(1)
+    )
+
+
+def test_one_row_per_district_gives_ten_rows_over_1813_villages(client, demo):
+    html = page_html(client, "?date=2017-12-31&group=district")
+    rows = html_rows(html)
+    assert len(rows) == 10 and all(
+        row[0].startswith(("Huyện", "Thị xã", "Thành phố")) for row in rows
+    )
+    assert sum(number(row[2]) for row in rows) == 1813
+    totals = html_totals(html)
+    assert totals[0] == "Tổng cộng" and number(totals[2]) == 1813 and number(totals[5]) == 23
+
+
+def test_name_search_ignores_diacritics_and_case(client, demo):
+    for text in ("nam cang", "NẬM CANG", "bản nậm  cang"):
+        names = [
+            row[0]
+            for row in html_rows(page_html(client, f"?date=2017-12-31&group=village&q={text}"))
+        ]
+        assert names == ["Bản Nậm Cang 1", "Bản Nậm Cang 2"], text
+    communes = html_rows(page_html(client, "?date=2017-12-31&group=commune&q=muong tung"))
+    assert [row[0] for row in communes] == ["Xã Mường Tùng"]
+
+
+def test_district_and_commune_filters_narrow_the_rows(client, demo):
+    district = old_unit(Level.DISTRICT, "Huyện Mường Chà")
+    communes = html_rows(
+        page_html(client, f"?date=2017-12-31&group=commune&district={district.id}")
+    )
+    expected = Unit.objects.filter(parent=district).valid_on(D(2017, 12, 31)).count()
+    assert len(communes) == expected and {row[1] for row in communes} == {"Huyện Mường Chà"}
+
+    commune = old_unit(Level.COMMUNE, "Xã Mường Tùng")
+    data = json_content(client, f"?date=2017-12-31&group=village&commune={commune.id}")
+    coverage = commune.coverage.get(period__date=D(2017, 12, 31))
+    assert len(data["rows"]) == data["totals"]["villages"] == coverage.villages
+    assert {row["commune"] for row in data["rows"]} == {"Xã Mường Tùng"}
+    # With one row per district, a commune picks the row of its district.
+    rows = html_rows(page_html(client, f"?date=2017-12-31&group=district&commune={commune.id}"))
+    assert [row[0] for row in rows] == ["Huyện Mường Chà"]
+
+
+def test_member_range_keeps_villages_within_it(client, demo):
+    data = json_content(client, "?date=2017-12-31&group=village&members_min=10&members_max=12")
+    members = [row["members"] for row in data["rows"]]
+    assert members and all(10 <= m <= 12 for m in members)
+    assert data["filters"]["members_min"] == 10 and data["filters"]["members_max"] == 12
+
+
+def test_after_the_reform_communes_sit_directly_under_the_province(client, demo):
+    rows = html_rows(page_html(client, "?date=2025-09-30&group=commune"))
+    assert len(rows) == 45 and {row[1] for row in rows} == {"–"}
+    assert html_rows(page_html(client, "?date=2025-09-30&group=district")) == []
+
+
+def test_default_date_is_the_latest_and_the_permalink_names_it(client, demo):
+    html = page_html(client, "")
+    assert '<option value="2026-09-30" selected>' in html
+    assert 'id="permalink">' in html and "date=2026-09-30" in re.search(
+        r'href="([^"]+)" id="permalink"', html
+    ).group(1)
+
+
+# Not reported -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def partly_reported(demo):
+    """Mường Tùng at 31/12/2017 with two villages' figures deleted and one reported as missing."""
+    commune = old_unit(Level.COMMUNE, "Xã Mường Tùng")
+    period = period_for_date(D(2017, 12, 31))
+    figures = VillageFigure.objects.filter(commune=commune, period=period).order_by("village__name")
+    deleted = list(figures[:2])
+    explicit = figures[2]
+    VillageFigure.objects.filter(pk__in=[f.pk for f in deleted]).delete()
+    VillageFigure.objects.filter(pk=explicit.pk).update(
+        status=Status.NOT_REPORTED, members=None, full_members=None, probationary_members=None
+    )
+    coverage_rebuild(periods=[period])
+    names = {f.village.name for f in deleted} | {explicit.village.name}
+    return commune, names
+
+
+def test_not_reported_villages_show_as_such_never_as_zero(client, partly_reported):
+    commune, names = partly_reported
+    query = f"?date=2017-12-31&group=village&commune={commune.id}"
+    rows = {row[0]: row for row in html_rows(page_html(client, query))}
+    for name in names:
+        assert rows[name][4:] == ["Chưa báo cáo", "–"]
+    english = {row[0]: row for row in html_rows(page_html(client, query, "en"))}
+    assert english[next(iter(names))][4:] == ["Not reported", "–"]
+
+    missing = html_rows(page_html(client, query + "&status=not_reported"))
+    assert {row[0] for row in missing} == names
+    data = json_content(client, query + "&status=not_reported")
+    assert {(r["status"], r["members"]) for r in data["rows"]} == {("not_reported", None)}
+    assert data["totals"]["not_reported"] == data["totals"]["villages"] == 3
+    _, csv_rows = csv_content(client, query + "&status=not_reported")
+    assert {(row[8], row[9]) for row in csv_rows[1:]} == {("Chưa báo cáo", "")}
+
+    html = page_html(client, "?date=2017-12-31&group=commune&status=not_reported")
+    assert [(row[0], row[7]) for row in html_rows(html)] == [("Xã Mường Tùng", "3")]
+    assert 'id="status-note"' in html  # says the unit rows count all their villages
+
+
+# Sorting and pages ------------------------------------------------------------------------------
+
+
+def test_sorting_by_members_descending(client, demo):
+    district = old_unit(Level.DISTRICT, "Huyện Mường Chà")
+    query = f"?date=2017-12-31&group=village&district={district.id}&sort=-members"
+    html = page_html(client, query)
+    members = [number(row[5]) for row in html_rows(html)]
+    assert members == sorted(members, reverse=True) and members[0] > members[-1]
+    assert 'aria-sort="descending"><a href="?' in html
+    # The column's link now asks for ascending order, keeping the filters.
+    link = re.search(r'aria-sort="descending"><a href="([^"]+)"', html).group(1)
+    assert f"district={district.id}" in link and "sort=members" in html_lib.unescape(link)
+
+    ascending = [
+        number(r[5]) for r in html_rows(page_html(client, query.replace("-members", "members")))
+    ]
+    assert ascending == sorted(ascending)
+
+
+def test_pagination_keeps_the_filters(client, demo):
+    query = f"?date=2017-12-31&group=village&province={province().id}&status=own_cell&sort=name"
+    html = page_html(client, query)
+    assert len(html_rows(html)) == 100
+    next_link = html_lib.unescape(re.search(r'<a href="([^"]+)" rel="next">', html).group(1))
+    for part in ("date=2017-12-31", "group=village", f"province={province().id}",
+                 "status=own_cell", "sort=name", "page=2"):  # fmt: skip
+        assert part in next_link
+    second = html_rows(page_html(client, next_link))
+    assert len(second) == 100 and second[0][0] != html_rows(html)[0][0]
+    assert {row[4] for row in second} == {"Có chi bộ độc lập"}
+    csv_link = html_lib.unescape(re.search(r'href="([^"]+)" id="download-csv"', html).group(1))
+    assert "status=own_cell" in csv_link and "format=csv" in csv_link
+
+
+def test_a_page_out_of_range_shows_the_last_page(client, demo):
+    html = page_html(client, "?date=2017-12-31&group=district&page=999")
+    assert len(html_rows(html)) == 10
+
+
+# Exports ----------------------------------------------------------------------------------------
+
+
+def test_csv_rows_equal_the_html_rows_in_the_same_order(client, demo):
+    district = old_unit(Level.DISTRICT, "Huyện Mường Chà")
+    query = f"?date=2017-12-31&group=village&district={district.id}&sort=-members"
+    html = page_html(client, query + "&page=1")
+    screen = html_rows(html)
+    screen += html_rows(page_html(client, query + "&page=2"))
+    text, rows = csv_content(client, query)
+    assert text.startswith("\ufeff# Nguồn: partystats, http://testserver/coverage/?")
+    assert "31/12/2017" not in text.split("\r\n", 1)[0] and "2017-12-31" in text.split("\r\n")[0]
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ["Ngày", "Mã tỉnh", "Tỉnh"]
+    assert len(body) == number(html_totals(html)[4].split()[0]) == len(screen)
+    assert [(r[7], r[6], r[8], r[9]) for r in body] == [(r[0], r[1], r[4], r[5]) for r in screen]
+    assert {r[0] for r in body} == {"2017-12-31"} and {r[1] for r in body} == {"11"}
+    assert {r[3] for r in body} == {district.code}
+
+
+def test_csv_exports_every_page_and_names_the_date(client, demo):
+    response = get(client, "?date=2017-12-31&group=village&format=csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "partystats-coverage-village-2017-12-31.csv" in response["Content-Disposition"]
+    lines = b"".join(response.streaming_content).decode().split("\r\n")
+    assert len([line for line in lines if line]) == 1 + 1 + 1813
+
+
+def test_json_totals_equal_the_html_totals(client, demo):
+    query = f"?date=2017-12-31&group=commune&province={province().id}"
+    html = page_html(client, query)
+    data = json_content(client, query)
+    totals = data["totals"]
+    shown = [number(cell) for cell in html_totals(html)[3:]]
+    keys = ["villages", "own_cell", "joined", "no_members", "not_reported", "members"]
+    assert shown == [totals[key] for key in keys]
+    assert data["date"] == "2017-12-31" and data["filters"]["province"]["code"] == "11"
+    assert data["source"]["url"].startswith("http://testserver/coverage/?date=2017-12-31")
+    assert [row["commune"] for row in data["rows"]][:100] == [row[0] for row in html_rows(html)]
+    assert totals["rows"] == len(data["rows"]) == 129
+
+
+def test_xlsx_has_a_title_row_a_frozen_header_and_number_formats(client, demo):
+    sheet = xlsx_sheet(client, "?date=2017-12-31&group=district")
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Độ phủ của Đảng ở thôn, bản theo huyện, số liệu tại ngày 31/12/2017"
+    assert rows[1][0].startswith("Nguồn: partystats, http://testserver/coverage/?")
+    assert rows[2][:5] == ("Ngày", "Mã tỉnh", "Tỉnh", "Mã huyện", "Huyện")
+    assert sheet.freeze_panes == "A4"
+    assert len(rows) == 3 + 10 and sum(row[5] for row in rows[3:]) == 1813
+    first = next(sheet.iter_rows(min_row=4, max_row=4))
+    assert first[5].number_format == "#,##0" and first[0].number_format == "DD/MM/YYYY"
+    assert first[0].value.date() == D(2017, 12, 31)
+
+
+@pytest.fixture
+def hostile_names(demo):
+    commune = old_unit(Level.COMMUNE, "Xã Mường Tùng")
+    villages = Village.objects.filter(
+        placements__commune=commune, figures__period__date=D(2017, 12, 31)
+    ).order_by("name_key")[:2]
+    first, second = list(villages)
+    first.name, first.name_key = '=HYPERLINK("http://x")', name_key('=HYPERLINK("http://x")')
+    second.name, second.name_key = "<script>alert(1)</script>", "script alert"
+    Village.objects.bulk_update([first, second], ["name", "name_key"])
+    return f"?date=2017-12-31&group=village&commune={commune.id}"
+
+
+def test_hostile_village_names_are_text_in_every_format(client, hostile_names):
+    html = page_html(client, hostile_names)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+    _, rows = csv_content(client, hostile_names)
+    names = [row[7] for row in rows[1:]]
+    assert '\'=HYPERLINK("http://x")' in names and "<script>alert(1)</script>" in names
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+    sheet = xlsx_sheet(client, hostile_names)
+    cells = [cell for row in sheet.iter_rows(min_row=4) for cell in row]
+    hostile = [cell for cell in cells if "HYPERLINK" in str(cell.value)]
+    assert [(c.value, c.data_type) for c in hostile] == [('\'=HYPERLINK("http://x")', "s")]
+
+    data = json_content(client, hostile_names)
+    assert "<script>alert(1)</script>" in [row["village"] for row in data["rows"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Bản Nậm Cang 1", "Bản Nậm Cang 1"),
+        ("<script>alert(1)</script>", "<script>alert(1)</script>"),
+    ],
+)
+def test_cells_a_spreadsheet_would_run_are_neutralised(text, cell):
+    assert neutralise(text) == cell
+
+
+# Bad parameters ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?status=unknown",
+        "?date=2017-13-45",
+        "?date=yesterday",
+        "?date=2017-12-30",  # a date without figures
+        "?group=hamlet",
+        "?province=abc",
+        "?province=999999",
+        "?members_min=lots",
+        "?members_min=-1",
+        "?sort=password",
+        "?sort=-unit__parent__name",
+        "?q=" + "x" * 200,
+    ],
+)
+def test_bad_parameters_are_a_form_error_not_a_crash(client, demo, query):
+    response = get(client, query, status=400)
+    assert 'class="errors" role="alert"' in response.content.decode()
+    response = get(client, query + "&format=json", status=400)
+    assert response.json()["errors"]
+
+
+def test_an_unknown_format_is_a_bad_request(client, demo):
+    assert get(client, "?format=pdf", status=400).content.decode() == (
+        "Định dạng không hỗ trợ: dùng csv, xlsx hoặc json."
+    )
+
+
+def test_a_date_without_figures_says_so(client, demo):
+    html = get(client, "?date=2017-12-30", status=400).content.decode()
+    assert "Không có số liệu độ phủ tại 2017-12-30" in html
+
+
+def test_the_unit_page_links_to_the_full_table(client, demo):
+    district = old_unit(Level.DISTRICT, "Huyện Mường Chà")
+    client.cookies["django_language"] = "vi"
+    html = client.get(f"/u/{district.id}/?date=2017-12-31").content.decode()
+    link = html_lib.unescape(re.search(r'id="coverage-link" href="([^"]+)"', html).group(1))
+    assert link == f"/coverage/?date=2017-12-31&district={district.id}&group=commune"
+    rows = html_rows(page_html(client, link[len(URL) :]))
+    assert len(rows) == Unit.objects.filter(parent=district).valid_on(D(2017, 12, 31)).count()
+
+
+# Query count ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def test_commune():
+    def unit(level, code, name, parent=None):
+        return Unit.objects.create(
+            scheme=Scheme.GSO2004, level=level, code=code, name=name, name_key=name_key(name),
+            parent=parent, valid_from=D(2004, 1, 1), valid_to=D(2025, 6, 30),
+        )  # fmt: skip
+
+    district = unit(Level.DISTRICT, "991", "Huyện Một", unit(Level.PROVINCE, "99", "Tỉnh Thử"))
+    return unit(Level.COMMUNE, "99101", "Xã Hai", district)
+
+
+def add_villages(commune: Unit, count: int, start: int) -> None:
+    period = period_for_date(D(2017, 12, 31))
+    for number in range(start, start + count):
+        village = Village.objects.create(
+            name=f"Bản {number}", name_key=name_key(f"Bản {number}"), valid_from=D(2015, 1, 1)
+        )
+        VillagePlacement.objects.create(village=village, commune=commune, valid_from=D(2015, 1, 1))
+        if number % 3:  # every third village is left unreported
+            VillageFigure.objects.create(
+                village=village, period=period, commune=commune, district=commune.parent,
+                status=Status.OWN_CELL, members=5,
+            )  # fmt: skip
+    coverage_rebuild(periods=[period])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?date=2017-12-31&group=village&commune={commune}",
+        "?date=2017-12-31&group=village&province={province}&sort=-members&q=ban",
+        "?date=2017-12-31&group=commune&district={district}",
+        "?date=2017-12-31&group=village&commune={commune}&format=csv",
+    ],
+)
+def test_query_count_does_not_grow_with_villages(client, test_commune, query):
+    url = URL + query.format(
+        commune=test_commune.id,
+        district=test_commune.parent_id,
+        province=test_commune.parent.parent_id,
+    )
+
+    def queries_for(count: int, start: int) -> int:
+        add_villages(test_commune, count, start)
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url)
+            assert response.status_code == 200
+            if response.streaming:
+                b"".join(response.streaming_content)
+        return len(context.captured_queries)
+
+    assert queries_for(3, 0) == queries_for(150, 3)
+
+
+def select_options(html: str, name: str) -> list[str]:
+    select = html.split(f'name="{name}"')[1].split("</select>")[0]
+    return [value for value in re.findall(r'<option value="([^"]*)"', select) if value]
+
+
+def test_long_place_lists_follow_the_place_chosen_above(client, demo, monkeypatch):
+    """10,000 communes in one drop-down help no one (national data): past the limit a list shows
+    only the units inside the place chosen above it; the filters still take any unit."""
+    monkeypatch.setattr("units.reads.filters.PLACES_LISTED_AT_MOST", 20)
+    district = old_unit(Level.DISTRICT, "Huyện Mường Chà")
+    communes = {str(u.id) for u in Unit.objects.filter(parent=district)}
+
+    html = page_html(client, "?date=2017-12-31", language="en")
+    assert select_options(html, "commune") == []
+    assert "Choose a place above to list its units here." in html
+    assert len(select_options(html, "district")) == 10  # under the limit: listed whole
+
+    html = page_html(client, f"?date=2017-12-31&district={district.id}")
+    assert set(select_options(html, "commune")) == communes
+
+    commune = Unit.objects.get(parent=district, name="Xã Mường Tùng")
+    html = page_html(client, f"?date=2017-12-31&group=village&commune={commune.id}")
+    assert set(select_options(html, "commune")) == communes  # the chosen one and its siblings
+    assert f'<option value="{commune.id}" selected>' in html
+    assert {row[0] for row in html_rows(html)} >= {"Bản Nậm Cang 1"}

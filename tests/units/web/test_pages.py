@@ -1,0 +1,228 @@
+"""The pages and the API on the demo data: the article's figures, drilling down, history."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+
+from units.models import Level, Scheme, Unit, Village, VillageFigure
+
+D = datetime.date
+pytestmark = pytest.mark.django_db
+
+
+def old_province() -> Unit:
+    return Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+
+
+def text_of(html: str, element_id: str) -> str:
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:dd|tr|p)>', html, re.S)
+    assert match, element_id
+    return re.sub(r"<[^>]+>|\s+", " ", match.group(1)).strip()
+
+
+def get(client, url: str, language: str = "vi"):
+    client.cookies["django_language"] = language
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content.decode()
+
+
+def test_province_page_shows_every_figure_of_the_article(client, demo):
+    html = get(client, reverse("unit", args=[old_province().id]) + "?date=2017-12-31")
+    assert text_of(html, "fig-white") == "23 trên 1.813"
+    assert text_of(html, "fig-joined") == "208"
+    assert "650" in text_of(html, "pub-grassroots_orgs")
+    assert "2.680" in text_of(html, "pub-cells_under_committees")
+    assert "36.894" in text_of(html, "pub-members")
+    assert "4.846" in text_of(html, "pub-admissions")
+    assert "210" in text_of(html, "pub-new_village_cells")
+    assert "121%" in text_of(html, "admissions-target")
+    # 95 → 23 and 328 → 208 since the start of the resolution (31/12/2015).
+    changes = re.search(r'<table class="changes">(.*?)</table>', html, re.S).group(1)
+    cells = [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", changes, re.S)
+    ]
+    assert {"95", "328", "−72", "−120"} <= set(cells)
+
+
+def test_english_toggle_formats_numbers_the_english_way(client, demo):
+    html = get(client, reverse("unit", args=[old_province().id]) + "?date=2017-12-31", "en")
+    assert text_of(html, "fig-white") == "23 of 1,813"
+    assert "36,894" in text_of(html, "pub-members")
+
+
+def test_drill_from_province_to_village_at_the_end_of_2017(client, demo):
+    html = get(client, reverse("unit", args=[old_province().id]) + "?date=2017-12-31")
+    district = Unit.objects.get(name="Huyện Mường Chà", scheme=Scheme.GSO2004)
+    assert f'href="/u/{district.id}/?date=2017-12-31"' in html
+    html = get(client, f"/u/{district.id}/?date=2017-12-31")
+    commune = Unit.objects.get(name="Xã Mường Tùng", scheme=Scheme.GSO2004)
+    assert f'href="/u/{commune.id}/?date=2017-12-31"' in html
+    html = get(client, f"/u/{commune.id}/?date=2016-12-31")
+    village = Village.objects.get(name="Bản Nậm Cang 1")
+    assert f'href="/v/{village.id}/"' in html
+    assert "Chưa có đảng viên" in html  # the village's status in 2016, in Vietnamese
+    html = get(client, f"/v/{village.id}/")
+    assert "Huyện Mường Chà" in html  # breadcrumb and placements
+    assert html.count('<tr class="status-') == VillageFigure.objects.filter(village=village).count()
+
+
+def test_province_lists_districts_before_the_reform_and_communes_after(client, demo):
+    html = get(client, reverse("unit", args=[old_province().id]) + "?date=2024-12-31")
+    assert "Huyện Mường Chà" in html
+    new = Unit.objects.get(scheme=Scheme.GSO2025, level=Level.PROVINCE, code="11")
+    response = client.get(reverse("unit", args=[old_province().id]) + "?date=2025-09-30")
+    assert response.status_code == 302 and response.url == f"/u/{new.id}/?date=2025-09-30"
+    html = get(client, response.url)
+    assert "Huyện" not in text_of(html, "children-h") and html.count('class="children"') == 1
+    children = re.findall(r'<th scope="row"><a href="/u/\d+/\?date=2025-09-30">([^<]+)</a>', html)
+    assert len(children) == 45 and all(name.startswith(("Xã", "Phường")) for name in children)
+
+
+def test_village_page_shows_moves_and_merges(client, demo):
+    village = Village.objects.get(name="Bản Nậm Cang 1")
+    html = get(client, f"/v/{village.id}/")
+    assert html.count("<tr><td>") == 2  # two placements: old commune, then the new one
+    merged = Village.objects.filter(predecessions__isnull=False).first()
+    html = get(client, f"/v/{merged.id}/")
+    assert 'id="merged-from"' in html
+
+
+def test_unknown_unit_and_bad_date_are_not_found(client, demo):
+    assert client.get("/u/999999/").status_code == 404
+    assert client.get(f"/u/{old_province().id}/?date=2017-13-45").status_code == 404
+
+
+def test_api_lists_provinces_and_walks_the_tree(client, demo):
+    units = client.get("/api/v1/units").json()["units"]
+    ids = {(u["scheme"], u["code"]): u["id"] for u in units}
+    province_id = ids[("gso2004", "11")]
+    data = client.get(f"/api/v1/figures?unit={province_id}&date=2017-12-31").json()
+    assert data["figures"]["computed"]["no_members"] == 23
+    assert data["figures"]["computed"]["villages"] == 1813
+    published = {f["metric"]: f for f in data["figures"]["published"]}
+    assert published["members"]["value"] == 36894
+    assert published["members"]["source"]["kind"] == "published"
+    district = next(c for c in data["children"] if c["name"] == "Huyện Mường Chà")
+    data = client.get(f"/api/v1/figures?unit={district['id']}&date=2017-12-31").json()
+    assert data["parent"]["id"] == province_id
+    assert (
+        sum(c["figures"]["villages"] for c in data["children"])
+        == data["figures"]["computed"]["villages"]
+    )
+
+
+def test_api_publishes_qualifiers_not_exact_numbers(client, demo):
+    province_id = old_province().id
+    data = client.get(f"/api/v1/figures?unit={province_id}&date=2023-09-13").json()
+    members = next(f for f in data["figures"]["published"] if f["metric"] == "members")
+    assert (members["value"], members["qualifier"]) == (46000, "about")
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("unit=abc&date=2017-12-31", 400),
+        ("unit=1&date=31-12-2017", 400),
+        ("", 400),
+        ("unit=999999&date=2017-12-31", 404),
+    ],
+)
+def test_api_errors_are_json(client, demo, query, status):
+    response = client.get(f"/api/v1/figures?{query}")
+    assert response.status_code == status
+    assert "error" in response.json()
+
+
+def test_new_commune_series_regroups_the_old_communes_villages(client, demo):
+    new_commune = Unit.objects.get(scheme=Scheme.GSO2025, level=Level.COMMUNE, name="Xã Mường Tùng")
+    as_reported = get(client, f"/u/{new_commune.id}/")
+    assert "?date=" in as_reported and "series=regrouped" in as_reported
+    series = as_reported.split('<table class="series">')[1].split("</table>")[0]
+    rows_reported = series.count('<tr><th scope="row">')
+    assert rows_reported == 5  # 30/09/2025 … 30/09/2026: the commune exists from 1/7/2025
+    regrouped = get(client, f"/u/{new_commune.id}/?series=regrouped")
+    rows = regrouped.split('<table class="series">')[1].split("</table>")[0]
+    assert rows.count('<tr><th scope="row">') == 44  # every quarter since 31/12/2015
+    assert "31/12/2015" in rows
+    # A district never regroups: it ended with the reform.
+    district = Unit.objects.get(scheme=Scheme.GSO2004, name="Huyện Mường Chà")
+    html = get(client, f"/u/{district.id}/?series=regrouped")
+    assert "series=regrouped" not in html.split('id="series-rule"')[1].split("</p>")[0]
+
+
+def test_changes_since_a_chosen_date_list_the_210_new_cells_of_2017(client, demo):
+    url = reverse("unit", args=[old_province().id]) + "?date=2017-12-31&compare=2016-12-31"
+    html = get(client, url)
+    gained = html.split('id="changes-gained-cell"')[1].split("</table>")[0]
+    assert gained.count('<th scope="row">') == 210
+    assert "210" in gained.split("</caption>")[0]
+
+
+def test_re_whitened_villages_are_listed_as_going_backwards(client, demo):
+    url = reverse("unit", args=[old_province().id]) + "?date=2018-06-30"
+    backwards = get(client, url).split('id="changes-backwards"')[1].split("</table>")[0]
+    assert backwards.count("Chưa có đảng viên") >= 3  # the three passing re-whitenings
+
+
+def test_villages_at_risk_have_few_or_falling_members(client, demo):
+    commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")
+    html = get(client, f"/u/{commune.id}/?date=2017-12-31")
+    table = html.split('id="at-risk"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><th scope=\"row\">.*?</tr>", table, re.S)
+    assert rows
+    for row in rows:
+        members = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', row)]
+        now, year_before = members[0], members[1] if len(members) > 1 else None
+        assert now in (1, 2) or (year_before is not None and now < year_before)
+
+
+def test_chart_data_matches_the_figures_and_says_its_rule(client, demo):
+    import json
+
+    html = get(client, reverse("unit", args=[old_province().id]) + "?date=2017-12-31")
+    data = json.loads(html.split('id="chart-data" type="application/json">')[1].split("<")[0])
+    day = (D(2017, 12, 31) - D(1970, 1, 1)).days
+    assert {"x": day, "y": 23} in data["computed"]["no_members"]
+    assert {"x": day, "y": 36894.0} == {
+        k: v for k, v in data["published"]["members"][0].items() if k in ("x", "y")
+    }
+    assert data["rule"] == "reported"
+    district = Unit.objects.get(scheme=Scheme.GSO2004, name="Huyện Mường Chà")
+    assert 'id="chart-ends"' in get(client, f"/u/{district.id}/")
+
+
+def test_a_village_named_like_a_script_is_shown_as_text_everywhere(client, demo):
+    village = Village.objects.get(name="Bản Nậm Cang 1")
+    village.name = "<script>alert(1)</script>"
+    village.save()
+    commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")
+    for url in (f"/u/{commune.id}/?date=2016-12-31", f"/v/{village.id}/"):
+        html = get(client, url)
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    data = client.get(f"/api/v1/figures?unit={commune.id}&date=2016-12-31").json()
+    assert "<script>alert(1)</script>" in [child["name"] for child in data["children"]]
+    response = client.get(f"/api/v1/figures?unit={commune.id}&date=2016-12-31")
+    assert response["Content-Type"] == "application/json"
+
+
+def test_a_long_at_risk_list_stops_at_the_limit_and_links_to_the_full_table(client, demo):
+    """A province has hundreds of villages at risk (thousands in a big province): the page lists
+    the first LIST_AT_MOST and links to the coverage table for every village with 1 or 2."""
+    from units.web.pages import LIST_AT_MOST
+
+    html = get(client, reverse("unit", args=[old_province().id]) + "?date=2016-12-31")
+    table = html.split('id="at-risk"')[1].split("</table>")[0]
+    listed = int(re.search(r"<caption>(\d+)", table).group(1))
+    assert listed > LIST_AT_MOST
+    assert table.count('<th scope="row">') == LIST_AT_MOST
+    cut = html.split('id="at-risk-cut"')[1].split("</p>")[0]
+    assert "members_min=1&amp;members_max=2" in cut and "group=village" in cut
+
+    commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")
+    html = get(client, f"/u/{commune.id}/?date=2016-12-31")
+    assert 'id="at-risk-cut"' not in html

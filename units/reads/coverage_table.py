@@ -1,0 +1,259 @@
+"""The coverage table (issue 4): one selector for the page `/coverage/` and all its exports.
+
+`coverage_table` applies the `CoverageFilter` and returns the ordered rows, the totals and the
+date; the HTML page shows one page of the rows, the CSV/XLSX/JSON exports stream all of them, so
+the formats cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
+
+from units.models import Coverage, Level, Period, Status, Unit, VillagePlacement
+from units.reads.filters import CoverageFilter, Group
+from units.reads.unit_page import periods_with_coverage
+
+ROWS_PER_PAGE = 100
+EXPORT_CHUNK = 2000
+
+
+class NoFigures(LookupError):
+    """No date has coverage yet: nothing to tabulate."""
+
+
+class InvalidFilters(ValueError):
+    """The query string did not validate; `filterset.form` carries the messages."""
+
+    def __init__(self, filterset: CoverageFilter):
+        super().__init__(filterset.errors.as_text())
+        self.filterset = filterset
+
+
+@dataclass(frozen=True)
+class Place:
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """One row: a village (status and members) or a unit (its villages counted by status)."""
+
+    name: str
+    village_id: int | None
+    unit_id: int | None
+    province: Place | None
+    district: Place | None  # None for communes after 1/7/2025: no districts
+    commune: Place | None
+    status: str | None = None  # village rows; not_reported when there is no figure
+    members: int | None = None  # None: not reported, never zero
+    villages: int | None = None  # the denominator of a unit row
+    own_cell: int | None = None
+    joined: int | None = None
+    no_members: int | None = None
+    not_reported: int | None = None
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Over every filtered row, not one page. `villages` is the denominator."""
+
+    rows: int
+    villages: int
+    own_cell: int
+    joined: int
+    no_members: int
+    not_reported: int
+    members: int | None  # None when no village in the set was reported
+
+    @property
+    def without_cell(self) -> int:
+        """Villages without their own cell: joined + no members (domain.md §1)."""
+        return self.joined + self.no_members
+
+
+@dataclass
+class CoverageTable:
+    period: Period
+    group: Group
+    queryset: QuerySet  # filtered and ordered; map with `rows()` or `page()`
+    totals: Totals
+    periods: list[Period]
+    filterset: CoverageFilter
+
+    @property
+    def date(self) -> datetime.date:
+        return self.period.date
+
+    def rows(self) -> Iterator[CoverageRow]:
+        """All rows in order, fetched in chunks so a national export never sits in memory."""
+        for record in self.queryset.iterator(chunk_size=EXPORT_CHUNK):
+            yield row_from(record)
+
+    def page(self, number: str | int | None) -> tuple[Page, list[CoverageRow]]:
+        paginator = Paginator(self.queryset, ROWS_PER_PAGE)
+        paginator.count = self.totals.rows  # known already: no second COUNT over the rows
+        page = paginator.get_page(number)
+        return page, [row_from(record) for record in page.object_list]
+
+    def params(self) -> QueryDict:
+        """The table's state, with the date explicit (never "latest"): for permalinks and links."""
+        params = QueryDict(mutable=True)
+        for name in self.filterset.filters:
+            value = self.filterset.form.data.get(name)
+            if value not in (None, ""):
+                params[name] = value
+        return params
+
+    def filters(self) -> dict:
+        """The cleaned filters, for the JSON export."""
+        cleaned = self.filterset.form.cleaned_data
+        result = {}
+        for name in self.filterset.filters:
+            value = cleaned.get(name)
+            if isinstance(value, Unit):
+                value = {"id": value.id, "code": value.code, "name": value.name}
+            elif value is not None and name.startswith("members_"):
+                value = int(value)
+            result[name] = value if value != "" else None
+        return result
+
+
+def coverage_table(*, params: QueryDict) -> CoverageTable:
+    """The coverage table for a query string. Raises InvalidFilters or NoFigures."""
+    periods = periods_with_coverage()
+    if not periods:
+        raise NoFigures
+    filterset = CoverageFilter(params, periods=periods)
+    if not filterset.is_valid():
+        raise InvalidFilters(filterset)
+    period, group = filterset.period, filterset.grouping
+    queryset = filterset.filter_queryset(coverage_rows(group=group, period=period))
+    return CoverageTable(
+        period=period,
+        group=group,
+        queryset=queryset,
+        totals=coverage_totals(queryset),
+        periods=periods,
+        filterset=filterset,
+    )
+
+
+def coverage_rows(*, group: Group, period: Period) -> QuerySet:
+    """Every row of a grouping at a date, in the default order, before filtering."""
+    if group == Group.VILLAGE:
+        return village_rows(period)
+    return (
+        Coverage.objects.filter(
+            period=period, unit__level=group, unit__in=Unit.objects.valid_on(period.date)
+        )
+        .annotate(**_place_keys("unit", Level(group.value)))
+        .select_related("unit__parent__parent")
+        .order_by("unit__code", "unit_id")
+    )
+
+
+def village_rows(period: Period) -> QuerySet[VillagePlacement]:
+    """Each village in the commune it belonged to at the date, with its figure for the period.
+
+    One query: the figure is a FilteredRelation (a LEFT JOIN), so a village without a figure is
+    still a row, with status `not_reported` and members NULL.
+    """
+    date = period.date
+    return (
+        VillagePlacement.objects.filter(valid_from__lte=date)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=date))
+        .filter(village__valid_from__lte=date)
+        .filter(Q(village__valid_to__isnull=True) | Q(village__valid_to__gte=date))
+        .annotate(
+            figure=FilteredRelation(
+                "village__figures", condition=Q(village__figures__period=period)
+            ),
+            status=Coalesce(F("figure__status"), Value(Status.NOT_REPORTED.value)),
+            members=F("figure__members"),
+            **_place_keys("commune", Level.COMMUNE),
+        )
+        .select_related("village", "commune__parent__parent")
+        .order_by("commune__code", "village__name_key", "village_id")
+    )
+
+
+def _place_keys(path: str, level: Level) -> dict:
+    """Sortable names of the row's province, district and commune (`*_key`, no diacritics).
+
+    A commune's parent is its district before 1/7/2025 and its province after.
+    """
+    own = F(f"{path}__name_key")
+    parent = F(f"{path}__parent__name_key")
+    if level == Level.PROVINCE:
+        return {"province_key": own}
+    if level == Level.DISTRICT:
+        return {"district_key": own, "province_key": parent}
+    under_district = Q(**{f"{path}__parent__level": Level.DISTRICT})
+    return {
+        "commune_key": own,
+        "district_key": Case(When(under_district, then=parent)),
+        "province_key": Case(
+            When(under_district, then=F(f"{path}__parent__parent__name_key")), default=parent
+        ),
+    }
+
+
+def coverage_totals(queryset: QuerySet) -> Totals:
+    """One aggregate query over the filtered rows."""
+    if queryset.model is VillagePlacement:
+        by_status = {
+            status: Count("pk", filter=Q(status=status))
+            for status in ("own_cell", "joined", "no_members", "not_reported")
+        }
+        totals = queryset.aggregate(
+            rows=Count("pk"), villages=Count("pk"), members=Sum("members"), **by_status
+        )
+    else:
+        counts = ("villages", "own_cell", "joined", "no_members", "not_reported", "members")
+        totals = queryset.aggregate(rows=Count("pk"), **{name: Sum(name) for name in counts})
+        totals["members"] = totals["members"] or 0
+    members = totals.pop("members")
+    return Totals(**{name: value or 0 for name, value in totals.items()}, members=members)
+
+
+def row_from(record: VillagePlacement | Coverage) -> CoverageRow:
+    if isinstance(record, VillagePlacement):
+        return CoverageRow(
+            name=record.village.name,
+            village_id=record.village_id,
+            unit_id=None,
+            status=record.status,
+            members=record.members,
+            **_places(record.commune),
+        )
+    return CoverageRow(
+        name=record.unit.name,
+        village_id=None,
+        unit_id=record.unit_id,
+        members=record.members,
+        villages=record.villages,
+        own_cell=record.own_cell,
+        joined=record.joined,
+        no_members=record.no_members,
+        not_reported=record.not_reported,
+        **_places(record.unit),
+    )
+
+
+def _places(unit: Unit) -> dict[str, Place | None]:
+    """The unit and its ancestors by level (parents come with select_related)."""
+    places: dict[str, Place | None] = {"province": None, "district": None, "commune": None}
+    current: Unit | None = unit
+    while current is not None:
+        places[current.level] = Place(current.id, current.code, current.name)
+        current = current.parent
+    return places

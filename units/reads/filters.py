@@ -1,0 +1,241 @@
+"""The coverage table's filters (issue 4): one FilterSet owns every query-string parameter.
+
+The table has two kinds of rows, with the same filters:
+- grouping `village`: one `VillagePlacement` per village, in its commune at the date, annotated
+  with `status` and `members` from the village's figure for that period (see
+  units.reads.coverage_table);
+- groupings `commune`, `district`, `province`: the precomputed `Coverage` rows of those units.
+The date and the grouping choose which rows exist, so `coverage_table` builds the rows from them
+first and then hands the rows to `filter_queryset`.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import F, Q, QuerySet, TextChoices
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceField
+
+from units.domain.names import (
+    COMMUNE_KINDS,
+    DISTRICT_KINDS,
+    PROVINCE_KINDS,
+    fold,
+    name_key,
+    strip_kind,
+)
+from units.models import Coverage, Level, Period, Status, Unit, VillagePlacement
+
+
+class Group(TextChoices):
+    """What one row of the table is."""
+
+    VILLAGE = "village", _("Village")
+    COMMUNE = "commune", _("Commune")
+    DISTRICT = "district", _("District")
+    PROVINCE = "province", _("Province")
+
+
+DEFAULT_GROUP = Group.COMMUNE
+COUNT_COLUMNS = ("villages", "own_cell", "joined", "no_members", "not_reported")
+
+# Sort keys a visitor may ask for, per grouping (`-` in front for descending); anything else is
+# refused by the form, so no parameter reaches order_by() unchecked.
+SORT_KEYS = {
+    Group.VILLAGE: ("name", "commune", "district", "province", "status", "members"),
+    Group.COMMUNE: ("name", "district", "province", *COUNT_COLUMNS, "members"),
+    Group.DISTRICT: ("name", "province", *COUNT_COLUMNS, "members"),
+    Group.PROVINCE: ("name", *COUNT_COLUMNS, "members"),
+}
+ALL_SORT_KEYS = tuple(dict.fromkeys(key for keys in SORT_KEYS.values() for key in keys))
+
+
+class UnitChoiceField(ModelChoiceField):
+    """A unit by id, labelled with code and scheme: two units are named "Tỉnh Điện Biên"."""
+
+    def label_from_instance(self, unit: Unit) -> str:
+        return f"{unit.name} ({unit.code}, {unit.get_scheme_display()})"
+
+
+class UnitFilter(django_filters.ModelChoiceFilter):
+    field_class = UnitChoiceField
+
+
+def units_at(level: str) -> QuerySet[Unit]:
+    return (
+        Unit.objects.filter(level=level).select_related("parent__parent").order_by("scheme", "code")
+    )
+
+
+# A place list longer than this is not shown whole: 10,000 communes in one drop-down are of no
+# use to anyone and take seconds to render. The list follows the place chosen above it instead.
+PLACES_LISTED_AT_MOST = 300
+
+
+def _sort_choices() -> list[tuple[str, str]]:
+    choices = []
+    for key in ALL_SORT_KEYS:
+        choices.append((key, key))
+        choices.append((f"-{key}", f"-{key}"))
+    return choices
+
+
+class CoverageFilter(django_filters.FilterSet):
+    date = django_filters.ChoiceFilter(
+        label=_("Figures at"),
+        method="already_applied",
+        empty_label=None,
+        error_messages={
+            "invalid_choice": _("No coverage figures at %(value)s: choose one of the dates listed.")
+        },
+    )
+    group = django_filters.ChoiceFilter(
+        label=_("One row per"), choices=Group.choices, method="already_applied", empty_label=None
+    )
+    province = UnitFilter(
+        label=_("Province"),
+        queryset=units_at(Level.PROVINCE),
+        method="filter_place",
+        empty_label=_("All"),
+    )
+    district = UnitFilter(
+        label=_("District"),
+        queryset=units_at(Level.DISTRICT),
+        method="filter_place",
+        empty_label=_("All"),
+    )
+    commune = UnitFilter(
+        label=_("Commune"),
+        queryset=units_at(Level.COMMUNE),
+        method="filter_place",
+        empty_label=_("All"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Status.choices, method="filter_status", empty_label=_("All")
+    )
+    members_min = django_filters.NumberFilter(
+        label=_("Members, at least"), field_name="members", lookup_expr="gte", min_value=0
+    )
+    members_max = django_filters.NumberFilter(
+        label=_("Members, at most"), field_name="members", lookup_expr="lte", min_value=0
+    )
+    q = django_filters.CharFilter(label=_("Name contains"), method="filter_name", max_length=120)
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=_sort_choices, method="filter_sort", empty_label=_("Default")
+    )
+
+    class Meta:
+        model = Coverage  # unused: the rows come from units.reads.coverage_table.coverage_rows
+        fields: list[str] = []
+
+    def __init__(self, data, *, periods: list[Period]):
+        """`periods`: the dates with coverage, oldest first; the latest is the default date."""
+        data = data.copy()
+        self.periods = {period.date.isoformat(): period for period in periods}
+        if not data.get("date") and periods:
+            data["date"] = periods[-1].date.isoformat()
+        if not data.get("group"):
+            data["group"] = DEFAULT_GROUP
+        super().__init__(data)
+        self.filters["date"].extra["choices"] = [
+            (iso, f"{date_format(period.date, 'SHORT_DATE_FORMAT')} ({period.label})")
+            for iso, period in reversed(self.periods.items())
+        ]
+
+    def place_lists_narrow(self) -> None:
+        """List in the drop-downs only the districts and communes inside the place chosen above
+        (what the filters accept is unchanged: a permalink to any commune still works)."""
+        chosen = {level: self._chosen(level) for level in ("province", "district", "commune")}
+        for level, above in (("district", ("province",)), ("commune", ("district", "province"))):
+            field = self.form.fields[level]
+            inside = _units_inside(field.queryset, [chosen[name] for name in above], chosen[level])
+            listed = field.queryset if inside is None else inside
+            if listed.count() > PLACES_LISTED_AT_MOST:  # Hà Nội alone has 580 communes
+                listed = field.queryset.filter(pk__in=[chosen[level].pk] if chosen[level] else [])
+                # The bound field copied the help text when the form was validated.
+                self.form[level].help_text = _("Choose a place above to list its units here.")
+            field.queryset = listed
+
+    def _chosen(self, level: str) -> Unit | None:
+        data = getattr(self.form, "cleaned_data", {})
+        return data.get(level)
+
+    @property
+    def period(self) -> Period:
+        return self.periods[self.form.cleaned_data["date"]]
+
+    @property
+    def grouping(self) -> Group:
+        return Group(self.form.cleaned_data["group"])
+
+    def already_applied(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        """The date and the grouping chose the rows before filtering (see `coverage_table`)."""
+        return queryset
+
+    def filter_place(self, queryset: QuerySet, name: str, unit: Unit) -> QuerySet:
+        """Rows inside the chosen unit, or the row of the unit that contains it.
+
+        With one row per district and a commune chosen, the row is that commune's district.
+        """
+        path = _unit_path(queryset)
+        around = [unit.id]
+        parent = unit.parent
+        while parent is not None:
+            around.append(parent.id)
+            parent = parent.parent
+        inside = Q(**{f"{path}__parent": unit}) | Q(**{f"{path}__parent__parent": unit})
+        return queryset.filter(Q(**{f"{path}__in": around}) | inside)
+
+    def filter_status(self, queryset: QuerySet, name: str, status: str) -> QuerySet:
+        """A village with that status; a unit with at least one such village."""
+        if queryset.model is VillagePlacement:
+            return queryset.filter(status=status)
+        return queryset.filter(**{f"{status}__gt": 0})
+
+    def filter_name(self, queryset: QuerySet, name: str, text: str) -> QuerySet:
+        """Without diacritics and without the kind: "nam cang" finds "Bản Nậm Cang 1"."""
+        if queryset.model is VillagePlacement:
+            return queryset.filter(village__name_key__contains=name_key(text))
+        key = strip_kind(fold(text), (*COMMUNE_KINDS, *DISTRICT_KINDS, *PROVINCE_KINDS))
+        return queryset.filter(unit__name_key__contains=key)
+
+    def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        key = value.removeprefix("-")
+        if key not in SORT_KEYS[self.grouping]:
+            return queryset  # a column this grouping does not show: keep the default order
+        descending = value.startswith("-")
+        return queryset.order_by(
+            *(
+                expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+                for expression in _sort_expressions(queryset, key)
+            ),
+            *queryset.query.order_by,
+        )
+
+
+def _units_inside(units: QuerySet, above: list[Unit | None], chosen: Unit | None):
+    """The units of `units` inside the nearest chosen place above, or beside the chosen unit;
+    None when nothing narrows the list."""
+    place = next((unit for unit in above if unit is not None), None)
+    if place is not None:
+        return units.filter(
+            Q(parent=place) | Q(parent__parent=place) | Q(pk=getattr(chosen, "pk", None))
+        )
+    if chosen is not None and chosen.parent_id is not None:
+        return units.filter(parent_id=chosen.parent_id)
+    return None
+
+
+def _unit_path(queryset: QuerySet) -> str:
+    """The lookup of the row's administrative unit: its commune for a village."""
+    return "commune" if queryset.model is VillagePlacement else "unit"
+
+
+def _sort_expressions(queryset: QuerySet, key: str) -> list[F]:
+    if key == "name":
+        field = "village__name_key" if queryset.model is VillagePlacement else "unit__name_key"
+        return [F(field)]
+    if key in ("commune", "district", "province"):
+        return [F(f"{key}_key")]
+    return [F(key)]

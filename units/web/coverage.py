@@ -1,0 +1,87 @@
+"""The coverage table page, `/coverage/`, and its exports on the same URL (`?format=`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from units.reads.coverage_table import CoverageTable, InvalidFilters, NoFigures, coverage_table
+from units.reads.filters import SORT_KEYS
+from units.web import exports
+
+EXPORTS = {
+    "csv": exports.csv_response,
+    "xlsx": exports.xlsx_response,
+    "json": exports.json_response,
+}
+HEADER_LABELS = {
+    "commune": gettext_lazy("Commune"),
+    "district": gettext_lazy("District"),
+    "province": gettext_lazy("Province"),
+    "status": gettext_lazy("Status"),
+    "members": gettext_lazy("Members"),
+    "villages": gettext_lazy("Villages"),
+    "own_cell": gettext_lazy("With their own cell"),
+    "joined": gettext_lazy("Attending a joined cell"),
+    "no_members": gettext_lazy("With no member"),
+    "not_reported": gettext_lazy("Not reported"),
+}
+
+
+@dataclass(frozen=True)
+class Header:
+    key: str
+    label: str
+    sort: str  # the `sort` value its link asks for: ascending first, then descending
+    aria_sort: str | None  # "ascending" / "descending" on the column the table is sorted by
+
+
+@require_GET
+def coverage(request: HttpRequest) -> HttpResponse:
+    """One table, filtered by the query string; `format` picks HTML or an export of all rows."""
+    output = request.GET.get("format") or "html"
+    if output != "html" and output not in EXPORTS:
+        return HttpResponseBadRequest(_("Unknown format: use csv, xlsx or json."))
+    try:
+        table = coverage_table(params=request.GET)
+    except NoFigures:
+        return render(request, "units/empty.html")
+    except InvalidFilters as error:
+        if output == "json":
+            errors = {"errors": error.filterset.errors.get_json_data()}
+            return JsonResponse(errors, status=400, json_dumps_params={"ensure_ascii": False})
+        error.filterset.place_lists_narrow()
+        context = {"filterset": error.filterset, "table": None}
+        return render(request, "units/coverage.html", context, status=400)
+    params = table.params()
+    if output in EXPORTS:
+        page_url = request.build_absolute_uri(f"{reverse('coverage')}?{params.urlencode()}")
+        return EXPORTS[output](table, page_url=page_url)
+    page, rows = table.page(request.GET.get("page"))
+    table.filterset.place_lists_narrow()
+    context = {
+        "table": table,
+        "filterset": table.filterset,
+        "params": params,
+        "page_obj": page,
+        "rows": rows,
+        "headers": headers(table),
+    }
+    return render(request, "units/coverage.html", context)
+
+
+def headers(table: CoverageTable) -> list[Header]:
+    """The columns of the grouping, in the order SORT_KEYS lists them, each with its sort link."""
+    current = table.filterset.form.cleaned_data.get("sort") or ""
+    result = []
+    for key in SORT_KEYS[table.group]:
+        label = table.group.label if key == "name" else HEADER_LABELS[key]
+        aria_sort = {key: "ascending", f"-{key}": "descending"}.get(current)
+        result.append(Header(key, str(label), f"-{key}" if current == key else key, aria_sort))
+    return result

@@ -1,0 +1,33 @@
+"""The resolution targets: an index, `/targets/`, and a page per target, `/targets/<slug>/`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from units.reads import targets
+
+# slug → (selector, template): each page calls one selector and renders it.
+PAGES: dict[str, tuple[Callable[[], object], str]] = {
+    "admissions": (targets.admissions_target, "units/targets_admissions.html"),
+    "villages-down": (targets.reduction_target, "units/targets_reduction.html"),
+    "five-districts": (targets.five_districts_target, "units/targets_five_districts.html"),
+}
+
+
+@require_GET
+def targets_index(request: HttpRequest) -> HttpResponse:
+    progress = [selector() for selector, _template in PAGES.values()]
+    return render(request, "units/targets.html", {"progress": progress})
+
+
+@require_GET
+def target_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    if slug not in PAGES:
+        raise Http404(slug)
+    selector, template = PAGES[slug]
+    progress = selector()
+    return render(request, template, {"progress": progress, "target": progress.target})
