@@ -42,6 +42,7 @@ from . import fields as f
 from .fields import Shape
 from .issues import Findings, Issue
 from .layout import workbook_tables
+from .matching import villages_match
 from .models import ImportRun, ReplacedFigures
 from .preview import (
     Preview,
@@ -56,13 +57,7 @@ from .preview import (
 from .reader import UnreadableWorkbook, workbook_read
 from .reference import UnitIndex
 from .summary import unit_summary_validate
-from .validate import (
-    VillageEntry,
-    date_text,
-    report_date_find,
-    village_report_validate,
-    villages_match,
-)
+from .validate import VillageEntry, date_text, report_date_find, village_report_validate
 
 NEEDS_REPLACE = _(
     "Figures for %(date)s in %(scope)s are already held (%(count)s rows, from %(runs)s): "

@@ -22,7 +22,7 @@ from . import fields as f
 from .issues import Findings, Issue, cell_text
 from .layout import Column, RowKind, StatusStyle, Table, TableRow, table_rows
 from .layout import Level as RowLevel
-from .reference import Match, UnitIndex, VillageIndex
+from .reference import Match, UnitIndex
 from .values import BadValue, count_parse, mark_parse, status_parse
 
 NO_DATE = _(
@@ -53,9 +53,6 @@ NO_COMMUNE = _(
 )
 NO_PROVINCE = _("No province is known on %(date)s: load the administrative units first.")
 NO_VILLAGE_NAME = _("This row has figures but no village name.")
-DUPLICATE_VILLAGE = _(
-    "%(name)s appears twice in this report for %(commune)s (first in sheet %(sheet)s, row %(row)s)."
-)
 FULL_PLUS_PROBATIONARY = _(
     "Full members (%(full)s) plus probationary members (%(probationary)s) make %(sum)s, "
     "not the %(members)s members given."
@@ -72,15 +69,6 @@ JOINED_WITHOUT_MEMBERS = _('Status "joined" but no members are given.')
 SUBTOTAL_DIFFERS = _("%(label)s gives %(given)s, but the rows it covers add up to %(computed)s.")
 FORMULA_NO_VALUE = _(
     "This cell holds a formula with no calculated value: open and save the file in Excel first."
-)
-NEW_VILLAGE = _("%(name)s is a new village in %(commune)s: it will be created.")
-NEW_VILLAGE_CLOSEST = _(
-    "%(name)s is a new village in %(commune)s: it will be created. If it is a typo, the closest "
-    "known names are: %(closest)s."
-)
-AMBIGUOUS_VILLAGE = _(
-    "Several villages of %(commune)s are called %(name)s: give the village code "
-    "(Mã thôn) to tell them apart."
 )
 
 COUNT_FIELDS = (f.MEMBERS, f.FULL_MEMBERS, f.PROBATIONARY_MEMBERS, f.ADMISSIONS)
@@ -633,42 +621,6 @@ def _sheet_totals_check(report: VillageReport, findings: Findings) -> None:
             params = {"label": check.row.name or check.row.number, "given": given}
             params["computed"] = tally.get(key)
             findings.at(check.table, check.row.index, column, SUBTOTAL_DIFFERS, params)
-
-
-# ---------------------------------------------------------------------------- matching
-
-
-def villages_match(report: VillageReport, date: datetime.date, findings: Findings) -> VillageIndex:
-    """Match every village row to a known village of its commune; warn about new ones; refuse
-    the same village twice (however it is spelt: two spellings of one known village are one)."""
-    index = VillageIndex(list(report.communes), date)
-    seen: dict[tuple, VillageEntry] = {}
-    for entry in report.entries:
-        match = index.find(entry.commune.id, entry.name, entry.code)
-        if match.found is not None:
-            entry.village_id = match.found.id
-            identity: tuple = ("known", entry.village_id)
-        else:
-            entry.key = name_key(entry.name)
-            # Two villages of one name in a commune (communes merged in 2025) differ by code.
-            identity = ("new", entry.commune.id, entry.code or entry.key)
-            _new_village_warn(entry, match, findings)
-        first = seen.setdefault(identity, entry)
-        if first is not entry:
-            params = {"name": entry.name, "commune": entry.commune.name}
-            params |= {"sheet": first.sheet, "row": first.row}
-            findings.add(entry_issue(entry, DUPLICATE_VILLAGE, params))
-    return index
-
-
-def _new_village_warn(entry: VillageEntry, match: Match, findings: Findings) -> None:
-    params = {"name": entry.name, "commune": entry.commune.name}
-    params["closest"] = ", ".join(match.closest)
-    if match.ambiguous:
-        findings.add(entry_issue(entry, AMBIGUOUS_VILLAGE, params))
-    else:
-        text = NEW_VILLAGE_CLOSEST if match.closest else NEW_VILLAGE
-        findings.add(entry_issue(entry, text, params, warning=True))
 
 
 def entry_issue(entry: VillageEntry, text, params, *, warning: bool = False) -> Issue:

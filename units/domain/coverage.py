@@ -23,14 +23,14 @@ from units.models import (
 
 
 @dataclass
-class Tally:
+class VillageCounts:
     """Village counts for one unit at one date, before they become a `Coverage` row."""
 
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     members: int = 0
     admissions: int = 0
 
-    def add(self, other: Tally) -> None:
+    def add(self, other: VillageCounts) -> None:
         for status, count in other.counts.items():
             self.counts[status] += count
         self.members += other.members
@@ -81,9 +81,9 @@ def period_label(date: datetime.date) -> dict[str, str]:
     return {"label": date.strftime("%d/%m/%Y"), "kind": Period.Kind.DATE}
 
 
-def commune_tallies(period: Period) -> dict[int, Tally]:
+def commune_tallies(period: Period) -> dict[int, VillageCounts]:
     """Per commune: reported villages by status, plus placed villages with no figure that date."""
-    tallies: dict[int, Tally] = defaultdict(Tally)
+    tallies: dict[int, VillageCounts] = defaultdict(VillageCounts)
     reported = (
         VillageFigure.objects.filter(period=period)
         .values("commune_id", "status")
@@ -112,9 +112,11 @@ def commune_tallies(period: Period) -> dict[int, Tally]:
     return tallies
 
 
-def roll_up(tallies: dict[int, Tally], parents: dict[int, int | None]) -> dict[int, Tally]:
+def roll_up(
+    tallies: dict[int, VillageCounts], parents: dict[int, int | None]
+) -> dict[int, VillageCounts]:
     """Add each commune's tally to its district and province."""
-    totals: dict[int, Tally] = defaultdict(Tally)
+    totals: dict[int, VillageCounts] = defaultdict(VillageCounts)
     for unit_id, tally in tallies.items():
         current: int | None = unit_id
         while current is not None:

@@ -1,0 +1,65 @@
+"""Match the rows of a village report to the villages the database knows: the step between
+validation (`imports.validate`, which checks each row on its own) and the preview.
+
+Each row is one village of its commune: a known one, found in `VillageIndex`, or a new one,
+created on import (with a warning naming the closest known names, in case it is a typo). The
+same village twice in one report is an error, however it is spelt.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from units.domain.names import name_key
+
+from .issues import Findings
+from .reference import Match, VillageIndex
+from .validate import VillageEntry, VillageReport, entry_issue
+
+DUPLICATE_VILLAGE = _(
+    "%(name)s appears twice in this report for %(commune)s (first in sheet %(sheet)s, row %(row)s)."
+)
+NEW_VILLAGE = _("%(name)s is a new village in %(commune)s: it will be created.")
+NEW_VILLAGE_CLOSEST = _(
+    "%(name)s is a new village in %(commune)s: it will be created. If it is a typo, the closest "
+    "known names are: %(closest)s."
+)
+AMBIGUOUS_VILLAGE = _(
+    "Several villages of %(commune)s are called %(name)s: give the village code "
+    "(Mã thôn) to tell them apart."
+)
+
+
+def villages_match(report: VillageReport, date: datetime.date, findings: Findings) -> VillageIndex:
+    """Match every village row to a known village of its commune; warn about new ones; refuse
+    the same village twice (however it is spelt: two spellings of one known village are one)."""
+    index = VillageIndex(list(report.communes), date)
+    seen: dict[tuple, VillageEntry] = {}
+    for entry in report.entries:
+        match = index.find(entry.commune.id, entry.name, entry.code)
+        if match.found is not None:
+            entry.village_id = match.found.id
+            identity: tuple = ("known", entry.village_id)
+        else:
+            entry.key = name_key(entry.name)
+            # Two villages of one name in a commune (communes merged in 2025) differ by code.
+            identity = ("new", entry.commune.id, entry.code or entry.key)
+            _new_village_warn(entry, match, findings)
+        first = seen.setdefault(identity, entry)
+        if first is not entry:
+            params = {"name": entry.name, "commune": entry.commune.name}
+            params |= {"sheet": first.sheet, "row": first.row}
+            findings.add(entry_issue(entry, DUPLICATE_VILLAGE, params))
+    return index
+
+
+def _new_village_warn(entry: VillageEntry, match: Match, findings: Findings) -> None:
+    params = {"name": entry.name, "commune": entry.commune.name}
+    params["closest"] = ", ".join(match.closest)
+    if match.ambiguous:
+        findings.add(entry_issue(entry, AMBIGUOUS_VILLAGE, params))
+    else:
+        text = NEW_VILLAGE_CLOSEST if match.closest else NEW_VILLAGE
+        findings.add(entry_issue(entry, text, params, warning=True))
