@@ -13,3 +13,9 @@ urlpatterns = [
     path("import/", include("imports.urls")),
     path("", include("units.urls")),
 ]
+
+# The site's own error pages, translated, with the view's message (partystats/errors.py).
+handler400 = "partystats.errors.bad_request"
+handler403 = "partystats.errors.permission_denied"
+handler404 = "partystats.errors.page_not_found"
+handler500 = "partystats.errors.server_error"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from units.reads import targets
@@ -27,7 +28,7 @@ def targets_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def target_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if slug not in PAGES:
-        raise Http404(slug)
+        raise Http404(_("No target is named “%(slug)s”.") % {"slug": slug})
     selector, template = PAGES[slug]
     progress = selector()
     return render(request, template, {"progress": progress, "target": progress.target})
