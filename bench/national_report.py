@@ -3,7 +3,7 @@
 Every pre-2025 commune of the 63 provinces (fixtures/units/units_gso2004.csv) gets about ten
 synthetic villages, so the file has about 100,000 village rows. One sheet per province, Roman
 district sections and Arabic commune sections with their subtotals, in the canonical layout of
-import-format.md. Deterministic: the same seed gives the same file.
+docs/import-format.md. Deterministic: the same seed gives the same file.
 
     python bench/national_report.py OUT.xlsx [--villages-per-commune 10]
 """

@@ -1,6 +1,6 @@
 """The columns a report may have: one definition used by the header matcher and the template.
 
-Headers are compared in their `header_key` form (import-format.md, "Fields"): without regard to
+Headers are compared in their `header_key` form (docs/import-format.md, "Fields"): without regard to
 case, diacritics, spacing, line breaks or punctuation, and without a trailing explanation in
 brackets ("Tổng số đảng viên (đồng chí)" = "Tổng số đảng viên").
 """
@@ -23,7 +23,7 @@ class Kind(StrEnum):
 
 
 class Shape(StrEnum):
-    """The two report shapes (import-format.md): values match `ImportRun.Shape`."""
+    """The two report shapes (docs/import-format.md): values match `ImportRun.Shape`."""
 
     VILLAGE_REPORT = "village_report"
     UNIT_SUMMARY = "unit_summary"

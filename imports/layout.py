@@ -22,7 +22,7 @@ from .issues import Findings, Issue, cell_text, column_letter
 from .reader import Sheet, Workbook
 from .values import looks_like_count, looks_like_mark, looks_like_status
 
-HEADER_SEARCH_ROWS = 30  # import-format.md: "the header anywhere in the first 30 rows"
+HEADER_SEARCH_ROWS = 30  # docs/import-format.md: "the header anywhere in the first 30 rows"
 MAX_HEADER_ROWS = 3
 MIN_FIELDS_FOR_A_TABLE = 2  # a notes sheet may say "Ghi chú"; a table names at least two fields
 

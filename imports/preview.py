@@ -1,5 +1,5 @@
-"""The summary shown before anything is written (import-format.md, "What an import does", step 2):
-shape, date, scope, villages new / changed / unchanged / not reported, figures per commune,
+"""The summary shown before anything is written (docs/import-format.md, "What an import does",
+step 2): shape, date, scope, villages new / changed / unchanged / not reported, figures per commune,
 warnings and errors, and whether the import would replace figures already held for the date.
 """
 

@@ -31,7 +31,7 @@ KINDS = {
 
 
 def scheme_for(date: datetime.date) -> str:
-    """Units are coded gso2004 before 1/7/2025 and gso2025 from then on (domain.md §4)."""
+    """Units are coded gso2004 before 1/7/2025 and gso2025 from then on (docs/domain.md §4)."""
     return Scheme.GSO2025 if date >= REFORM_DATE else Scheme.GSO2004
 
 

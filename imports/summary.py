@@ -1,4 +1,5 @@
-"""Validate a unit summary: one row per district or commune with counts (import-format.md, shape 2).
+"""Validate a unit summary (docs/import-format.md, shape 2): one row per district or commune with
+counts.
 
 It gives unit-level figures only and never invents villages. A district row followed by its
 communes is checked against their sum; a total row against the sum of the top-level rows.

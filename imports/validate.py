@@ -1,6 +1,6 @@
 """Validate every row of a village report: the third step of an import.
 
-Every refusal of import-format.md is found here (except the unreadable file, found by `reader`),
+Every refusal of docs/import-format.md is found here (but the unreadable file, found by `reader`),
 and all of them are collected, not only the first: one run lists every error it can find.
 Each error names the sheet, the Excel row, the column (letter and header) and the value.
 """

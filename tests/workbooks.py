@@ -1,6 +1,6 @@
 """Report workbooks for the import tests, built in memory with openpyxl.
 
-`village_report()` writes the canonical form of import-format.md (title block, reference-date
+`village_report()` writes the canonical form of docs/import-format.md (title block, reference-date
 line, two header rows with "Trong đó" merged over "Chính thức" / "Dự bị", column-number row);
 every argument changes one thing, so each test shows the one variation it is about.
 """
@@ -74,7 +74,7 @@ def section(number, name, members=None, full=None, probationary=None, admissions
 
 
 def mung_tung_rows() -> list[list]:
-    """Xã Mường Tùng as in import-format.md: three villages, the commune subtotal at the end."""
+    """Xã Mường Tùng as in docs/import-format.md: three villages, the commune subtotal last."""
     return [
         section("I", "Huyện Mường Chà"),
         section("1", "Xã Mường Tùng"),

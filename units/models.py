@@ -1,6 +1,6 @@
 """The administrative units, the villages under them, and the figures reported for each date.
 
-Identity rules (domain.md §4):
+Identity rules (docs/domain.md §4):
 - an administrative unit is identified by its scheme *and* code: the 2025 reform reused about
   3,300 commune codes for different communes;
 - a village (thôn, bản, tổ dân phố) has no national code; it keeps its identity across the reform
@@ -86,7 +86,7 @@ class Unit(models.Model):
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
                 name="unit_valid_range",
             ),
-            # No district survives the reform (domain.md §4).
+            # No district survives the reform (docs/domain.md §4).
             models.CheckConstraint(
                 condition=~Q(level="district")
                 | Q(valid_to__isnull=False, valid_to__lte=LAST_DAY_BEFORE_REFORM),
@@ -335,7 +335,7 @@ class Coverage(models.Model):
 
     @property
     def without_cell(self) -> int:
-        """Villages without their own cell: joined + no members (domain.md §1)."""
+        """Villages without their own cell: joined + no members (docs/domain.md §1)."""
         return self.joined + self.no_members
 
     @property

@@ -1,6 +1,6 @@
 """Synthetic village data for Điện Biên that adds up exactly to the published province figures.
 
-Village-level detail is not public (domain.md §3), so the demo invents villages inside the real
+Village-level detail is not public (docs/domain.md §3): the demo invents villages inside the real
 communes. Everything is drawn from one seeded generator, so the same plan comes out every time.
 What is fixed by publication and must come out exactly:
 - 1,813 villages until the 2020 merges; 95 with no member and 328 joined at 31/12/2015;

@@ -1,4 +1,4 @@
-"""The demo plan written as the village reports staff send (import-format.md, canonical form).
+"""The demo plan written as the village reports staff send (docs/import-format.md, canonical form).
 
 One workbook per reporting date. Before 1/7/2025 one sheet per district, each opened by a
 Roman-numeral district row carrying the district's subtotal; from 1/7/2025 one sheet with a

@@ -1,4 +1,4 @@
-"""Files that are no readable workbook are refused before anything is read (import-format.md,
+"""Files that are no readable workbook are refused before anything is read (docs/import-format.md,
 "Must refuse": not a workbook, corrupt or truncated, password-protected, over the limits)."""
 
 import io

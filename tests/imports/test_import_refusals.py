@@ -1,4 +1,4 @@
-"""Everything import-format.md says the importer "must refuse": one test per refusal, each with
+"""Everything docs/import-format.md says the importer "must refuse": one test per refusal, each with
 the exact error (sheet, Excel row, column letter and header, value, message) and the database
 left as it was. Files that are no workbook at all are in test_import_files.py.
 

@@ -1,4 +1,4 @@
-"""What an import does (import-format.md, last section): write in one transaction, record the
+"""What an import does (docs/import-format.md, last section): write in one transaction, record the
 run, rebuild coverage; the same file again is a no-op; another file for the same date and scope
 needs an explicit replace, and the replaced version can be restored."""
 

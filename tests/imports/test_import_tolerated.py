@@ -1,4 +1,4 @@
-"""Everything import-format.md says the importer "must tolerate": one test per variation, each
+"""Everything docs/import-format.md says the importer "must tolerate": one test per variation, each
 showing the report read exactly as the canonical one."""
 
 import datetime

@@ -1,4 +1,4 @@
-"""Published province figures (domain.md §3), loaded from fixtures/published_figures.json."""
+"""Published province figures (docs/domain.md §3), loaded from fixtures/published_figures.json."""
 
 from __future__ import annotations
 

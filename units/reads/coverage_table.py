@@ -76,7 +76,7 @@ class Totals:
 
     @property
     def without_cell(self) -> int:
-        """Villages without their own cell: joined + no members (domain.md §1)."""
+        """Villages without their own cell: joined + no members (docs/domain.md §1)."""
         return self.joined + self.no_members
 
 

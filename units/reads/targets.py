@@ -1,4 +1,4 @@
-"""Resolution targets (domain.md §3), and the figures that show whether they were met.
+"""Resolution targets (docs/domain.md §3), and the figures that show whether they were met.
 
 Three targets, one page each:
 - admissions: 2,000 new members a year (resolution 04-NQ/TU of 23/5/2016, 2016–2020), judged on

@@ -271,7 +271,7 @@ class SeriesPoint:
 
 
 class SeriesRule:
-    """How a series treats the units that changed (domain.md §4): every chart says which."""
+    """How a series treats the units that changed (docs/domain.md §4): every chart says which."""
 
     AS_REPORTED = "reported"  # each date under the unit it was reported under at the time
     REGROUPED = "regrouped"  # today's villages of the unit, followed back through lineage

@@ -22,7 +22,9 @@ USAGE = 2
 
 
 class Command(BaseCommand):
-    help = "Import a report workbook (import-format.md): preview, then write in one transaction."
+    help = (
+        "Import a report workbook (docs/import-format.md): preview, then write in one transaction."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("path", type=Path)

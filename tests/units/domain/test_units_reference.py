@@ -1,6 +1,6 @@
 """The real administrative units (fixtures/units/) as loaded by `manage.py load_units`.
 
-Figures checked against domain.md §4: Điện Biên had 10 district-level units and 129 communes
+Figures checked with docs/domain.md §4: Điện Biên had 10 district-level units and 129 communes
 before 1/7/2025, and 45 communes (42 xã, 3 phường) directly under the province after it.
 """
 

@@ -1,4 +1,4 @@
-"""The resolution targets (domain.md §3) on the demo data: figures, verdicts, projections."""
+"""The resolution targets (docs/domain.md §3) on the demo data: figures, verdicts, projections."""
 
 import datetime
 import re
