@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from units.reads.coverage_table import CoverageTable, InvalidFilters, NoFigures, coverage_table
@@ -20,13 +20,15 @@ EXPORTS = {
     "xlsx": exports.xlsx_response,
     "json": exports.json_response,
 }
+# A village's name and a count of villages, told apart (both "Thôn, bản" otherwise).
+VILLAGE_NAME = pgettext_lazy("column: a village's name", "Village")
 HEADER_LABELS = {
     "commune": gettext_lazy("Commune"),
     "district": gettext_lazy("District"),
     "province": gettext_lazy("Province"),
     "status": gettext_lazy("Status"),
     "members": gettext_lazy("Members"),
-    "villages": gettext_lazy("Villages"),
+    "villages": exports.VILLAGES_COUNT.label,
     "own_cell": gettext_lazy("With their own cell"),
     "joined": gettext_lazy("Attending a joined cell"),
     "no_members": gettext_lazy("With no member"),
@@ -62,6 +64,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
     params = table.params()
     if output in EXPORTS:
         page_url = request.build_absolute_uri(f"{reverse('coverage')}?{params.urlencode()}")
+        if output == "csv" and request.GET.get("meta") == "1":  # the CSV's sidecar (README)
+            return exports.csv_meta_response(table, page_url=page_url)
         return EXPORTS[output](table, page_url=page_url)
     page, rows = table.page(request.GET.get("page"))
     table.filterset.place_lists_narrow()
@@ -82,6 +86,8 @@ def headers(table: CoverageTable) -> list[Header]:
     result = []
     for key in SORT_KEYS[table.group]:
         label = table.group.label if key == "name" else HEADER_LABELS[key]
+        if key == "name" and table.group == "village":
+            label = VILLAGE_NAME
         aria_sort = {key: "ascending", f"-{key}": "descending"}.get(current)
         result.append(Header(key, str(label), f"-{key}" if current == key else key, aria_sort))
     return result

@@ -3,26 +3,32 @@
 Every format takes the rows of `units.reads.coverage_table.coverage_table`, in the page's order,
 all pages.
 Text cells that a spreadsheet would run as a formula are neutralised in CSV and XLSX.
+
+The CSV starts with its header row, so `pandas.read_csv` and other tools read it as it is; where
+it comes from travels beside it: in the HTTP `Link` and `Content-Disposition` headers, and in its
+sidecar, `?format=csv&meta=1` (JSON: source, date, filters, columns), documented in the README.
+The XLSX keeps the provenance in its title rows, the JSON in its head.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from units.models import Status
+from units.models import REFORM_DATE, Status
 from units.reads.coverage_table import CoverageTable
 from units.reads.filters import Group
 
@@ -53,13 +59,18 @@ PLACES = {
         Column("commune", gettext_lazy("Commune")),
     ],
 }
+# "Thôn, bản" alone would name both the village's name and a count of villages: the contexts
+# give them apart ("Tên thôn, bản", "Số thôn, bản").
 VILLAGE_FIGURES = [
-    Column("village", gettext_lazy("Village")),
+    Column("village", pgettext_lazy("column: a village's name", "Village")),
     Column("status", gettext_lazy("Status"), "status"),
     Column("members", gettext_lazy("Members"), "count"),
 ]
+VILLAGES_COUNT = Column(
+    "villages", pgettext_lazy("column: a count of villages", "Villages"), "count"
+)
 UNIT_FIGURES = [
-    Column("villages", gettext_lazy("Villages"), "count"),
+    VILLAGES_COUNT,
     Column("own_cell", gettext_lazy("With their own cell"), "count"),
     Column("joined", gettext_lazy("Attending a joined cell"), "count"),
     Column("no_members", gettext_lazy("With no member"), "count"),
@@ -74,9 +85,13 @@ LEVELS_SHOWN = {
 }
 
 
-def export_columns(group: Group) -> list[Column]:
-    """A column per hierarchy level (code and name), then the row's figures."""
-    places = [column for level in LEVELS_SHOWN[group] for column in PLACES[level]]
+def export_columns(group: Group, date: datetime.date) -> list[Column]:
+    """A column per hierarchy level (code and name), then the row's figures. From 1/7/2025
+    there are no districts: their columns would be empty, so they go, as on the page."""
+    levels = LEVELS_SHOWN[group]
+    if date >= REFORM_DATE and group != Group.DISTRICT:
+        levels = tuple(level for level in levels if level != "district")
+    places = [column for level in levels for column in PLACES[level]]
     figures = VILLAGE_FIGURES if group == Group.VILLAGE else UNIT_FIGURES
     return [DATE, *places, *figures]
 
@@ -140,6 +155,20 @@ def _attachment(response: HttpResponse, name: str) -> HttpResponse:
     return response
 
 
+def _described(response: HttpResponse, page_url: str) -> HttpResponse:
+    """RFC 8288 links: the table's page, and the sidecar that describes the CSV."""
+    meta_url = _with_query(page_url, "format=csv&meta=1")
+    response["Link"] = (
+        f'<{page_url}>; rel="alternate"; type="text/html", '
+        f'<{meta_url}>; rel="describedby"; type="application/json"'
+    )
+    return response
+
+
+def _with_query(url: str, extra: str) -> str:
+    return url + ("&" if "?" in url else "?") + extra
+
+
 class _Line:
     """A file-like object that hands back what csv.writer writes (Django's streaming recipe)."""
 
@@ -147,19 +176,17 @@ class _Line:
         return value
 
 
-def csv_lines(table: CoverageTable, page_url: str) -> Iterator[str]:
-    """UTF-8 with a byte-order mark (so Excel reads Vietnamese), the source line first.
+def csv_lines(table: CoverageTable) -> Iterator[str]:
+    """UTF-8 with a byte-order mark (so Excel reads Vietnamese), the header row first.
 
     Everything translated is resolved here, before streaming starts; the rows are read lazily.
     """
     writer = csv.writer(_Line())
-    columns = export_columns(table.group)
+    columns = export_columns(table.group, table.date)
     labels = status_labels()
-    first = "\ufeff# " + source_line(table, page_url) + "\r\n"
-    header = writer.writerow([neutralise(str(column.label)) for column in columns])
+    header = "\ufeff" + writer.writerow([neutralise(str(column.label)) for column in columns])
 
     def lines() -> Iterator[str]:
-        yield first
         yield header
         for values in export_rows(table):
             yield writer.writerow(
@@ -194,10 +221,35 @@ def _csv_cell(column: Column, value, labels: dict[str, str]):
 
 
 def csv_response(table: CoverageTable, *, page_url: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        csv_lines(table, page_url), content_type="text/csv; charset=utf-8"
-    )
-    return _attachment(response, file_name(table, "csv"))
+    response = StreamingHttpResponse(csv_lines(table), content_type="text/csv; charset=utf-8")
+    return _described(_attachment(response, file_name(table, "csv")), page_url)
+
+
+def csv_meta(table: CoverageTable, page_url: str) -> dict:
+    """What the CSV of the same URL holds: where it comes from and what each column is."""
+    kinds = {"text": "string", "count": "integer", "status": "string", "date": "date"}
+    return {
+        "file": file_name(table, "csv"),
+        "csv_url": _with_query(page_url, "format=csv"),
+        "page_url": page_url,
+        "date": table.date.isoformat(),
+        "group": table.group.value,
+        "filters": table.filters(),
+        "source": {"text": source_line(table, page_url), "synthetic_below_province": True},
+        "encoding": "UTF-8 with a byte-order mark; the first line is the header",
+        "columns": [
+            {"name": str(column.label), "key": column.key, "type": kinds[column.kind]}
+            for column in export_columns(table.group, table.date)
+        ],
+        "notes": [
+            _("Codes are text: read them as text to keep their leading zeros (pandas: dtype=str)."),
+            _("An empty Members cell is a village that was not reported, never zero."),
+        ],
+    }
+
+
+def csv_meta_response(table: CoverageTable, *, page_url: str) -> JsonResponse:
+    return JsonResponse(csv_meta(table, page_url), json_dumps_params={"ensure_ascii": False})
 
 
 def xlsx_response(table: CoverageTable, *, page_url: str) -> HttpResponse:
@@ -205,7 +257,7 @@ def xlsx_response(table: CoverageTable, *, page_url: str) -> HttpResponse:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=table.date.isoformat())
     sheet.freeze_panes = "A4"  # rows 1–3 (title, source, header) stay in view
-    columns = export_columns(table.group)
+    columns = export_columns(table.group, table.date)
     bold = Font(bold=True)
     labels = status_labels()
     sheet.append([_xlsx_cell(sheet, title(table), font=Font(bold=True, size=14))])
@@ -250,7 +302,7 @@ def json_chunks(table: CoverageTable, page_url: str) -> Iterator[str]:
     Rows carry codes, not words: `status` is own_cell / joined / no_members / not_reported,
     and `members` is null when the village was not reported.
     """
-    keys = [column.key for column in export_columns(table.group)]
+    keys = [column.key for column in export_columns(table.group, table.date)]
     head = {
         "date": table.date.isoformat(),
         "source": {

@@ -1,0 +1,100 @@
+"""The coverage exports as a reader's tools meet them: the CSV's header on its first line, its
+provenance beside it (Link header, sidecar), no empty district columns after the reform, and
+column names that tell a village's name from a count of villages."""
+
+import csv
+import io
+import json
+
+import openpyxl
+import pandas
+import pytest
+
+pytestmark = pytest.mark.django_db
+URL = "/coverage/"
+
+
+def download(client, query: str, language: str = "vi"):
+    client.cookies["django_language"] = language
+    response = client.get(URL + query)
+    assert response.status_code == 200, (query, response.status_code)
+    return response
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def first_row(response) -> list[str]:
+    text = body(response).decode("utf-8").removeprefix("\ufeff")
+    return next(csv.reader(io.StringIO(text)))
+
+
+def test_pandas_reads_the_csv_as_it_is_with_codes_as_text(client, demo):
+    response = download(client, "?date=2017-12-31&group=commune&format=csv")
+    frame = pandas.read_csv(io.BytesIO(body(response)), dtype=str)
+    assert list(frame.columns[:5]) == ["Ngày", "Mã tỉnh", "Tỉnh", "Mã huyện", "Huyện"]
+    assert len(frame) == 129
+    assert "097" in set(frame["Mã huyện"])  # Mường Chà: the leading zero kept
+    assert frame["Số thôn, bản"].astype(int).sum() == 1813
+
+
+def test_the_csv_names_its_page_and_its_sidecar_in_the_link_header(client, demo):
+    response = download(client, "?date=2017-12-31&group=district&format=csv")
+    link = response["Link"]
+    assert '<http://testserver/coverage/?date=2017-12-31&group=district>; rel="alternate"' in link
+    assert "<http://testserver/coverage/?date=2017-12-31&group=district&format=csv&meta=1>" in link
+    assert 'rel="describedby"; type="application/json"' in link
+    assert (
+        'filename="partystats-coverage-district-2017-12-31.csv"'
+        in (response["Content-Disposition"])
+    )
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_sidecar_describes_the_csv_of_the_same_url(client, demo, language):
+    query = "?date=2017-12-31&group=district"
+    header = first_row(download(client, query + "&format=csv", language))
+    meta = json.loads(download(client, query + "&format=csv&meta=1", language).content)
+    assert [column["name"] for column in meta["columns"]] == header
+    assert meta["date"] == "2017-12-31" and meta["group"] == "district"
+    assert (
+        meta["csv_url"] == "http://testserver/coverage/?date=2017-12-31&group=district&format=csv"
+    )
+    assert meta["source"]["synthetic_below_province"] is True
+    assert {c["key"]: c["type"] for c in meta["columns"]}["villages"] == "integer"
+    assert any("dtype=str" in note for note in meta["notes"])
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "count"),
+    [("vi", "Tên thôn, bản", "Số thôn, bản"), ("en", "Village", "Villages")],
+)
+def test_a_village_name_and_a_count_of_villages_are_named_apart(
+    client, demo, language, name, count
+):
+    village = first_row(download(client, "?date=2017-12-31&group=village&format=csv", language))
+    commune = first_row(download(client, "?date=2017-12-31&group=commune&format=csv", language))
+    assert name in village and count not in village
+    assert count in commune
+    assert name != count
+
+
+def test_exports_after_the_reform_have_no_district_columns(client, demo):
+    query = "?date=2025-09-30&group=village"
+    frame = pandas.read_csv(io.BytesIO(body(download(client, query + "&format=csv"))), dtype=str)
+    assert list(frame.columns[:5]) == ["Ngày", "Mã tỉnh", "Tỉnh", "Mã xã", "Xã"]
+    assert not [column for column in frame.columns if "uyện" in column]
+    assert frame["Tỉnh"].notna().all() and frame["Xã"].notna().all()
+    sheet = openpyxl.load_workbook(io.BytesIO(body(download(client, query + "&format=xlsx"))))
+    header = next(sheet.active.iter_rows(min_row=3, max_row=3, values_only=True))
+    assert "Huyện" not in header and header[:3] == ("Ngày", "Mã tỉnh", "Tỉnh")
+    data = json.loads(body(download(client, query + "&format=json")))
+    assert "district" not in data["rows"][0] and "commune_code" in data["rows"][0]
+
+
+def test_exports_before_the_reform_keep_their_districts(client, demo):
+    frame = pandas.read_csv(
+        io.BytesIO(body(download(client, "?date=2024-12-31&group=commune&format=csv"))), dtype=str
+    )
+    assert frame["Huyện"].notna().all()
