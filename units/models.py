@@ -14,6 +14,7 @@ import datetime
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # The last day of the three-level structure and the first of the two-level one.
@@ -245,15 +246,32 @@ class VillageFigure(models.Model):
         indexes = [models.Index(fields=["period", "commune"])]
 
 
-class Source(models.Model):
-    """Where a published figure comes from."""
+def _in_language(vietnamese: str, english: str) -> str:
+    """The English text on the English site when there is one; the Vietnamese otherwise."""
+    return english if english and (get_language() or "").startswith("en") else vietnamese
 
+
+class Source(models.Model):
+    """Where a published figure comes from. `title` is the Vietnamese (the source's own words),
+    `title_en` the English for the English site (the original title with a gloss)."""
+
+    key = models.CharField(max_length=40, blank=True)  # fixtures/published_figures.json's key
     title = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=400, blank=True)
     url = models.URLField(max_length=500, blank=True)
     published = models.DateField(null=True, blank=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=~Q(key=""), name="source_key_once"),
+        ]
+
     def __str__(self) -> str:
-        return self.title
+        return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        return _in_language(self.title, self.title_en)
 
 
 class Metric(models.TextChoices):
@@ -292,7 +310,14 @@ class UnitFigure(models.Model):
     import_run = models.ForeignKey(
         "imports.ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True)  # in Vietnamese
+    note_en = models.CharField(max_length=300, blank=True)
+    # The yearly average as the source states it ("khoảng 2.247 đảng viên mỗi năm" for 8,990
+    # over four years, where a division gives 2,248): shown instead of a computed one.
+    stated_per_year = models.PositiveIntegerField(null=True, blank=True)
+    stated_per_year_qualifier = models.CharField(
+        max_length=8, choices=Qualifier.choices, blank=True
+    )
 
     class Meta:
         ordering = ["period__date", "metric"]
@@ -302,6 +327,10 @@ class UnitFigure(models.Model):
             ),
             models.CheckConstraint(condition=Q(value__gte=0), name="unit_figure_not_negative"),
         ]
+
+    @property
+    def shown_note(self) -> str:
+        return _in_language(self.note, self.note_en)
 
 
 class Coverage(models.Model):

@@ -1,4 +1,8 @@
-"""Published province figures (docs/domain.md §3), loaded from fixtures/published_figures.json."""
+"""Published province figures (docs/domain.md §3), loaded from fixtures/published_figures.json.
+
+Each source and note is stored in both languages (`title`/`title_en`, `note`/`note_en`): the
+pages show the visitor's (`Source.shown_title`, `UnitFigure.shown_note`).
+"""
 
 from __future__ import annotations
 
@@ -20,11 +24,17 @@ def _date(text: str | None) -> datetime.date | None:
 
 
 def sources_load(sources: dict[str, dict]) -> dict[str, Source]:
+    """By the fixture's key, so a corrected title or address updates the source in place."""
     loaded = {}
     for key, fields in sources.items():
         loaded[key], _ = Source.objects.update_or_create(
-            title=fields["title"],
-            defaults={"url": fields["url"], "published": _date(fields["published"])},
+            key=key,
+            defaults={
+                "title": fields["title"],
+                "title_en": fields.get("title_en", ""),
+                "url": fields["url"],
+                "published": _date(fields["published"]),
+            },
         )
     return loaded
 
@@ -47,6 +57,9 @@ def published_figures_load(path: Path = PUBLISHED_FIGURES) -> int:
                 "span_start": _date(row.get("span_start")),
                 "denominator": row.get("denominator"),
                 "note": row.get("note", ""),
+                "note_en": row.get("note_en", ""),
+                "stated_per_year": row.get("stated_per_year"),
+                "stated_per_year_qualifier": row.get("stated_per_year_qualifier", ""),
             },
         )
     data_version_bump()

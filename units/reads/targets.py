@@ -1,6 +1,6 @@
 """Resolution targets (docs/domain.md §3), and the figures that show whether they were met.
 
-Three targets, one page each:
+Four targets, one page each (the quality-rating target in units.reads.target_quality):
 - admissions: 2,000 new members a year (resolution 04-NQ/TU of 23/5/2016, 2016–2020), judged on
   published admissions figures only;
 - reduction: villages with no member, and villages without their own cell, down 15–20% a year
@@ -26,6 +26,7 @@ from units.models import (
     Coverage,
     Level,
     Metric,
+    Qualifier,
     Scheme,
     Source,
     Status,
@@ -80,6 +81,19 @@ TARGETS: dict[str, Target] = {
             statement=_(
                 "Each year of 2016–2020, cut the number of villages with no party member, and the "
                 "number of villages without their own party cell, by 15–20%."
+            ),
+            source=RESOLUTION_04,
+            source_url=REVIEW_04_URL,
+            deadline=datetime.date(RESOLUTION_LAST_YEAR, 12, 31),
+        ),
+        Target(
+            slug="quality",
+            # xgettext:no-python-format
+            title=_("45–50% of grassroots organisations rated “clean and strong” each year"),
+            statement=_(
+                # xgettext:no-python-format
+                "Each year of 2016–2020, 45–50% of the province's grassroots party organisations "
+                "rated “trong sạch, vững mạnh” (clean and strong)."
             ),
             source=RESOLUTION_04,
             source_url=REVIEW_04_URL,
@@ -168,8 +182,21 @@ class AdmissionsSpan:
         return self.last_year - self.first_year + 1
 
     @property
+    def per_year_stated(self) -> bool:
+        """The source gives its own yearly average: show it, not a division of ours."""
+        return self.figure.stated_per_year is not None
+
+    @property
     def per_year(self) -> int:
+        if self.per_year_stated:
+            return self.figure.stated_per_year  # "khoảng 2.247" where 8,990 / 4 gives 2,248
         return int((Decimal(self.figure.value) / self.years).quantize(Decimal(1), ROUND_HALF_UP))
+
+    @property
+    def per_year_qualifier(self) -> str:
+        if self.per_year_stated:
+            return self.figure.stated_per_year_qualifier or Qualifier.EXACT
+        return Qualifier.EXACT
 
     @property
     def met(self) -> bool | None:
@@ -229,7 +256,10 @@ class YearEndCount:
     previous: int | None
     villages: int | None = None  # the denominator; None for a projection
     published: list[UnitFigure] = field(default_factory=list)  # one per metric that has one
-    published_value: int | None = None  # their total, when every part is published
+    published_value: int | None = None  # the figure a source states (one metric)
+    # A sum of published parts that no source states (328 joined + 95 with no member = 423 at
+    # 31/12/2015): computed, never labelled published; `published` holds its parts.
+    derived_value: int | None = None
     sources: list[Source] = field(default_factory=list)  # every source that gives them
     projected: bool = False
 
@@ -331,6 +361,7 @@ def _reduction_series(
         # One figure per metric, though two sources may give it (95 in both, at 31/12/2015).
         parts = [same_metric[0] for same_metric in found]
         sources = {f.source_id: f.source for same_metric in found for f in same_metric}
+        stated, derived = _published_or_derived(parts, metrics)
         rows.append(
             YearEndCount(
                 date=date,
@@ -338,9 +369,8 @@ def _reduction_series(
                 previous=rows[-1].count if rows else None,
                 villages=coverage.villages,
                 published=parts,
-                published_value=(
-                    int(sum(f.value for f in parts)) if len(parts) == len(metrics) else None
-                ),
+                published_value=stated,
+                derived_value=derived,
                 sources=list(sources.values()),
             )
         )
@@ -348,6 +378,16 @@ def _reduction_series(
     for date, count in project_linear([(r.date, r.count) for r in rows], until=term_end):
         rows.append(YearEndCount(date=date, count=count, previous=rows[-1].count, projected=True))
     return ReductionSeries(key, label, rows)
+
+
+def _published_or_derived(
+    parts: list[UnitFigure], metrics: tuple[str, ...]
+) -> tuple[int | None, int | None]:
+    """(the stated figure, the sum of the stated parts): one of them at most, never both."""
+    if len(parts) != len(metrics):
+        return None, None
+    total = int(sum(f.value for f in parts))
+    return (total, None) if len(metrics) == 1 else (None, total)
 
 
 def reduction_target(*, province_code: str = PROVINCE_CODE) -> ReductionTarget:

@@ -450,7 +450,7 @@ def chart_data(series: list[SeriesPoint], published: list[UnitFigure], rule: str
         "published": {
             metric: [
                 {"x": day(f.period.date), "y": float(f.value), "qualifier": f.qualifier,
-                 "source": f.source.title}
+                 "source": f.source.shown_title}
                 for f in published
                 if f.metric == metric
             ]

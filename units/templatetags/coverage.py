@@ -24,10 +24,16 @@ def count(value) -> str:
 @register.filter
 def published_value(figure) -> str:
     """A published figure with its qualifier: "> 45.000", "about 46.000"."""
-    text = count(figure.value)
-    if figure.qualifier == Qualifier.AT_LEAST:
+    return qualified(figure.value, figure.qualifier)
+
+
+@register.filter
+def qualified(value, qualifier: str) -> str:
+    """A number with how exact it is: "more than 45.000", "about 2.247", "650"."""
+    text = count(value)
+    if qualifier == Qualifier.AT_LEAST:
         return _("more than %(value)s") % {"value": text}
-    if figure.qualifier == Qualifier.ABOUT:
+    if qualifier == Qualifier.ABOUT:
         return _("about %(value)s") % {"value": text}
     return text
 

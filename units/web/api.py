@@ -54,10 +54,14 @@ def published_json(figure: UnitFigure) -> dict:
         "qualifier": figure.qualifier,
         "denominator": figure.denominator,
         "span_start": figure.span_start.isoformat() if figure.span_start else None,
-        "note": figure.note,
+        "note": figure.shown_note,  # in the request's language; both below
+        "note_vi": figure.note,
+        "note_en": figure.note_en,
         "source": {
             "kind": "published",
-            "title": figure.source.title,
+            "title": figure.source.shown_title,
+            "title_vi": figure.source.title,
+            "title_en": figure.source.title_en,
             "url": figure.source.url,
         },
     }

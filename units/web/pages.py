@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from units.models import Level, Unit, Village
+from units.reads import published_dates
 from units.reads import unit_page as selectors
 
 LIST_AT_MOST = (
@@ -76,6 +77,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         # A province has thousands of villages: its lists stop here (the page stays light).
         "list_at_most": LIST_AT_MOST,
         "list_slice": f":{LIST_AT_MOST}",
+        "published_elsewhere": published_dates.published_elsewhere(unit, periods),
     }
     return render(request, "units/unit.html", context)
 
