@@ -149,12 +149,16 @@ def test_the_language_is_part_of_the_key(client, page_cache, province_url):
     assert client.get(province_url).content == vietnamese.content
 
 
-def test_the_host_is_part_of_the_key(client, page_cache):
-    """Exports name the page they come from with its absolute URL."""
+def test_the_host_is_part_of_the_key(client, page_cache, demo):
+    """Exports name the page they come from with its absolute URL (the CSV in its Link header,
+    the JSON in its body)."""
     here = client.get(CSV)
     elsewhere = client.get(CSV, HTTP_HOST="localhost")
-    assert b"http://testserver/coverage/" in body(here)
-    assert b"http://localhost/coverage/" in body(elsewhere)
+    assert "<http://testserver/coverage/" in here["Link"]
+    assert "<http://localhost/coverage/" in elsewhere["Link"]
+    json_url = CSV.replace("format=csv", "format=json")
+    assert b"http://localhost/coverage/" in body(client.get(json_url, HTTP_HOST="localhost"))
+    assert b"http://testserver/coverage/" in body(client.get(json_url))
 
 
 # ----------------------------------------------------------------------------- exports
@@ -170,10 +174,10 @@ def test_a_small_streamed_export_is_stored_and_sent_whole(client, page_cache):
 
 
 def test_a_large_export_streams_and_is_not_stored(client, page_cache, settings):
-    settings.PAGE_CACHE_MAX_BYTES = 1000
+    settings.PAGE_CACHE_MAX_BYTES = 500
     first = client.get(CSV)
     csv = body(first)
-    assert len(csv) > 1000 and "Content-Length" not in first
+    assert len(csv) > 500 and "Content-Length" not in first
     again, queries = fetch(client, CSV)
     assert len(queries) > 1 and body(again) == csv
 
