@@ -75,6 +75,9 @@ class Preview:
     villages_changed: int = 0
     villages_unchanged: int = 0
     villages_not_reported: int = 0
+    # The date the counts and the per-commune table compare with: the latest date up to the
+    # report's own with figures of its communes (the report's date itself on a re-upload).
+    before_date: datetime.date | None = None
     communes: list[CommuneFigures] = field(default_factory=list)
     same_file: ImportRun | None = None  # this very file was imported already
     existing_figures: int = 0  # figures already held for the date and scope
@@ -123,13 +126,19 @@ def _province_of(unit: Unit | None, index: UnitIndex) -> Unit | None:
 
 def village_changes_preview(preview: Preview) -> None:
     """Compare the report with what the database holds: new, changed and unchanged villages,
-    villages left out, statuses worse than at the previous date, figures already held."""
+    villages left out, statuses worse than at the previous date, figures already held.
+
+    Changed and unchanged compare with the figures held at `before_date`, the date the
+    per-commune table shows (issue 13: a re-upload compared with the quarter before said
+    "873 changed" while the table showed none); a worse status compares with the date before
+    the report's, since that is what "got worse" means."""
     report, index, date = preview.villages, preview.village_index, preview.date
     communes = {
         commune_id: CommuneFigures(seen.unit, seen.district)
         for commune_id, seen in report.communes.items()
     }
-    previous_date, previous = _previous_figures(list(communes), date)
+    preview.before_date, held = _latest_figures(list(communes), date, same_day=True)
+    previous_date, previous = _latest_figures(list(communes), date, same_day=False)
     for entry in report.entries:
         figures = communes[entry.commune.id]
         _figures_add(figures, entry)
@@ -137,11 +146,11 @@ def village_changes_preview(preview: Preview) -> None:
             preview.villages_new += 1
             figures.new += 1
             continue
-        before = previous.get(entry.village_id)
-        if before == (entry.status, entry.members):
+        if held.get(entry.village_id) == (entry.status, entry.members):
             preview.villages_unchanged += 1
         else:
             preview.villages_changed += 1
+        before = previous.get(entry.village_id)
         if before and before[0] in WORSE.get(entry.status, ()):
             text = REWHITENED if entry.status == Status.NO_MEMBERS else LOST_OWN_CELL
             params = {"name": entry.name, "previous": date_text(previous_date)}
@@ -169,17 +178,19 @@ def _placed_in(commune_ids: list[int]):
     return VillagePlacement.objects.filter(commune_id__in=commune_ids).values("village_id")
 
 
-def _previous_figures(
-    commune_ids: list[int], date: datetime.date
+def _latest_figures(
+    commune_ids: list[int], date: datetime.date, *, same_day: bool
 ) -> tuple[datetime.date | None, dict[int, tuple[str, int | None]]]:
-    """The latest earlier date with figures for villages of these communes, and those figures."""
+    """The latest date before the report's (or up to it, `same_day`) with figures for villages
+    of these communes, and those figures by village."""
     placed = _placed_in(commune_ids)
-    earlier = VillageFigure.objects.filter(village_id__in=placed, period__date__lt=date)
-    previous_date = earlier.aggregate(latest=Max("period__date"))["latest"]
-    if previous_date is None:
+    up_to = {"period__date__lte" if same_day else "period__date__lt": date}
+    earlier = VillageFigure.objects.filter(village_id__in=placed, **up_to)
+    latest = earlier.aggregate(latest=Max("period__date"))["latest"]
+    if latest is None:
         return None, {}
-    rows = earlier.filter(period__date=previous_date).values_list("village_id", "status", "members")
-    return previous_date, {village_id: (status, members) for village_id, status, members in rows}
+    rows = earlier.filter(period__date=latest).values_list("village_id", "status", "members")
+    return latest, {village_id: (status, members) for village_id, status, members in rows}
 
 
 def _not_reported_warn(preview: Preview, index: VillageIndex, communes: dict) -> None:

@@ -98,11 +98,14 @@ LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... file name length, extr
 
 
 class UnreadableWorkbook(Exception):
-    """The file cannot be read as a workbook; `issue` says why, for the user."""
+    """The file cannot be read as a workbook; `issue` says why, for the user. `size` and
+    `sha256` describe the file when it got as far as being measured (0 and "" before)."""
 
-    def __init__(self, issue: Issue) -> None:
+    def __init__(self, issue: Issue, *, size: int = 0) -> None:
         super().__init__(issue.message)
         self.issue = issue
+        self.size = size
+        self.sha256 = ""
 
 
 @dataclass
@@ -133,8 +136,13 @@ def workbook_read(source: str | os.PathLike | IO[bytes], *, file_name: str = "")
     """Read every visible worksheet of the file. Raises `UnreadableWorkbook`."""
     data = _read_bytes(source)
     digest = hashlib.sha256(data).hexdigest()
-    file_format, archive = _sniff(data)
-    sheets, skipped = _isolated(_cells_read, data)
+    try:
+        file_format, archive = _sniff(data)
+        sheets, skipped = _isolated(_cells_read, data)
+    except UnreadableWorkbook as refusal:
+        # The refusal describes the file it refused (issue 13: a 28-byte file was "0 bytes").
+        refusal.size, refusal.sha256 = len(data), digest
+        raise
     if archive is not None and file_format == "xlsx":
         _formulas_find(archive, sheets)
     return Workbook(file_name, len(data), digest, file_format, sheets, skipped)
@@ -164,7 +172,7 @@ def _read_bytes(source: str | os.PathLike | IO[bytes]) -> bytes:
 def _check_size(size: int, limit: int) -> None:
     if size > limit:
         raise UnreadableWorkbook(
-            Issue(TOO_LARGE, {"size": _megabytes(size), "limit": _megabytes(limit)})
+            Issue(TOO_LARGE, {"size": _megabytes(size), "limit": _megabytes(limit)}), size=size
         )
 
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,12 +38,13 @@ class CommuneChange:
 
 
 def communes_before_after(preview: Preview) -> tuple[datetime.date | None, list[CommuneChange]]:
-    """Per commune, the coverage held at the latest date up to the report's (the "before"),
-    beside the report's own figures (the "after"). Two queries, whatever the number of communes."""
+    """Per commune, the coverage held at the date the preview's counts compare with (the
+    "before", `Preview.before_date`), beside the report's own figures (the "after"). One query,
+    whatever the number of communes."""
     ids = [row.commune.id for row in preview.communes]
-    held = Coverage.objects.filter(unit_id__in=ids, period__date__lte=preview.date)
-    before_date = held.aggregate(latest=Max("period__date"))["latest"] if ids else None
-    before = {row.unit_id: row for row in held.filter(period__date=before_date)}
+    before_date = preview.before_date
+    held = Coverage.objects.filter(unit_id__in=ids, period__date=before_date) if before_date else []
+    before = {row.unit_id: row for row in held}
     changes = []
     for row in preview.communes:
         after = {

@@ -117,7 +117,7 @@ def report_preview(
     try:
         workbook = workbook_read(path_or_file, file_name=file_name)
     except UnreadableWorkbook as error:
-        return Preview(file_name, errors=[error.issue])
+        return Preview(file_name, error.size, error.sha256, errors=[error.issue])
     preview = Preview(file_name, workbook.size, workbook.sha256, workbook.format)
     same = ImportRun.objects.filter(sha256=workbook.sha256, outcome=ImportRun.Outcome.IMPORTED)
     preview.same_file = same.order_by("-started").first()

@@ -364,6 +364,7 @@ def test_template_round_trip(province):
 
     workbook = template_workbook(date=D(2017, 12, 31))
     sheet = workbook["Biểu"]
+    sheet.delete_rows(8, sheet.max_row)  # the example rows, as the template says to
     for row in mung_tung_rows():
         sheet.append(row)
     preview = read(workbook)
@@ -376,3 +377,22 @@ def test_template_round_trip(province):
         ("A", "B", "C", "1", "2", "3", "4", "5", "6", "7"),
     ]
     assert sheet["A3"].value == DATE_LINE
+
+
+def test_template_example_rows_read_as_they_say_and_are_refused_for_their_commune(province):
+    from imports.template import template_workbook
+
+    workbook = template_workbook(date=D(2017, 12, 31))
+    sheet = workbook["Biểu"]
+    assert [row[:7] for row in sheet.iter_rows(min_row=8, values_only=True)] == [
+        ("1", "Xã Ví Dụ", None, None, None, None, None),
+        (1, "Bản Ví Dụ 1", None, 14, 12, 2, "Có chi bộ độc lập"),
+        (2, "Bản Ví Dụ 2", None, 2, 2, 0, "Sinh hoạt ghép"),
+        (3, "Bản Ví Dụ 3", None, 0, 0, 0, "Chưa có đảng viên"),
+        (None, "Cộng xã", None, 16, 14, 2, None),
+    ]
+    preview = report_preview(path_or_file=to_file(workbook))
+    assert [issue.line() for issue in preview.errors] == [
+        "Biểu, 8, B (Thôn, bản, TDP), Xã Ví Dụ, Xã Ví Dụ is not a commune of Tỉnh Điện Biên on "
+        "31/12/2017."
+    ]

@@ -292,6 +292,37 @@ def test_preview_shows_commune_figures_before_and_after(staff_client, province):
     )
 
 
+def test_the_same_figures_again_preview_as_unchanged_against_the_same_date(staff_client, province):
+    """Issue 13: figures at 30/9/2017 and 31/12/2017 held, then a file with the 31/12/2017
+    figures again (another file: not the same-file no-op). The counts compare with 31/12/2017,
+    the date the table shows, not with 30/9/2017."""
+    rows = mung_tung_rows()
+    rows[3] = village(2, "Bản Huổi Lèng", 10, 8, 2, OWN, admissions=1)
+    rows[5] = [None, "Cộng xã", None, 12, 10, 2, None, None, 1, None]
+    imported(village_report(rows, date_line="Số liệu tính đến ngày 30/09/2017"))
+    imported(village_report())
+    again = village_report(title_lines=["BAN TỔ CHỨC TỈNH ỦY ĐIỆN BIÊN", "Bản gửi lại"])
+    token = uploaded(staff_client, to_file(again))
+    response = staff_client.get(reverse("imports:preview", args=[token]))
+    assert (page_text(response, "count-changed"), page_text(response, "count-unchanged")) == (
+        "0",
+        "3",
+    )
+    table = re.search(r'id="communes">(.*?)</table>', response.content.decode(), re.S).group(1)
+    assert "Before: the figures held at 31/12/2017; after: with this report" in table
+
+
+def test_a_refused_upload_is_described_with_its_real_size(staff_client, staging):
+    file = io.BytesIO(b"STT,Thon,Dang vien\n1,Ban A,3")  # 28 bytes, a CSV renamed
+    file.name = "report.xlsx"
+    token = uploaded(staff_client, file)
+    response = staff_client.get(reverse("imports:preview", args=[token]))
+    meta = re.search(r'<p class="meta">(.*?)</p>', response.content.decode(), re.S).group(1)
+    assert html.unescape(meta).startswith("28\xa0bytes · SHA-256")
+    staff_client.post(reverse("imports:confirm", args=[token]))
+    assert ImportRun.objects.get(outcome=ImportRun.Outcome.REFUSED).size == 28
+
+
 def test_bad_file_shows_every_error_located_and_cannot_be_confirmed(staff_client, province):
     token = uploaded(staff_client, to_file(bad_report()))
     response = staff_client.get(reverse("imports:preview", args=[token]))
