@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from units.models import Level, Unit, Village
-from units.reads import published_dates
+from units.reads import paragraph, published_dates
 from units.reads import unit_page as selectors
 
 LIST_AT_MOST = (
@@ -78,8 +78,13 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "list_at_most": LIST_AT_MOST,
         "list_slice": f":{LIST_AT_MOST}",
         "published_elsewhere": published_dates.published_elsewhere(unit, periods),
+        "paragraph": paragraph.report_paragraph(page, permalink=_permalink(request, unit, period)),
     }
     return render(request, "units/unit.html", context)
+
+
+def _permalink(request: HttpRequest, unit: Unit, period) -> str:
+    return request.build_absolute_uri(f"{reverse('unit', args=[unit.id])}?date={period.date}")
 
 
 def _compare_period(request: HttpRequest, page, periods):
