@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from units.models import VILLAGE_FIGURE_FIELDS, VillageFigure
+
 
 class ImportRun(models.Model):
     class Shape(models.TextChoices):
@@ -60,17 +62,10 @@ class ReplacedFigures(models.Model):
     Rows are stored as JSON lists, in the column order of `VILLAGE_COLUMNS` / `UNIT_COLUMNS`.
     """
 
-    VILLAGE_COLUMNS = (
-        "village_id",
-        "commune_id",
-        "district_id",
-        "status",
-        "members",
-        "full_members",
-        "probationary_members",
-        "joined_with_id",
-        "joined_with_name",
-        "admissions",
+    VILLAGE_COLUMNS = tuple(  # VILLAGE_FIGURE_FIELDS as stored (the period is the run's date)
+        VillageFigure._meta.get_field(name).attname
+        for name in VILLAGE_FIGURE_FIELDS
+        if name != "period"
     )
     UNIT_COLUMNS = (
         "unit_id",
@@ -92,3 +87,13 @@ class ReplacedFigures(models.Model):
 
     class Meta:
         ordering = ["created"]
+
+
+class RemovedVillage(models.Model):
+    """A village an import created, removed with its last figure by a later replace or restore
+    (units.domain.lifetimes): kept so that restoring figures that name it brings it back under
+    the same id."""
+
+    village_id = models.BigIntegerField(unique=True)
+    row = models.JSONField()  # the village's fields, dates as ISO text
+    removed_by = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="+")

@@ -10,7 +10,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Case, Q, Value, When
+from django.db.models import Exists, OuterRef, Q
 
 from units.domain.names import (
     COMMUNE_KINDS,
@@ -21,7 +21,16 @@ from units.domain.names import (
     fold,
     name_key,
 )
-from units.models import REFORM_DATE, Level, Scheme, Unit, VillagePlacement
+from units.models import (
+    REFORM_DATE,
+    Level,
+    Scheme,
+    Unit,
+    UnitSuccession,
+    VillagePlacement,
+    VillageSuccession,
+    valid_between,
+)
 
 KINDS = {
     Level.PROVINCE: PROVINCE_KINDS,
@@ -174,59 +183,81 @@ class KnownVillage:
     name: str
     code: str
     current: bool  # placed in the commune at the report date (and existing then)
+    valid_from: datetime.date | None = None
+    valid_to: datetime.date | None = None
 
 
 class VillageIndex:
-    """Villages placed in the given communes at the date, or ever placed there."""
+    """The villages a report for `date` may name in the given communes, by the rules of
+    docs/village-identity.md:
+    - those placed in the commune at the date (`current`);
+    - those placed nowhere at the date that the commune's history leads to: a village of the
+      commune, or of a commune it continued (the crosswalk), whose placement there ended; a
+      village known only from reports that starts later in the commune, or in a commune that
+      continued it (an earlier report extends it back).
+    Any other village once placed there, or in a commune linked by the crosswalk, that did not
+    exist at the date (merged away, or formed later by a merge) is never matched: `other_date`
+    finds it for a warning.
+    """
 
     def __init__(self, commune_ids: list[int], date: datetime.date) -> None:
         self.date = date
         self._names: dict[int, _Names] = defaultdict(lambda: _Names(prefer=_is_current))
+        self._others: dict[int, _Names] = defaultdict(_Names)
         self._codes: dict[tuple[int, str], KnownVillage] = {}
         self.placed: dict[int, list[KnownVillage]] = defaultdict(list)
-        for chunk in _chunks(sorted(set(commune_ids)), 500):
-            self._load(chunk)
+        self.current: set[tuple[int, int]] = set()  # (commune id, village id)
+        communes = sorted(set(commune_ids))
+        for chunk in _chunks(communes, 500):
+            self._current_load(chunk)
+        self._elsewhere_load(communes)
 
-    def _load(self, commune_ids: list[int]) -> None:
-        date = self.date
-        placed_then = Q(valid_from__lte=date) & (Q(valid_to__isnull=True) | Q(valid_to__gte=date))
-        existing_then = Q(village__valid_from__lte=date) & (
-            Q(village__valid_to__isnull=True) | Q(village__valid_to__gte=date)
-        )
+    def _current_load(self, commune_ids: list[int]) -> None:
         rows = (
-            VillagePlacement.objects.filter(commune_id__in=commune_ids)
-            .annotate(
-                current=Case(
-                    When(placed_then & existing_then, then=Value(True)),
-                    default=Value(False),
-                    output_field=BooleanField(),
-                )
-            )
+            VillagePlacement.objects.valid_on(self.date)
+            .filter(commune_id__in=commune_ids)
             .values_list(
-                "commune_id",
-                "village_id",
-                "village__name",
-                "village__name_key",
-                "village__code",
-                "current",
+                "commune_id", "village_id", "village__name", "village__name_key", "village__code"
             )
-            .order_by("village__name_key", "village_id", "-current")
+            .order_by("village__name_key", "village_id")
         )
-        seen: set[tuple[int, int]] = set()
-        for commune_id, village_id, name, key, code, current in rows:
-            if (commune_id, village_id) in seen:
-                continue  # placed there twice: the current placement comes first
-            seen.add((commune_id, village_id))
-            village = KnownVillage(village_id, name, code or "", bool(current))
-            self._names[commune_id].add(village, key)
-            if village.current:
-                self.placed[commune_id].append(village)
-            if village.code:
-                self._codes.setdefault((commune_id, village.code), village)
+        for commune_id, village_id, name, key, code in rows:
+            if (commune_id, village_id) in self.current:
+                continue  # two placements valid the same day: counted once
+            village = KnownVillage(village_id, name, code or "", True)
+            self.current.add((commune_id, village_id))
+            self._add(commune_id, village, key)
+            self.placed[commune_id].append(village)
+
+    def _elsewhere_load(self, communes: list[int]) -> None:
+        linked: dict[int, list[tuple[int, str]]] = defaultdict(list)  # commune → the report's
+        for target, pairs in _crosswalk(communes, self.date).items():
+            for other, how in pairs:
+                linked[other].append((target, how))
+        wanted = set(communes)
+        for chunk in _chunks(sorted(wanted | set(linked)), 500):
+            for row in _unplaced(chunk, self.date):
+                for commune_id in _targets(row, linked, wanted, self.date):
+                    self._elsewhere_add(commune_id, row)
+
+    def _elsewhere_add(self, commune_id: int, row: tuple) -> None:
+        (_, village_id, start, _end, name, key, code, born, died, reported, merged) = row
+        village = KnownVillage(village_id, name, code or "", False, born, died)
+        alive = valid_between(born, died, self.date)
+        extends = born > self.date and reported and not merged and start == born
+        if alive or extends:
+            self._add(commune_id, village, key)
+        else:
+            self._others[commune_id].add(village, key)
+
+    def _add(self, commune_id: int, village: KnownVillage, key: str) -> None:
+        self._names[commune_id].add(village, key)
+        if village.code:
+            self._codes.setdefault((commune_id, village.code), village)
 
     def find(self, commune_id: int, name: str, code: str = "", key: str | None = None) -> Match:
-        """By code when the report gives one the database knows, else by name among the villages
-        ever placed in the commune, those placed there at the date first."""
+        """By code when the report gives one the database knows, else by name among the
+        villages the commune may name at the date, those placed there at the date first."""
         if code and (commune_id, code) in self._codes:
             return Match(self._codes[(commune_id, code)])
         names = self._names.get(commune_id)
@@ -234,9 +265,74 @@ class VillageIndex:
             return Match(None)  # no village known there: nothing to match, nothing to suggest
         return names.find(name, VILLAGE_KINDS, key)
 
+    def other_date(self, commune_id: int, name: str) -> KnownVillage | None:
+        """A village of that name that the commune had at another date only."""
+        names = self._others.get(commune_id)
+        if names is None:
+            return None
+        found, candidates = names.lookup(name, VILLAGE_KINDS)
+        return found or (candidates[0] if candidates else None)
+
+    def is_current(self, commune_id: int, village_id: int) -> bool:
+        return (commune_id, village_id) in self.current
+
 
 def _is_current(village: KnownVillage) -> bool:
     return village.current
+
+
+def _crosswalk(communes: list[int], date: datetime.date) -> dict[int, list[tuple[int, str]]]:
+    """commune id → (linked commune, how): the communes it continued ("before", from a date
+    up to `date`) and those that continued it later ("after")."""
+    links: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for chunk in _chunks(communes, 500):
+        successions = UnitSuccession.objects.filter(
+            Q(successor_id__in=chunk, date__lte=date) | Q(predecessor_id__in=chunk, date__gt=date)
+        ).values_list("predecessor_id", "successor_id", "date")
+        wanted = set(chunk)
+        for old, new, when in successions:
+            if new in wanted and when <= date:
+                links[new].append((old, "before"))
+            if old in wanted and when > date:
+                links[old].append((new, "after"))
+    return links
+
+
+def _unplaced(commune_ids: list[int], date: datetime.date):
+    """Placements in the communes of villages placed nowhere at `date`, with their village."""
+    return (
+        VillagePlacement.objects.filter(commune_id__in=commune_ids)
+        .exclude(village_id__in=VillagePlacement.objects.valid_on(date).values("village_id"))
+        .annotate(merged=Exists(VillageSuccession.objects.filter(successor=OuterRef("village"))))
+        .values_list(
+            "commune_id",
+            "village_id",
+            "valid_from",
+            "valid_to",
+            "village__name",
+            "village__name_key",
+            "village__code",
+            "village__valid_from",
+            "village__valid_to",
+            "village__from_reports",
+            "merged",
+        )
+        .order_by("village__name_key", "village_id", "valid_from")
+    )
+
+
+def _targets(row: tuple, linked: dict, communes: set[int], date: datetime.date) -> list[int]:
+    """The report's communes that may name the village of this placement: its own commune,
+    the commune that continued it (when the placement ended before the date), or the one it
+    continued (when the placement begins after)."""
+    commune_id, start, end = row[0], row[2], row[3]
+    targets = [commune_id] if commune_id in communes else []
+    for target, how in linked.get(commune_id, ()):
+        ended = how == "before" and end is not None and end < date
+        begins = how == "after" and start > date
+        if (ended or begins) and target not in targets:
+            targets.append(target)
+    return targets
 
 
 def _chunks(items: list, size: int):

@@ -4,7 +4,8 @@
                                                        │ confirm (report_import)
                                                        ▼
                   village figures (+ new villages) or unit figures, in one transaction
-                  ─▶ coverage_rebuild for the date ─▶ ImportRun recorded
+                  (imports.village_write) ─▶ coverage_refresh of what changed, at every date
+                  ─▶ ImportRun recorded
 
 `report_preview` reads only; `report_import` writes everything or nothing.
 """
@@ -13,29 +14,26 @@ from __future__ import annotations
 
 import datetime
 import os
-import time
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from units.domain.coverage import coverage_rebuild, period_for_date
-from units.domain.names import name_key
-from units.domain.rows import rows_insert, rows_insert_returning
+from units.domain.coverage import coverage_refresh, period_for_date
+from units.domain.lifetimes import Changes
 from units.models import (
     Metric,
     Period,
     Source,
     UnitFigure,
-    Village,
-    VillageFigure,
-    VillagePlacement,
 )
 
 from . import fields as f
@@ -52,18 +50,17 @@ from .preview import (
     scope_of,
     unit_changes_preview,
     village_changes_preview,
-    village_figures_held,
 )
 from .reader import UnreadableWorkbook, workbook_read
 from .reference import UnitIndex
 from .summary import unit_summary_validate
-from .validate import VillageEntry, date_text, report_date_find, village_report_validate
+from .validate import date_text, report_date_find, village_report_validate
+from .village_write import BEFORE_IMPORTS, village_figures_restore, village_report_write
 
 NEEDS_REPLACE = _(
     "Figures for %(date)s in %(scope)s are already held (%(count)s rows, from %(runs)s): "
     "import with replace to supersede them; the replaced version can be restored."
 )
-BEFORE_IMPORTS = _("figures present before any import")
 SAME_FILE = _("Same file as import #%(id)s of %(when)s: nothing to do.")
 NOT_REPLACED = _("Import #%(id)s is not a replaced import: there is nothing to restore.")
 IMPORTED = _(
@@ -201,21 +198,30 @@ def _report_write(preview: Preview, replace: bool, user) -> ImportRun:
     if held and not replace:
         raise _ReplaceNeeded(_needs_replace(preview, len(held), run_ids))
     run = _run_record(preview, user, ImportRun.Outcome.IMPORTED, "")
+    hook = write_hook()
     if preview.shape == Shape.VILLAGE_REPORT:
-        if held:
-            _village_figures_displace([figure_id for figure_id, _, _ in held], by=run)
-        _village_figures_write(preview, period, run)
+        held_ids = [figure_id for figure_id, _, _ in held]
+        changes = village_report_write(preview, period, run, held_ids, hook)
     else:
         if held:
             _unit_figures_displace(existing_unit_figures(preview), by=run)
         _unit_figures_write(preview, period, run)
-    coverage_rebuild(periods=[period])
+        changes = Changes()  # unit figures are not village coverage
+    coverage_refresh(changes)
     run.finished = timezone.now()
     run.message = _imported_text(preview)
     run.save(update_fields=["finished", "message"])
-    if os.environ.get(PAUSE_BEFORE_COMMIT):
-        _test_pause("before commit")
+    if hook is not None:
+        hook.pause("before commit")
     return run
+
+
+def write_hook():
+    """The test hook installed by settings.IMPORT_WRITE_HOOK (tests/import_pause.py): it can
+    pause the import's transaction at named points for a test to kill or read. None, as in
+    production, unless a test's settings name one."""
+    path = getattr(settings, "IMPORT_WRITE_HOOK", "")
+    return import_string(path)() if path else None
 
 
 def _needs_replace(preview: Preview, count: int, run_ids: set) -> Issue:
@@ -268,174 +274,6 @@ def _when(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
 
 
-# ---------------------------------------------------------------------------- village figures
-
-
-FIGURE_COLUMNS = (
-    "village",
-    "period",
-    "commune",
-    "district",
-    "status",
-    "members",
-    "full_members",
-    "probationary_members",
-    "joined_with",
-    "joined_with_name",
-    "admissions",
-    "import_run",
-)
-
-
-def _village_figures_write(preview: Preview, period: Period, run: ImportRun) -> int:
-    entries = preview.villages.entries
-    village_ids = _villages_create(preview)
-    hosts = _hosts_find(preview, village_ids)
-    rows = []
-    for entry in entries:
-        host_id = hosts.get(id(entry))
-        rows.append(
-            (
-                village_ids[id(entry)],
-                period.id,
-                entry.commune.id,
-                entry.district.id if entry.district else None,
-                entry.status,
-                entry.members,
-                entry.full_members,
-                entry.probationary_members,
-                host_id,
-                entry.host[:120],
-                entry.admissions,
-                run.id,
-            )
-        )
-    pause_after = os.environ.get(PAUSE_AFTER_ROWS)  # a test hook, see _test_pause
-    if pause_after is None:
-        rows_insert(VillageFigure, FIGURE_COLUMNS, rows)
-    else:
-        rows_insert(VillageFigure, FIGURE_COLUMNS, rows[: int(pause_after)])
-        _test_pause(f"after {pause_after} figure rows")
-        rows_insert(VillageFigure, FIGURE_COLUMNS, rows[int(pause_after) :])
-    return len(rows)
-
-
-def _hosts_find(preview: Preview, village_ids: dict[int, int]) -> dict[int, int]:
-    """id(entry) → the village whose cell the entry's village attends, when the report names
-    one that is known: in the same report and commune first, then among the commune's villages."""
-    entries = preview.villages.entries
-    by_name = {(entry.commune.id, entry.name): village_ids[id(entry)] for entry in entries}
-    by_key: dict[tuple[int, str], int] = {}
-    hosts = {}
-    for entry in entries:
-        if not entry.host:
-            continue
-        host_id = by_name.get((entry.commune.id, entry.host))
-        if host_id is None:
-            if not by_key:
-                by_key = {
-                    (other.commune.id, other.key or name_key(other.name)): village_ids[id(other)]
-                    for other in entries
-                }
-            host_id = by_key.get((entry.commune.id, name_key(entry.host)))
-        if host_id is None:
-            match = preview.village_index.find(entry.commune.id, entry.host)
-            host_id = match.found.id if match.found else None
-        if host_id is not None:
-            hosts[id(entry)] = host_id
-    return hosts
-
-
-def _villages_create(preview: Preview) -> dict[int, int]:
-    """Create the villages seen for the first time, placed in their commune from the report's
-    date. Returns id(entry) → village id for every entry.
-
-    A new village is one per commune and code, or name key when no code is given: the identity
-    `villages_match` refuses duplicates by (two same-named villages of merged communes differ
-    by their code)."""
-    entries = preview.villages.entries
-    new: dict[tuple[int, str], VillageEntry] = {}
-    for entry in entries:
-        if entry.village_id is None:
-            new.setdefault(_new_identity(entry), entry)
-    date = _db_date(Village, "valid_from", preview.date)
-    ids = rows_insert_returning(
-        Village,
-        ("name", "name_key", "code", "valid_from"),
-        [(e.name[:120], e.key[:120], e.code[:20], date) for e in new.values()],
-    )
-    valid_to = {}  # commune id → its last day, as the database takes it
-    for entry in new.values():
-        if entry.commune.id not in valid_to:
-            valid_to[entry.commune.id] = _db_date(
-                VillagePlacement, "valid_to", entry.commune.valid_to
-            )
-    rows_insert(
-        VillagePlacement,
-        ("village", "commune", "valid_from", "valid_to"),
-        [
-            (village_id, e.commune.id, date, valid_to[e.commune.id])
-            for village_id, e in zip(ids, new.values(), strict=True)
-        ],
-    )
-    created = dict(zip(new, ids, strict=True))
-    return {id(entry): entry.village_id or created[_new_identity(entry)] for entry in entries}
-
-
-def _new_identity(entry: VillageEntry) -> tuple[int, str]:
-    return entry.commune.id, entry.code or entry.key
-
-
-def _db_date(model, name: str, value: datetime.date | None):
-    """A date as the database backend takes it in raw SQL (converted once, not per row)."""
-    return model._meta.get_field(name).get_db_prep_save(value, connection)
-
-
-def _village_figures_displace(figure_ids: list[int], *, by: ImportRun) -> None:
-    """Move figures out of the way of `by`, keeping them, per run that wrote them, for restore.
-    Figures no import wrote (loaded otherwise) are kept under a stand-in run."""
-    columns = ReplacedFigures.VILLAGE_COLUMNS
-    by_run: dict[int | None, list[list]] = defaultdict(list)
-    for chunk in _chunks(figure_ids):
-        for row in VillageFigure.objects.filter(id__in=chunk).values_list(
-            *columns, "import_run_id"
-        ):
-            by_run[row[-1]].append(list(row[:-1]))
-    if None in by_run:
-        stand_in = _stand_in_run(by, Shape.VILLAGE_REPORT)
-        by_run[stand_in.id] = by_run.pop(None)
-    ReplacedFigures.objects.bulk_create(
-        ReplacedFigures(run_id=run_id, replaced_by=by, village_figures=rows)
-        for run_id, rows in by_run.items()
-    )
-    ImportRun.objects.filter(id__in=list(by_run)).update(
-        outcome=ImportRun.Outcome.REPLACED, replaced_by=by
-    )
-    for chunk in _chunks(figure_ids):
-        VillageFigure.objects.filter(id__in=chunk).delete()
-
-
-def _chunks(items: list, size: int = 900):
-    """Slices small enough for any database's limit on query parameters."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _stand_in_run(by: ImportRun, shape: str) -> ImportRun:
-    return ImportRun.objects.create(
-        file_name=str(BEFORE_IMPORTS),
-        sha256="",
-        size=0,
-        date=by.date,
-        scope=by.scope,
-        shape=shape,
-        outcome=ImportRun.Outcome.REPLACED,
-        replaced_by=by,
-        finished=timezone.now(),
-        unit_ids=by.unit_ids,
-    )
-
-
 # ---------------------------------------------------------------------------- unit figures
 
 
@@ -483,33 +321,14 @@ def _unit_figures_displace(figures: QuerySet, *, by: ImportRun) -> None:
     figures.delete()
 
 
-# ---------------------------------------------------------------------------- test hook
-
-# Environment variables for tests/test_import_interrupted.py, which kills an import midway
-# (SIGKILL, no exception) and checks the database is as it was. Unset, they cost one lookup.
-PAUSE_AFTER_ROWS = "PARTYSTATS_IMPORT_PAUSE_AFTER_ROWS"  # pause after writing N figure rows
-PAUSE_BEFORE_COMMIT = "PARTYSTATS_IMPORT_PAUSE_BEFORE_COMMIT"  # pause with all written
-PAUSE_MARKER = "PARTYSTATS_IMPORT_PAUSE_MARKER"  # file written when paused
-PAUSE_SECONDS = "PARTYSTATS_IMPORT_PAUSE_SECONDS"  # how long to wait for the kill (60)
-
-
-def _test_pause(point: str) -> None:
-    """Hold the open transaction so that a test can kill the process at this point: write
-    the marker file (saying how many figures the transaction holds), then sleep."""
-    figures = VillageFigure.objects.count()  # this transaction's view: its own writes too
-    marker = os.environ.get(PAUSE_MARKER)
-    if marker:  # written whole, then renamed: a test never reads half of it
-        Path(f"{marker}.tmp").write_text(f"{point}: {figures} village figures, not committed")
-        os.replace(f"{marker}.tmp", marker)
-    time.sleep(float(os.environ.get(PAUSE_SECONDS, "60")))
-
-
 # ---------------------------------------------------------------------------- restore
 
 
 def report_restore(run: ImportRun, *, user=None) -> ImportRun:
     """Make a replaced import current again: the figures that replaced it are kept in turn (and
-    can be restored the same way), the replaced ones are written back, coverage is rebuilt."""
+    can be restored the same way), the replaced ones are written back with the villages the
+    replacing removed, and the villages only the replacing named go; coverage is rebuilt
+    wherever that changed it, so every figure is as it was before the replacing run."""
     if run.outcome != ImportRun.Outcome.REPLACED:
         raise ImportRefused([Issue(NOT_REPLACED, {"id": run.id})], run)
     with transaction.atomic():
@@ -517,33 +336,17 @@ def report_restore(run: ImportRun, *, user=None) -> ImportRun:
         snapshots = list(run.replaced_figures.all())
         village_rows = [row for snapshot in snapshots for row in snapshot.village_figures]
         unit_rows = [row for snapshot in snapshots for row in snapshot.unit_figures]
+        changes = Changes()
         if village_rows or run.shape == Shape.VILLAGE_REPORT:
-            _village_figures_restore(run, period, village_rows)
+            changes = village_figures_restore(run, period, village_rows)
         if unit_rows:
             _unit_figures_restore(run, period, unit_rows)
         ReplacedFigures.objects.filter(id__in=[snapshot.id for snapshot in snapshots]).delete()
         run.outcome = ImportRun.Outcome.IMPORTED
         run.replaced_by = None
         run.save(update_fields=["outcome", "replaced_by"])
-        coverage_rebuild(periods=[period])
+        coverage_refresh(changes)
     return run
-
-
-def _village_figures_restore(run: ImportRun, period: Period, rows: list[list]) -> None:
-    columns = ReplacedFigures.VILLAGE_COLUMNS
-    villages = {row[0] for row in rows}
-    communes = set(run.unit_ids) | {row[1] for row in rows}
-    held = village_figures_held(period.date, sorted(communes), villages)
-    displaced = [figure_id for figure_id, run_id, _ in held if run_id != run.id]
-    if displaced:
-        _village_figures_displace(displaced, by=run)
-    VillageFigure.objects.bulk_create(
-        (
-            VillageFigure(period=period, import_run=run, **dict(zip(columns, row, strict=True)))
-            for row in rows
-        ),
-        batch_size=5000,
-    )
 
 
 def _unit_figures_restore(run: ImportRun, period: Period, rows: list[list]) -> None:

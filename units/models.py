@@ -52,11 +52,22 @@ class Qualifier(models.TextChoices):
     ABOUT = "about", _("about")
 
 
+def valid_between(start: datetime.date, end: datetime.date | None, date: datetime.date) -> bool:
+    """The rule of `valid_on`, for values already in hand: from `start` to `end` inclusive,
+    open-ended when `end` is None."""
+    return start <= date and (end is None or date <= end)
+
+
+def _valid_on(date: datetime.date, prefix: str = "") -> Q:
+    """Valid on `date`: from `valid_from` to `valid_to` inclusive, open-ended when it is None."""
+    return Q(**{f"{prefix}valid_from__lte": date}) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": date})
+    )
+
+
 class UnitQuerySet(models.QuerySet):
     def valid_on(self, date: datetime.date) -> UnitQuerySet:
-        return self.filter(valid_from__lte=date).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=date)
-        )
+        return self.filter(_valid_on(date))
 
     def provinces(self) -> UnitQuerySet:
         return self.filter(level=Level.PROVINCE)
@@ -99,7 +110,7 @@ class Unit(models.Model):
         return self.name
 
     def is_valid_on(self, date: datetime.date) -> bool:
-        return self.valid_from <= date and (self.valid_to is None or date <= self.valid_to)
+        return valid_between(self.valid_from, self.valid_to, date)
 
 
 class UnitSuccession(models.Model):
@@ -119,8 +130,19 @@ class UnitSuccession(models.Model):
         ]
 
 
+class VillageQuerySet(models.QuerySet):
+    def valid_on(self, date: datetime.date) -> VillageQuerySet:
+        """The villages that existed on `date` (not yet merged away, already formed)."""
+        return self.filter(_valid_on(date))
+
+
 class Village(models.Model):
-    """A thôn, bản or tổ dân phố. Not an administrative unit: no national code."""
+    """A thôn, bản or tổ dân phố. Not an administrative unit: no national code.
+
+    Its life over time follows the rules of docs/village-identity.md: a village known only from
+    reports (`from_reports`) starts at its earliest report; any other (a merge's result, a
+    record) starts at `valid_from` as recorded.
+    """
 
     name = models.CharField(max_length=120)  # as commonly written, with its kind: "Bản Nậm Cang 1"
     name_key = models.CharField(max_length=120, db_index=True)  # see units.domain.names.name_key
@@ -128,6 +150,11 @@ class Village(models.Model):
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)  # the day before it was merged away
     synthetic = models.BooleanField(default=False)  # demo data: labelled so on every page
+    # Created by an import: its start and its placements follow its figures (see
+    # units.domain.lifetimes) and it goes when no figure is left.
+    from_reports = models.BooleanField(default=False)
+
+    objects = VillageQuerySet.as_manager()
 
     class Meta:
         ordering = ["name_key", "id"]
@@ -141,6 +168,19 @@ class Village(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def is_valid_on(self, date: datetime.date) -> bool:
+        return valid_between(self.valid_from, self.valid_to, date)
+
+
+class VillagePlacementQuerySet(models.QuerySet):
+    def valid_on(self, date: datetime.date) -> VillagePlacementQuerySet:
+        """The placements that count on `date`: the placement and its village both valid then.
+
+        The one rule for "village placed in a commune at a date": the coverage rebuild counts
+        these, the coverage table lists them, the importer matches against them.
+        """
+        return self.filter(_valid_on(date), _valid_on(date, "village__"))
+
 
 class VillagePlacement(models.Model):
     """Which commune a village belonged to, and when: villages moved commune on 1/7/2025."""
@@ -149,6 +189,11 @@ class VillagePlacement(models.Model):
     commune = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="placements")
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
+    # Derived from the village's figures by units.domain.lifetimes (and redone there); False:
+    # a record (a move on 1/7/2025, a merge), which imports never change.
+    from_reports = models.BooleanField(default=False)
+
+    objects = VillagePlacementQuerySet.as_manager()
 
     class Meta:
         ordering = ["valid_from"]
@@ -244,6 +289,23 @@ class VillageFigure(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["period", "commune"])]
+
+
+# A village figure's values, in the order the bulk writers give them (units.domain.rows): the
+# importer (which adds its run), the national generator and the history of replaced figures.
+VILLAGE_FIGURE_FIELDS = (
+    "village",
+    "period",
+    "commune",
+    "district",
+    "status",
+    "members",
+    "full_members",
+    "probationary_members",
+    "joined_with",
+    "joined_with_name",
+    "admissions",
+)
 
 
 def _in_language(vietnamese: str, english: str) -> str:

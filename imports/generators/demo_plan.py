@@ -17,7 +17,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from units.models import REFORM_DATE, Status
+from units.models import REFORM_DATE, Status, valid_between
 
 SEED = 20180101
 FIRST_DATE = datetime.date(2015, 12, 31)
@@ -84,7 +84,7 @@ class DemoVillage:
     merged_from: list[int] = field(default_factory=list)
 
     def exists_on(self, date: datetime.date) -> bool:
-        return self.valid_from <= date and (self.valid_to is None or date <= self.valid_to)
+        return valid_between(self.valid_from, self.valid_to, date)
 
 
 @dataclass

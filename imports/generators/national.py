@@ -4,7 +4,7 @@ provinces, about 100,000 villages, 40 quarter ends, about 4 million village figu
 Two halves, as in the demo (imports.generators.demo_plan / imports.generators.demo_load):
 - the plan is pure: no database, one seeded generator, so the same communes and options give the
   same villages and figures row for row, on SQLite and PostgreSQL alike;
-- the writer puts it into the database in one transaction, straight through the driver (COPY on
+- the writer puts it into the database in one transaction, through units.domain.rows (COPY on
   PostgreSQL, multi-row INSERTs on SQLite). It does not go through the importer: writing 40
   national workbooks and validating every cell of them would take many times as long, and the
   plan is valid by construction (the database still checks every constraint of the model).
@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import datetime
 import random
-import sqlite3
 import time
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -30,9 +29,11 @@ from imports.models import ImportRun
 from units.domain.coverage import coverage_rebuild, period_for_date
 from units.domain.names import name_key
 from units.domain.refdata import normalise_province_codes, read_units, units_load
+from units.domain.rows import db_value, rows_insert
 from units.models import (
     LAST_DAY_BEFORE_REFORM,
     REFORM_DATE,
+    VILLAGE_FIGURE_FIELDS,
     Coverage,
     Level,
     Scheme,
@@ -312,21 +313,6 @@ class GenerationReport:
     seconds: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
-FIGURE_FIELDS = (
-    "village",
-    "period",
-    "commune",
-    "district",
-    "status",
-    "members",
-    "full_members",
-    "probationary_members",
-    "joined_with",
-    "joined_with_name",
-    "admissions",
-)
-
-
 def national_generate(
     *,
     villages: int = DEFAULT_VILLAGES,
@@ -423,8 +409,8 @@ def _commune_codes(scheme: str) -> dict[int, str]:
 
 def villages_write(plan: NationalPlan) -> list[int]:
     """The villages, from the first date; returns their ids in plan order."""
-    valid_from = _db_value(Village, "valid_from", plan.dates[0])
-    rows_write(
+    valid_from = db_value(Village, "valid_from", plan.dates[0])
+    rows_insert(
         Village,
         ("name", "name_key", "code", "valid_from", "valid_to", "synthetic"),
         ((v.name, name_key(v.name), v.code, valid_from, None, True) for v in plan.villages),
@@ -441,13 +427,13 @@ def placements_write(plan: NationalPlan, ids: list[int]) -> int:
     old_ids, new_ids = _commune_ids(Scheme.GSO2004), _commune_ids(Scheme.GSO2025)
     rows = []
     if first < REFORM_DATE:
-        start = _db_value(VillagePlacement, "valid_from", first)
-        end = _db_value(VillagePlacement, "valid_to", LAST_DAY_BEFORE_REFORM)
+        start = db_value(VillagePlacement, "valid_from", first)
+        end = db_value(VillagePlacement, "valid_to", LAST_DAY_BEFORE_REFORM)
         rows += [(ids[v.index], old_ids[v.commune.code], start, end) for v in plan.villages]
     if last >= REFORM_DATE:
-        start = _db_value(VillagePlacement, "valid_from", max(first, REFORM_DATE))
+        start = db_value(VillagePlacement, "valid_from", max(first, REFORM_DATE))
         rows += [(ids[v.index], new_ids[v.new_commune], start, None) for v in plan.villages]
-    return rows_write(VillagePlacement, ("village", "commune", "valid_from", "valid_to"), rows)
+    return rows_insert(VillagePlacement, ("village", "commune", "valid_from", "valid_to"), rows)
 
 
 def figures_write(plan: NationalPlan, ids: list[int], period_ids: dict) -> int:
@@ -470,9 +456,9 @@ def figures_write(plan: NationalPlan, ids: list[int], period_ids: dict) -> int:
         communes = new_communes if after else old_communes
         districts_at = no_districts if after else old_districts
         period_id = period_ids[date]
-        written += rows_write(
+        written += rows_insert(
             VillageFigure,
-            FIGURE_FIELDS,
+            VILLAGE_FIGURE_FIELDS,
             (
                 (ids[v], period_id, communes[v], districts_at[v], status, members, full,
                  probationary, None if host is None else ids[host],
@@ -485,11 +471,6 @@ def figures_write(plan: NationalPlan, ids: list[int], period_ids: dict) -> int:
 
 def _commune_ids(scheme: str) -> dict[str, int]:
     return dict(Unit.objects.filter(scheme=scheme, level=Level.COMMUNE).values_list("code", "id"))
-
-
-def _db_value(model, name: str, value):
-    """A value as the backend takes it in raw SQL (converted once, not per row)."""
-    return model._meta.get_field(name).get_db_prep_save(value, connection)
 
 
 def statistics_refresh() -> None:
@@ -534,62 +515,6 @@ def postgres_foreign_keys_checked_after(*models) -> Iterator[None]:
     with connection.cursor() as cursor:
         for table, name, definition in keys:
             cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
-
-
-# ---------------------------------------------------------------------------- raw writes
-
-MAX_ROWS_PER_STATEMENT = 2000
-
-
-def rows_write(model, fields: tuple[str, ...], rows: Iterable[tuple]) -> int:
-    """Insert rows of values for `fields` through the driver itself, and count them.
-
-    Not through Django's cursor: with DEBUG on (the local settings) it would keep each
-    statement, values rendered in, in memory. The model's other fields get their defaults.
-    """
-    meta = model._meta
-    given = [meta.get_field(name) for name in fields]
-    others = [f for f in meta.concrete_fields if not f.primary_key and f not in given]
-    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
-    quote = connection.ops.quote_name
-    head = f"{quote(meta.db_table)} ({', '.join(quote(f.column) for f in given + others)})"
-    connection.ensure_connection()
-    if connection.vendor == "postgresql":
-        return _copy(connection.connection, head, rows, defaults)
-    return _insert(connection.connection, head, rows, defaults, len(given) + len(others))
-
-
-def _copy(raw, head: str, rows: Iterable[tuple], defaults: tuple) -> int:
-    count = 0
-    with raw.cursor() as cursor, cursor.copy(f"COPY {head} FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row + defaults)
-            count += 1
-    return count
-
-
-def _insert(raw, head: str, rows: Iterable[tuple], defaults: tuple, width: int) -> int:
-    """Multi-row INSERTs, as many rows each as this SQLite build takes: twice as fast as
-    executemany, which steps row by row (units.domain.rows measured it)."""
-    per_statement = min(MAX_ROWS_PER_STATEMENT, _max_params(raw) // width)
-    placeholder = f"({', '.join('?' * width)})"
-    full_sql = f"INSERT INTO {head} VALUES {', '.join([placeholder] * per_statement)}"
-    cursor, batch, count = raw.cursor(), [], 0
-    for row in rows:
-        batch.extend(row + defaults)
-        count += 1
-        if len(batch) == per_statement * width:
-            cursor.execute(full_sql, batch)
-            batch = []
-    if batch:
-        tail = len(batch) // width
-        cursor.execute(f"INSERT INTO {head} VALUES {', '.join([placeholder] * tail)}", batch)
-    cursor.close()
-    return count
-
-
-def _max_params(raw) -> int:
-    return raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
 
 # For the load only, on SQLite: no fsync at each step of the commit, and a 256 MB page cache so

@@ -4,8 +4,8 @@ and the same import run again succeeds (issue 3, "Done when").
 `manage.py import_report` runs in a subprocess against a database of its own, file-backed so
 that this test and the subprocess share it; pytest-django's test database is not used. The
 import holds its transaction open at a chosen point through the test hook of
-`imports.services` (PARTYSTATS_IMPORT_PAUSE_AFTER_ROWS, PARTYSTATS_IMPORT_PAUSE_BEFORE_COMMIT),
-writes a marker file there, and is killed once the marker appears. Two points:
+`imports.services` (tests/import_pause.py, installed by the subprocess's settings), writes a
+marker file there, and is killed once the marker appears. Two points:
 - after the first 100 village figures are written, the rest not yet;
 - with everything written (villages, figures, coverage rebuilt, the run record completed) and
   only the commit left.
@@ -33,6 +33,7 @@ import pytest
 from openpyxl import Workbook
 
 from imports.generators.demo_workbooks import COLUMNS, HEADING, NUMBERS, TITLE, to_roman
+from tests import import_pause
 
 PROJECT = Path(__file__).resolve().parents[2]
 UNITS_CSV = PROJECT / "fixtures" / "units" / "units_gso2004.csv"
@@ -54,8 +55,8 @@ WRITTEN = (
     "units_unitfigure",
 )
 POINTS = {
-    "after 100 figure rows": {"PARTYSTATS_IMPORT_PAUSE_AFTER_ROWS": str(PAUSE_AFTER_ROWS)},
-    "before commit": {"PARTYSTATS_IMPORT_PAUSE_BEFORE_COMMIT": "1"},
+    "after 100 figure rows": {import_pause.AFTER_ROWS: str(PAUSE_AFTER_ROWS)},
+    "before commit": {import_pause.BEFORE_COMMIT: "1"},
 }
 
 
@@ -109,11 +110,17 @@ def report(tmp_path_factory) -> tuple[Path, int]:
 # ---------------------------------------------------------------------------- databases
 
 
-def manage(database_url: str, *args: str, extra_env: dict | None = None, **popen):
+def manage(
+    database_url: str,
+    *args: str,
+    settings: str = "partystats.settings.test",
+    extra_env: dict | None = None,
+    **popen,
+):
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "partystats.settings.test",
+        "DJANGO_SETTINGS_MODULE": settings,
         **(extra_env or {}),
     }
     command = [sys.executable, str(PROJECT / "manage.py"), *args]
@@ -234,16 +241,13 @@ def count(databases, database_url: str, sql: str) -> int:
 
 def killed_midway(database_url: str, path: Path, point: str, marker: Path, *options: str) -> str:
     """Start the import paused at `point`, kill it there; the marker's text."""
-    hook = {
-        **POINTS[point],
-        "PARTYSTATS_IMPORT_PAUSE_MARKER": str(marker),
-        "PARTYSTATS_IMPORT_PAUSE_SECONDS": "120",
-    }
+    hook = {**POINTS[point], import_pause.MARKER: str(marker), import_pause.SECONDS: "120"}
     process = manage(
         database_url,
         "import_report",
         str(path),
         *options,
+        settings=import_pause.SETTINGS,
         extra_env=hook,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

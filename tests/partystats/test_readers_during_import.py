@@ -37,6 +37,7 @@ import pytest
 from openpyxl import Workbook
 
 from imports.generators.demo_workbooks import COLUMNS, HEADING, NUMBERS, TITLE, to_roman
+from tests import import_pause
 from tests.servers import (
     PROJECT,
     ScratchDatabases,
@@ -351,16 +352,17 @@ class Pause:
 def import_watched(site: Site, marker: Path) -> tuple[list[Pause], float]:
     """Run the import with its two pauses; when each pause was seen, and when it ended."""
     hook = {
-        "PARTYSTATS_IMPORT_PAUSE_AFTER_ROWS": str(PAUSE_AFTER_ROWS),
-        "PARTYSTATS_IMPORT_PAUSE_BEFORE_COMMIT": "1",
-        "PARTYSTATS_IMPORT_PAUSE_MARKER": str(marker),
-        "PARTYSTATS_IMPORT_PAUSE_SECONDS": str(PAUSE_SECONDS),
+        import_pause.AFTER_ROWS: str(PAUSE_AFTER_ROWS),
+        import_pause.BEFORE_COMMIT: "1",
+        import_pause.MARKER: str(marker),
+        import_pause.SECONDS: str(PAUSE_SECONDS),
     }
     process = manage(
         site.database_url,
         "import_report",
         "--replace",
         str(site.new_report),
+        settings=import_pause.SETTINGS,
         extra_env=hook,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

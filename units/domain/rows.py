@@ -1,38 +1,51 @@
-"""Writing many already validated rows fast: the last step of an import.
+"""Writing many already validated rows fast: the one raw bulk-insert path of the project.
 
-A 100,000-village report must import in a few times the time it takes to read (issue 3's
-benchmark). Building a model instance per row (`bulk_create`) costs more than everything else
-together, so rows go to the database as plain values, in the way each database takes them
-fastest:
-- PostgreSQL: COPY. Django's psycopg cursor binds parameters on the client, so a multi-row
-  INSERT is rendered in Python and parsed again by the server (10 s for 100,000 figures), and
-  executemany costs a round trip per row (25 s); COPY takes 2 s.
+The importer (its villages, placements and figures), the coverage rebuild and the national
+generator all write here. A 100,000-village report must import in a few times the time it takes
+to read (bench/README.md). Building a model instance per row (`bulk_create`) costs more than
+everything else together, so rows go to the database as plain values, in the way each database
+takes them fastest, through the driver's own cursor (Django's would render every statement into
+its query log under DEBUG, and on SQLite rewrite each statement's placeholders with a regular
+expression: a second of CPU for 300,000 rows):
+- PostgreSQL: COPY. A multi-row INSERT is rendered in Python and parsed again by the server
+  (10 s for 100,000 figures), and executemany costs a round trip per row (25 s); COPY takes 2 s.
 - SQLite: INSERT … VALUES (…), (…), … with as many rows as the build allows: twice as fast as
   executemany, which steps row by row.
-The database still checks every constraint of the model, as it would for the ORM.
+The database still checks every constraint of the model, as it would for the ORM. Values must
+already be in database form (`db_value`).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.db import connection
 
 MAX_ROWS_PER_STATEMENT = 2000
 
 
-def rows_insert(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert rows of values for `fields` (the model's other fields get their defaults)."""
-    if not rows:
-        return
+def db_value(model, name: str, value):
+    """A value as the backend takes it in raw SQL (a date on SQLite is text): converted once,
+    not per row."""
+    return model._meta.get_field(name).get_db_prep_save(value, connection)
+
+
+def rows_insert(model, fields: tuple[str, ...], rows: Iterable[tuple]) -> int:
+    """Insert rows of values for `fields` (the model's other fields get their defaults).
+    Rows may come from a generator: they are written as they come. Returns how many."""
     columns, defaults = _columns(model, fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            _copy(cursor, model, columns, (row + defaults for row in rows))
-            return
-        for sql, params in _statements(model, columns, rows, defaults):
+    rows = (row + defaults for row in rows)
+    connection.ensure_connection()
+    raw = connection.connection
+    if connection.vendor == "postgresql":
+        return _copy(raw, model, columns, rows)
+    count = 0
+    with _closing(raw.cursor()) as cursor:
+        for sql, params, size in _statements(model, columns, rows):
             cursor.execute(sql, params)
+            count += size
+    return count
 
 
 def rows_insert_returning(model, fields: tuple[str, ...], rows: list[tuple]) -> list[int]:
@@ -41,13 +54,14 @@ def rows_insert_returning(model, fields: tuple[str, ...], rows: list[tuple]) -> 
         return []
     if connection.vendor == "postgresql":
         return _copy_with_ids(model, fields, rows)
-    if not connection.features.can_return_rows_from_bulk_insert:
+    if sqlite3.sqlite_version_info < (3, 35):
         return _one_by_one(model, fields, rows)
     columns, defaults = _columns(model, fields)
     returning = f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
     ids: list[int] = []
-    with connection.cursor() as cursor:
-        for sql, params in _statements(model, columns, rows, defaults):
+    connection.ensure_connection()
+    with _closing(connection.connection.cursor()) as cursor:
+        for sql, params, _ in _statements(model, columns, (row + defaults for row in rows)):
             # The ids come back in the order of the VALUES, as `bulk_create` relies on too.
             cursor.execute(sql + returning, params)
             ids.extend(row[0] for row in cursor.fetchall())
@@ -66,15 +80,34 @@ def _columns(model, fields: tuple[str, ...]) -> tuple[list[str], tuple]:
     return [field.column for field in given + others], defaults
 
 
+def _head(model, columns: list[str]) -> str:
+    quote = connection.ops.quote_name
+    return f"{quote(model._meta.db_table)} ({', '.join(map(quote, columns))})"
+
+
+class _closing:
+    """The driver's cursors: psycopg's is a context manager, sqlite3's is not."""
+
+    def __init__(self, cursor) -> None:
+        self.cursor = cursor
+
+    def __enter__(self):
+        return self.cursor
+
+    def __exit__(self, *exc) -> None:
+        self.cursor.close()
+
+
 # ---------------------------------------------------------------------------- PostgreSQL
 
 
-def _copy(cursor, model, columns: list[str], rows) -> None:
-    quote = connection.ops.quote_name
-    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
-    with cursor.cursor.copy(sql) as copy:  # the psycopg cursor under Django's wrapper
+def _copy(raw, model, columns: list[str], rows: Iterable[tuple]) -> int:
+    count = 0
+    with raw.cursor() as cursor, cursor.copy(f"COPY {_head(model, columns)} FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+            count += 1
+    return count
 
 
 def _copy_with_ids(model, fields: tuple[str, ...], rows: list[tuple]) -> list[int]:
@@ -82,52 +115,55 @@ def _copy_with_ids(model, fields: tuple[str, ...], rows: list[tuple]) -> list[in
     a sequence never gives the same number twice, whatever runs alongside)."""
     meta = model._meta
     columns, defaults = _columns(model, fields)
-    with connection.cursor() as cursor:
+    connection.ensure_connection()
+    raw = connection.connection
+    with raw.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [meta.db_table, meta.pk.column, len(rows)],
         )
         ids = [row[0] for row in cursor.fetchall()]
-        rows_with_ids = ((id_, *row, *defaults) for id_, row in zip(ids, rows, strict=True))
-        _copy(cursor, model, [meta.pk.column, *columns], rows_with_ids)
+    rows_with_ids = ((id_, *row, *defaults) for id_, row in zip(ids, rows, strict=True))
+    _copy(raw, model, [meta.pk.column, *columns], rows_with_ids)
     return ids
 
 
 # ---------------------------------------------------------------------------- SQLite
 
 
-def _statements(model, columns: list[str], rows: list[tuple], defaults: tuple) -> Iterator:
-    """(sql, params) of multi-row INSERTs, as many rows each as the database takes."""
-    placeholder = f"({', '.join(['%s'] * len(columns))})"
-    per_statement = max(1, min(MAX_ROWS_PER_STATEMENT, _max_params() // len(columns)))
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        params = [value for row in chunk for value in row + defaults]
-        yield f"{_head(model, columns)} VALUES {', '.join([placeholder] * len(chunk))}", params
-
-
-def _head(model, columns: list[str]) -> str:
-    quote = connection.ops.quote_name
-    return f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))})"
+def _statements(model, columns: list[str], rows: Iterable[tuple]) -> Iterator:
+    """(sql, params, rows) of multi-row INSERTs, as many rows each as the database takes."""
+    width = len(columns)
+    per_statement = max(1, min(MAX_ROWS_PER_STATEMENT, _max_params() // width))
+    placeholder = f"({', '.join('?' * width)})"
+    head = f"INSERT INTO {_head(model, columns)} VALUES "
+    full = head + ", ".join([placeholder] * per_statement)
+    batch: list = []
+    for row in rows:
+        batch.extend(row)
+        if len(batch) == per_statement * width:
+            yield full, batch, per_statement
+            batch = []
+    if batch:
+        size = len(batch) // width
+        yield head + ", ".join([placeholder] * size), batch, size
 
 
 def _max_params() -> int:
     """The most values one statement may carry: what this SQLite was built with (Django
     assumes the 999 of old builds)."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    return connection.features.max_query_params or 999
+    connection.ensure_connection()
+    return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
 
 def _one_by_one(model, fields: tuple[str, ...], rows: list[tuple]) -> list[int]:
-    """For a database that cannot return the ids of a multi-row INSERT (SQLite before 3.35)."""
+    """For an SQLite that cannot return the ids of a multi-row INSERT (before 3.35)."""
     columns, defaults = _columns(model, fields)
-    sql = f"{_head(model, columns)} VALUES ({', '.join(['%s'] * len(columns))})"
-    table, pk = model._meta.db_table, model._meta.pk.column
+    sql = f"INSERT INTO {_head(model, columns)} VALUES ({', '.join('?' * len(columns))})"
     ids = []
-    with connection.cursor() as cursor:
+    connection.ensure_connection()
+    with _closing(connection.connection.cursor()) as cursor:
         for row in rows:
             cursor.execute(sql, row + defaults)
-            ids.append(connection.ops.last_insert_id(cursor, table, pk))
+            ids.append(cursor.lastrowid)
     return ids

@@ -169,10 +169,7 @@ def village_rows(period: Period) -> QuerySet[VillagePlacement]:
     """
     date = period.date
     return (
-        VillagePlacement.objects.filter(valid_from__lte=date)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=date))
-        .filter(village__valid_from__lte=date)
-        .filter(Q(village__valid_to__isnull=True) | Q(village__valid_to__gte=date))
+        VillagePlacement.objects.valid_on(date)
         .annotate(
             figure=FilteredRelation(
                 "village__figures", condition=Q(village__figures__period=period)

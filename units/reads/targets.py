@@ -495,9 +495,9 @@ def five_districts_target(*, province_code: str = PROVINCE_CODE) -> FiveDistrict
                          Basis.DISTRICTS)
         for r in before
     ]  # fmt: skip
-    placed_on_last_day = VillagePlacement.objects.filter(
-        commune__parent__in=districts, valid_from__lte=LAST_DAY_BEFORE_REFORM
-    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=LAST_DAY_BEFORE_REFORM))
+    placed_on_last_day = VillagePlacement.objects.valid_on(LAST_DAY_BEFORE_REFORM).filter(
+        commune__parent__in=districts
+    )
     after = (
         VillageFigure.objects.filter(
             village__in=placed_on_last_day.values("village_id"),

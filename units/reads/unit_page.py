@@ -205,12 +205,11 @@ def commune_villages(commune: Unit, period: Period) -> list[VillageRow]:
     )
     reported = {figure.village_id for figure in figures}
     date = period.date
-    placed = (
-        Village.objects.filter(placements__commune=commune, placements__valid_from__lte=date)
-        .filter(Q(placements__valid_to__isnull=True) | Q(placements__valid_to__gte=date))
-        .filter(valid_from__lte=date)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=date))
-        .order_by("name_key", "id")
+    # One row per village: a subquery, not a join, so a village with two placements (moved on
+    # 1/7/2025) is listed once.
+    placed_there = VillagePlacement.objects.valid_on(date).filter(commune=commune)
+    placed = Village.objects.filter(id__in=placed_there.values("village_id")).order_by(
+        "name_key", "id"
     )
     rows = [VillageRow(figure.village, figure) for figure in figures]
     rows += [VillageRow(village, None) for village in placed if village.id not in reported]
@@ -240,11 +239,7 @@ def village_history(village: Village, periods: list[Period]) -> VillageHistory:
             "commune", "district", "joined_with"
         )
     }
-    lifetime = [
-        p
-        for p in periods
-        if p.date >= village.valid_from and (village.valid_to is None or p.date <= village.valid_to)
-    ]
+    lifetime = [p for p in periods if village.is_valid_on(p.date)]
     placements = list(
         village.placements.select_related("commune__parent__parent").order_by("valid_from")
     )

@@ -1,0 +1,272 @@
+"""Writing a village report's figures, and putting replaced ones back: the importer's writes to
+the village data, inside the transaction `imports.services` opens.
+
+Every write says what it changed (`Changes`): the communes and dates of the figures written or
+removed, and of the villages whose life or placements moved (`lifetimes_settle`), so that the
+coverage rebuild redoes exactly those (issue 9). The rules a village's life follows are in
+docs/village-identity.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.utils.translation import gettext_lazy as _
+
+from units.domain.lifetimes import Changes, lifetimes_settle
+from units.domain.names import name_key
+from units.domain.rows import db_value, rows_insert, rows_insert_returning
+from units.models import (
+    VILLAGE_FIGURE_FIELDS,
+    Period,
+    Village,
+    VillageFigure,
+    VillagePlacement,
+)
+
+from .fields import Shape
+from .models import ImportRun, RemovedVillage, ReplacedFigures
+from .preview import Preview, village_figures_held
+from .validate import VillageEntry
+
+BEFORE_IMPORTS = _("figures present before any import")
+FIGURE_FIELDS = (*VILLAGE_FIGURE_FIELDS, "import_run")
+VILLAGE_FIELDS = ("name", "name_key", "code", "valid_from", "from_reports")
+PLACEMENT_FIELDS = ("village", "commune", "valid_from", "valid_to", "from_reports")
+
+
+def village_report_write(
+    preview: Preview, period: Period, run: ImportRun, held: list[int], hook=None
+) -> Changes:
+    """Move the `held` figures aside (kept for restore), create the new villages, write the
+    figures, settle the villages whose life may have moved."""
+    changes = Changes()
+    displaced = village_figures_displace(held, by=run, changes=changes) if held else set()
+    village_ids = villages_create(preview, changes)
+    figures_insert(_figure_rows(preview, period, run, village_ids), hook)
+    for entry in preview.villages.entries:
+        changes.figure(entry.commune.id, preview.date)
+    index = preview.village_index
+    reported = set(village_ids.values())
+    unsettled = {  # matched where they were not placed at the date: extended back, or moved
+        entry.village_id
+        for entry in preview.villages.entries
+        if entry.village_id and not index.is_current(entry.commune.id, entry.village_id)
+    }
+    removed = lifetimes_settle(unsettled | (displaced - reported), changes)
+    villages_removed_keep(removed, by=run)
+    return changes
+
+
+def _figure_rows(preview: Preview, period: Period, run: ImportRun, village_ids) -> list[tuple]:
+    hosts = _hosts_find(preview, village_ids)
+    return [
+        (
+            village_ids[id(entry)],
+            period.id,
+            entry.commune.id,
+            entry.district.id if entry.district else None,
+            entry.status,
+            entry.members,
+            entry.full_members,
+            entry.probationary_members,
+            hosts.get(id(entry)),
+            entry.host[:120],
+            entry.admissions,
+            run.id,
+        )
+        for entry in preview.villages.entries
+    ]
+
+
+def figures_insert(rows: list[tuple], hook=None) -> None:
+    """The figure rows, in one go, or in two around the test hook's pause (imports.hooks)."""
+    split = getattr(hook, "figures_before_pause", None)
+    if split is None:
+        rows_insert(VillageFigure, FIGURE_FIELDS, rows)
+        return
+    rows_insert(VillageFigure, FIGURE_FIELDS, rows[:split])
+    hook.pause(f"after {split} figure rows")
+    rows_insert(VillageFigure, FIGURE_FIELDS, rows[split:])
+
+
+def _hosts_find(preview: Preview, village_ids: dict[int, int]) -> dict[int, int]:
+    """id(entry) → the village whose cell the entry's village attends, when the report names
+    one that is known: in the same report and commune first, then among the commune's villages."""
+    entries = preview.villages.entries
+    by_name = {(entry.commune.id, entry.name): village_ids[id(entry)] for entry in entries}
+    by_key: dict[tuple[int, str], int] = {}
+    hosts = {}
+    for entry in entries:
+        if not entry.host:
+            continue
+        host_id = by_name.get((entry.commune.id, entry.host))
+        if host_id is None:
+            if not by_key:
+                by_key = {
+                    (other.commune.id, other.key or name_key(other.name)): village_ids[id(other)]
+                    for other in entries
+                }
+            host_id = by_key.get((entry.commune.id, name_key(entry.host)))
+        if host_id is None:
+            match = preview.village_index.find(entry.commune.id, entry.host)
+            host_id = match.found.id if match.found else None
+        if host_id is not None:
+            hosts[id(entry)] = host_id
+    return hosts
+
+
+def villages_create(preview: Preview, changes: Changes) -> dict[int, int]:
+    """Create the villages seen for the first time, known only from reports: each starts at
+    the report's date, placed in its commune until the commune ends (the placement the rules
+    give a village with one figure). Returns id(entry) → village id for every entry.
+
+    A new village is one per commune and code, or name key when no code is given: the identity
+    `villages_match` refuses duplicates by (two same-named villages of merged communes differ
+    by their code)."""
+    entries = preview.villages.entries
+    new: dict[tuple[int, str], VillageEntry] = {}
+    for entry in entries:
+        if entry.village_id is None:
+            new.setdefault(_new_identity(entry), entry)
+    date = db_value(Village, "valid_from", preview.date)
+    ids = rows_insert_returning(
+        Village,
+        VILLAGE_FIELDS,
+        [(e.name[:120], e.key[:120], e.code[:20], date, True) for e in new.values()],
+    )
+    ends = {}  # commune id → its last day, as the database takes it
+    for entry in new.values():
+        commune = entry.commune
+        if commune.id not in ends:
+            ends[commune.id] = db_value(VillagePlacement, "valid_to", commune.valid_to)
+            changes.span(commune.id, preview.date, commune.valid_to)
+    rows_insert(
+        VillagePlacement,
+        PLACEMENT_FIELDS,
+        (
+            (village_id, e.commune.id, date, ends[e.commune.id], True)
+            for village_id, e in zip(ids, new.values(), strict=True)
+        ),
+    )
+    created = dict(zip(new, ids, strict=True))
+    return {id(entry): entry.village_id or created[_new_identity(entry)] for entry in entries}
+
+
+def _new_identity(entry: VillageEntry) -> tuple[int, str]:
+    return entry.commune.id, entry.code or entry.key
+
+
+# ---------------------------------------------------------------------------- replace, restore
+
+
+def village_figures_displace(figure_ids: list[int], *, by: ImportRun, changes: Changes) -> set:
+    """Move figures out of the way of `by`, keeping them, per run that wrote them, for restore.
+    Figures no import wrote (loaded otherwise) are kept under a stand-in run. Returns the
+    villages whose figures moved."""
+    columns = ReplacedFigures.VILLAGE_COLUMNS
+    by_run: dict[int | None, list[list]] = defaultdict(list)
+    date = by.date
+    for chunk in _chunks(figure_ids):
+        for row in VillageFigure.objects.filter(id__in=chunk).values_list(
+            *columns, "import_run_id"
+        ):
+            by_run[row[-1]].append(list(row[:-1]))
+    villages = {row[0] for rows in by_run.values() for row in rows}
+    for rows in by_run.values():
+        for row in rows:
+            changes.figure(row[1], date)
+    if None in by_run:
+        stand_in = _stand_in_run(by, Shape.VILLAGE_REPORT)
+        by_run[stand_in.id] = by_run.pop(None)
+    ReplacedFigures.objects.bulk_create(
+        ReplacedFigures(run_id=run_id, replaced_by=by, village_figures=rows)
+        for run_id, rows in by_run.items()
+    )
+    ImportRun.objects.filter(id__in=list(by_run)).update(
+        outcome=ImportRun.Outcome.REPLACED, replaced_by=by
+    )
+    for chunk in _chunks(figure_ids):
+        VillageFigure.objects.filter(id__in=chunk).delete()
+    return villages
+
+
+def _stand_in_run(by: ImportRun, shape: str) -> ImportRun:
+    """The run that stands for figures present before any import, once they are replaced."""
+    return ImportRun.objects.create(
+        file_name=str(BEFORE_IMPORTS),
+        sha256="",
+        size=0,
+        date=by.date,
+        scope=by.scope,
+        shape=shape,
+        outcome=ImportRun.Outcome.REPLACED,
+        replaced_by=by,
+        finished=by.finished,
+        unit_ids=by.unit_ids,
+    )
+
+
+def village_figures_restore(run: ImportRun, period: Period, rows: list[list]) -> Changes:
+    """Write a replaced run's figures back, moving aside those that replaced them (kept in
+    turn), and bring back the villages the replacing left without a figure."""
+    changes = Changes()
+    villages = {row[0] for row in rows}
+    communes = set(run.unit_ids) | {row[1] for row in rows}
+    held = village_figures_held(period.date, sorted(communes), villages)
+    current = [figure_id for figure_id, run_id, _ in held if run_id != run.id]
+    displaced = village_figures_displace(current, by=run, changes=changes) if current else set()
+    rows = villages_bring_back(rows)
+    rows_insert(
+        VillageFigure, FIGURE_FIELDS, ((row[0], period.id, *row[1:], run.id) for row in rows)
+    )
+    for row in rows:
+        changes.figure(row[1], period.date)
+    removed = lifetimes_settle(villages | displaced, changes)
+    villages_removed_keep(removed, by=run)
+    return changes
+
+
+def villages_bring_back(rows: list[list]) -> list[list]:
+    """Recreate, under their ids, the villages the figure rows name that a replace or restore
+    removed; a host that is gone for good is dropped from the figure (its name stays)."""
+    host = ReplacedFigures.VILLAGE_COLUMNS.index("joined_with_id")
+    named = {row[0] for row in rows} | {row[host] for row in rows if row[host]}
+    existing = set(Village.objects.filter(id__in=list(named)).values_list("id", flat=True))
+    kept = RemovedVillage.objects.filter(village_id__in=list(named - existing))
+    Village.objects.bulk_create(Village(**_village_fields(k.row)) for k in kept)
+    existing |= {k.village_id for k in kept}
+    kept.delete()
+    return [
+        row if not row[host] or row[host] in existing else [*row[:host], None, *row[host + 1 :]]
+        for row in rows
+    ]
+
+
+def villages_removed_keep(removed: list[dict], *, by: ImportRun) -> None:
+    RemovedVillage.objects.bulk_create(
+        RemovedVillage(village_id=row["id"], row=_village_row(row), removed_by=by)
+        for row in removed
+    )
+
+
+def _village_row(row: dict) -> dict:
+    return {
+        name: value.isoformat() if isinstance(value, datetime.date) else value
+        for name, value in row.items()
+    }
+
+
+def _village_fields(row: dict) -> dict:
+    fields = dict(row)
+    for name in ("valid_from", "valid_to"):
+        if fields.get(name):
+            fields[name] = datetime.date.fromisoformat(fields[name])
+    return fields
+
+
+def _chunks(items: list, size: int = 900):
+    """Slices small enough for any database's limit on query parameters."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
