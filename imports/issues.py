@@ -27,6 +27,7 @@ class Issue:
     header: str = ""  # the column's header as written in the file
     value: str = ""
     warning: bool = False
+    link: str = ""  # a page the message is about (the village it names)
 
     @property
     def message(self) -> str:
@@ -42,7 +43,8 @@ class Issue:
     def line(self) -> str:
         """The issue as one line: "sheet, row, column, value, message" (the command's stderr)."""
         row = str(self.row) if self.row else ""
-        return ", ".join([self.sheet, row, self.column_label, self.value, self.message])
+        message = f"{self.message} {self.link}" if self.link else self.message
+        return ", ".join([self.sheet, row, self.column_label, self.value, message])
 
 
 def column_letter(index: int) -> str:

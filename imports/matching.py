@@ -9,14 +9,16 @@ same village twice in one report is an error, however it is spelt.
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from units.domain.names import name_key
 
 from .issues import Findings
 from .reference import Match, VillageIndex
-from .validate import VillageEntry, VillageReport, entry_issue
+from .validate import VillageEntry, VillageReport, date_text, entry_issue
 
 DUPLICATE_VILLAGE = _(
     "%(name)s appears twice in this report for %(commune)s (first in sheet %(sheet)s, row %(row)s)."
@@ -25,6 +27,14 @@ NEW_VILLAGE = _("%(name)s is a new village in %(commune)s: it will be created.")
 NEW_VILLAGE_CLOSEST = _(
     "%(name)s is a new village in %(commune)s: it will be created. If it is a typo, the closest "
     "known names are: %(closest)s."
+)
+LATER_VILLAGE = _(
+    "%(name)s is a new village in %(commune)s: it will be created. %(village)s has that name but "
+    "exists only from %(start)s, so it is not matched on %(date)s."
+)
+EARLIER_VILLAGE = _(
+    "%(name)s is a new village in %(commune)s: it will be created. %(village)s has that name but "
+    "existed only until %(end)s, so it is not matched on %(date)s."
 )
 AMBIGUOUS_VILLAGE = _(
     "Several villages of %(commune)s are called %(name)s: give the village code "
@@ -46,7 +56,7 @@ def villages_match(report: VillageReport, date: datetime.date, findings: Finding
             entry.key = name_key(entry.name)
             # Two villages of one name in a commune (communes merged in 2025) differ by code.
             identity = ("new", entry.commune.id, entry.code or entry.key)
-            _new_village_warn(entry, match, findings)
+            _new_village_warn(entry, match, index, findings)
         first = seen.setdefault(identity, entry)
         if first is not entry:
             params = {"name": entry.name, "commune": entry.commune.name}
@@ -55,11 +65,25 @@ def villages_match(report: VillageReport, date: datetime.date, findings: Finding
     return index
 
 
-def _new_village_warn(entry: VillageEntry, match: Match, findings: Findings) -> None:
+def _new_village_warn(
+    entry: VillageEntry, match: Match, index: VillageIndex, findings: Findings
+) -> None:
     params = {"name": entry.name, "commune": entry.commune.name}
     params["closest"] = ", ".join(match.closest)
     if match.ambiguous:
         findings.add(entry_issue(entry, AMBIGUOUS_VILLAGE, params))
-    else:
+        return
+    other = index.other_date(entry.commune.id, entry.name)
+    if other is None:
         text = NEW_VILLAGE_CLOSEST if match.closest else NEW_VILLAGE
         findings.add(entry_issue(entry, text, params, warning=True))
+        return
+    # A village of another date only (merged away, or formed later by a merge): never a silent
+    # match (docs/village-identity.md), but named, with its page, in case the row means it.
+    params |= {"village": other.name, "date": date_text(index.date)}
+    if other.valid_to is not None and other.valid_to < index.date:
+        text, params["end"] = EARLIER_VILLAGE, date_text(other.valid_to)
+    else:
+        text, params["start"] = LATER_VILLAGE, date_text(other.valid_from)
+    issue = entry_issue(entry, text, params, warning=True)
+    findings.add(replace(issue, link=reverse("village", args=[other.id])))
