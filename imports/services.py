@@ -329,24 +329,30 @@ def report_restore(run: ImportRun, *, user=None) -> ImportRun:
     can be restored the same way), the replaced ones are written back with the villages the
     replacing removed, and the villages only the replacing named go; coverage is rebuilt
     wherever that changed it, so every figure is as it was before the replacing run."""
+    with transaction.atomic():
+        coverage_refresh(restore_write(run))
+    return run
+
+
+def restore_write(run: ImportRun) -> Changes:
+    """The writes of a restore, inside the caller's transaction: what changed, for the coverage
+    rebuild (imports.restore_plan runs them to show what a restore would change)."""
     if run.outcome != ImportRun.Outcome.REPLACED:
         raise ImportRefused([Issue(NOT_REPLACED, {"id": run.id})], run)
-    with transaction.atomic():
-        period = period_for_date(run.date)
-        snapshots = list(run.replaced_figures.all())
-        village_rows = [row for snapshot in snapshots for row in snapshot.village_figures]
-        unit_rows = [row for snapshot in snapshots for row in snapshot.unit_figures]
-        changes = Changes()
-        if village_rows or run.shape == Shape.VILLAGE_REPORT:
-            changes = village_figures_restore(run, period, village_rows)
-        if unit_rows:
-            _unit_figures_restore(run, period, unit_rows)
-        ReplacedFigures.objects.filter(id__in=[snapshot.id for snapshot in snapshots]).delete()
-        run.outcome = ImportRun.Outcome.IMPORTED
-        run.replaced_by = None
-        run.save(update_fields=["outcome", "replaced_by"])
-        coverage_refresh(changes)
-    return run
+    period = period_for_date(run.date)
+    snapshots = list(run.replaced_figures.all())
+    village_rows = [row for snapshot in snapshots for row in snapshot.village_figures]
+    unit_rows = [row for snapshot in snapshots for row in snapshot.unit_figures]
+    changes = Changes()
+    if village_rows or run.shape == Shape.VILLAGE_REPORT:
+        changes = village_figures_restore(run, period, village_rows)
+    if unit_rows:
+        _unit_figures_restore(run, period, unit_rows)
+    ReplacedFigures.objects.filter(id__in=[snapshot.id for snapshot in snapshots]).delete()
+    run.outcome = ImportRun.Outcome.IMPORTED
+    run.replaced_by = None
+    run.save(update_fields=["outcome", "replaced_by"])
+    return changes
 
 
 def _unit_figures_restore(run: ImportRun, period: Period, rows: list[list]) -> None:

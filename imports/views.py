@@ -5,6 +5,8 @@
                                           │ confirm: report_preview again, then report_import
                                           ▼
                                      result page ─▶ the unit pages at the report's date
+    history ─▶ restore: a page of what restoring a replaced run will change (the restore run
+               and rolled back, imports.restore_plan) ─▶ POST: the restore
 
 Every view needs a logged-in user holding `imports.run_import`: anonymous visitors are sent to
 the login page, anyone else gets 403. The views read through the import services and render;
@@ -27,7 +29,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from units.reads.unit_page import breadcrumb
 
@@ -35,6 +37,7 @@ from .forms import ConfirmForm, UploadForm
 from .issues import Issue
 from .models import ImportRun
 from .preview import Preview
+from .restore_plan import restore_plan
 from .review import (
     COMMUNE_METRICS,
     communes_before_after,
@@ -223,9 +226,22 @@ def history(request: HttpRequest) -> HttpResponse:
 
 
 @staff_only
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def restore(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(ImportRun, pk=run_id)
+    """GET: what restoring the run will change (dates, units, villages before → after), with a
+    button; POST: the restore."""
+    run = get_object_or_404(ImportRun.objects.select_related("scope"), pk=run_id)
+    if request.method == "POST":
+        return _restore_do(request, run)
+    try:
+        plan = restore_plan(run)
+    except ImportRefused as refusal:
+        messages.error(request, " ".join(issue.message for issue in refusal.issues))
+        return redirect("imports:history")
+    return render(request, "imports/restore.html", {"run": run, "plan": plan})
+
+
+def _restore_do(request: HttpRequest, run: ImportRun) -> HttpResponse:
     try:
         report_restore(run, user=request.user)
     except ImportRefused as refusal:

@@ -45,8 +45,8 @@ def village_report_write(
     displaced = village_figures_displace(held, by=run, changes=changes) if held else set()
     village_ids = villages_create(preview, changes)
     figures_insert(_figure_rows(preview, period, run, village_ids), hook)
-    for entry in preview.villages.entries:
-        changes.figure(entry.commune.id, preview.date)
+    for commune_id in preview.villages.communes:
+        changes.figure(commune_id, preview.date)
     index = preview.village_index
     reported = set(village_ids.values())
     unsettled = {  # matched where they were not placed at the date: extended back, or moved

@@ -121,6 +121,17 @@ def imported(workbook, **options) -> ImportRun:
     return report_import(preview=preview, **options)
 
 
+def squeezed(fragment: str) -> str:
+    """The text of an HTML fragment, tags out, white space folded."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
+
+
+def text_of(content: str, element_id: str) -> str:
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</(p|ul)>', content, re.S)
+    assert match, element_id
+    return squeezed(match.group(1))
+
+
 def staged_files(staging) -> list:
     return sorted(path.name for path in staging.rglob("*") if path.is_file())
 
@@ -134,6 +145,7 @@ GET_URLS = [
     reverse("imports:run", args=[1]),
     reverse("imports:preview", args=[TOKEN]),
     reverse("imports:errors_csv", args=[TOKEN]),
+    reverse("imports:restore", args=[1]),
 ]
 POST_URLS = [
     reverse("imports:upload"),
@@ -528,6 +540,27 @@ def test_history_lists_runs_and_restores_a_replaced_one(
     assert f'id="restore-{first.id}"' in first_row
     assert "corrected.xlsx" in second_row and "restore-" not in second_row
 
+    # The link leads to a page that says what will change, and changes nothing.
+    before = database_counts()
+    response = staff_client.get(reverse("imports:restore", args=[first.id]))
+    content = response.content.decode()
+    assert text_of(content, "restore-summary") == (
+        "3 village figures for 31/12/2017 in Xã Mường Tùng will be current again."
+    )
+    assert text_of(content, "restore-aside") == (
+        f"3 figures of import #{second.id} (corrected.xlsx) will be kept in the history, to be "
+        "restored in turn."
+    )
+    changes = re.search(r'<table class="restore-changes".*?</table>', content, re.S).group(0)
+    rows = re.findall(r"<tr>(.*?)</tr>", changes, re.S)
+    assert [squeezed(row) for row in rows[1:]] == [
+        "31/12/2017 Tỉnh Điện Biên 5 → 5 1 → 1 2 → 1 0 → 1 2 → 2",
+        "31/12/2017 Huyện Mường Chà 4 → 4 1 → 1 2 → 1 0 → 1 1 → 1",
+        "31/12/2017 Xã Mường Tùng 4 → 4 1 → 1 2 → 1 0 → 1 1 → 1",
+    ]
+    assert database_counts() == before
+    assert VillageFigure.objects.get(village=cang).status == Status.JOINED
+
     response = staff_client.post(reverse("imports:restore", args=[first.id]), follow=True)
     assert response.redirect_chain == [(reverse("imports:history"), 302)]
     assert f"Import #{first.id} restored: its figures are current again." in (
@@ -552,9 +585,13 @@ def test_restore_of_a_run_that_was_not_replaced_says_so(staff_client, province):
     assert run.outcome == ImportRun.Outcome.IMPORTED
 
 
-def test_restore_needs_post(staff_client, province):
+def test_restore_page_of_a_run_that_was_not_replaced_says_so(staff_client, province):
     run = imported(village_report())
-    assert staff_client.get(reverse("imports:restore", args=[run.id])).status_code == 405
+    response = staff_client.get(reverse("imports:restore", args=[run.id]), follow=True)
+    assert response.redirect_chain == [(reverse("imports:history"), 302)]
+    assert f"Import #{run.id} is not a replaced import: there is nothing to restore." in (
+        response.content.decode()
+    )
 
 
 def test_unit_summary_preview_lists_the_unit_figures(staff_client, province):
