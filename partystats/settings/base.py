@@ -188,6 +188,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Who may frame the embeddable charts (/embed/…, units/web/embed.py): any site by default; a
+# comma-separated list of origins narrows it. Every other page keeps frame-ancestors 'none'.
+EMBED_FRAME_ANCESTORS = env_list("EMBED_FRAME_ANCESTORS", "*")
+
 # Login throttling (django-axes): 5 failed logins for one username from one address lock that
 # pair out for 15 minutes (each further try restarts the wait); a success clears the count.
 AXES_ENABLED = True

@@ -99,6 +99,7 @@ def samples(demo) -> dict[str, list[str]]:
         "unit_id": [str(province.id), str(commune.id)],
         "village_id": [str(village.id)],
         "slug": list(TARGETS),
+        "chart_name": ["villages", "members"],
         "run_id": [str(run.pk if run else 1)],
         "token": ["0123456789abcdef" * 4],
         # The language switch: a GET that sets only the visitor's own cookie, refuses writes.
@@ -168,6 +169,7 @@ def test_the_resolver_walk_finds_the_known_public_urls(public_urls, samples):
         "/api/v1/figures",
     }
     expected |= {f"/targets/{slug}/" for slug in TARGETS}
+    expected |= {f"/u/{unit}/feed.atom", "/feed.atom", f"/embed/u/{unit}/villages/"}
     assert expected <= set(public_urls)
     assert not [url for url in public_urls if url.startswith(tuple("/" + p for p in NOT_PUBLIC))]
 

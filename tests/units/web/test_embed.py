@@ -1,0 +1,70 @@
+"""Embeddable charts: `/embed/…` may be framed by any site, every other page by none; the relaxed
+policy survives the page cache; the chart comes with its data table and source line."""
+
+import re
+
+import pytest
+from django.core.cache import caches
+
+from units.models import Coverage, Level, Scheme, Unit
+
+pytestmark = pytest.mark.django_db
+
+
+def province() -> Unit:
+    return Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+
+
+def frame_ancestors(response) -> str:
+    policy = response["Content-Security-Policy"]
+    return re.search(r"frame-ancestors ([^;]+)", policy).group(1).strip()
+
+
+def test_only_embed_pages_may_be_framed(client, demo):
+    unit = province()
+    embed = client.get(f"/embed/u/{unit.id}/villages/")
+    assert embed.status_code == 200
+    assert frame_ancestors(embed) == "*"
+    assert "X-Frame-Options" not in embed
+    assert "script-src 'self'" in embed["Content-Security-Policy"]  # nothing else relaxed
+    for url in (f"/u/{unit.id}/", "/coverage/", "/targets/", f"/u/{unit.id}/feed.atom"):
+        response = client.get(url)
+        assert frame_ancestors(response) == "'none'", url
+        assert response["X-Frame-Options"] == "DENY", url
+
+
+def test_the_relaxed_policy_is_kept_by_the_page_cache(client, demo, settings):
+    settings.PAGE_CACHE_SECONDS = 3600
+    caches[settings.PAGE_CACHE_ALIAS].clear()
+    url = f"/embed/u/{province().id}/members/"
+    first = client.get(url)
+    again = client.get(url)
+    assert again.templates == [] and again.content == first.content  # from the cache
+    assert frame_ancestors(again) == "*" and "X-Frame-Options" not in again
+    caches[settings.PAGE_CACHE_ALIAS].clear()
+
+
+@pytest.mark.parametrize(("language", "source"), [("vi", "Nguồn:"), ("en", "Source:")])
+def test_an_embed_has_one_chart_its_data_table_and_its_source(client, demo, language, source):
+    unit = province()
+    html = client.get(f"/embed/u/{unit.id}/villages/?lang={language}").content.decode()
+    assert html.count("<canvas") == 1 and 'id="chart-villages"' in html
+    table = re.search(r'<table class="visually-hidden" id="embed-data">(.*?)</table>', html, re.S)
+    rows = re.findall(r"<tr><th scope=\"row\">", table.group(1))
+    assert len(rows) == Coverage.objects.filter(unit=unit).count()
+    line = re.search(r'id="embed-source">(.*?)</p>', html, re.S).group(1)
+    assert line.startswith(source) and f'href="/u/{unit.id}/"' in line
+    assert "<script>" not in html and 'id="chart-data"' in html
+
+
+def test_each_unit_page_offers_the_embed_code_of_its_charts(client, demo):
+    unit = province()
+    html = client.get(f"/u/{unit.id}/?date=2017-12-31").content.decode()
+    for name in ("villages", "members"):
+        code = re.search(rf'<textarea id="embed-{name}"[^>]*>(.*?)</textarea>', html, re.S).group(1)
+        assert f'&lt;iframe src="http://testserver/embed/u/{unit.id}/{name}/?lang=vi"' in code
+        assert f'data-copy="embed-{name}"' in html
+
+
+def test_an_unknown_chart_is_not_found(client, demo):
+    assert client.get(f"/embed/u/{province().id}/nothing/").status_code == 404
