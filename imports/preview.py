@@ -216,8 +216,11 @@ def village_figures_held(
     """(figure id, import run id, commune id) of the figures held at `date` in the communes, or
     for the villages (a village reported under another commune that day). One query: the
     villages are narrowed by their placements in the communes, then filtered here."""
+    held_that_day = VillageFigure.objects.filter(period__date=date)
+    if not held_that_day.exists():
+        return []  # a first report for the date: no need to list a national report's communes
     communes = set(commune_ids)
-    candidates = VillageFigure.objects.filter(period__date=date).filter(
+    candidates = held_that_day.filter(
         Q(commune_id__in=communes) | Q(village_id__in=_placed_in(sorted(communes)))
     )
     rows = candidates.values_list("id", "village_id", "commune_id", "import_run_id")

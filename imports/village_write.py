@@ -48,40 +48,45 @@ def village_report_write(
     for commune_id in preview.villages.communes:
         changes.figure(commune_id, preview.date)
     index = preview.village_index
-    reported = set(village_ids.values())
     unsettled = {  # matched where they were not placed at the date: extended back, or moved
         entry.village_id
         for entry in preview.villages.entries
         if entry.village_id and not index.is_current(entry.commune.id, entry.village_id)
     }
-    removed = lifetimes_settle(unsettled | (displaced - reported), changes)
+    removed = lifetimes_settle(unsettled | (displaced - set(village_ids)), changes)
     villages_removed_keep(removed, by=run)
     return changes
 
 
-def _figure_rows(preview: Preview, period: Period, run: ImportRun, village_ids) -> list[tuple]:
+def _figure_rows(
+    preview: Preview, period: Period, run: ImportRun, village_ids: list[int]
+) -> list[tuple]:
     hosts = _hosts_find(preview, village_ids)
+    period_id, run_id = period.id, run.id
     return [
         (
-            village_ids[id(entry)],
-            period.id,
+            village_id,
+            period_id,
             entry.commune.id,
             entry.district.id if entry.district else None,
             entry.status,
             entry.members,
             entry.full_members,
             entry.probationary_members,
-            hosts.get(id(entry)),
+            hosts.get(number),
             entry.host[:120],
             entry.admissions,
-            run.id,
+            run_id,
         )
-        for entry in preview.villages.entries
+        for number, (entry, village_id) in enumerate(
+            zip(preview.villages.entries, village_ids, strict=True)
+        )
     ]
 
 
 def figures_insert(rows: list[tuple], hook=None) -> None:
-    """The figure rows, in one go, or in two around the test hook's pause (imports.hooks)."""
+    """The figure rows, in one go, or in two around the test hook's pause
+    (imports.services.write_hook)."""
     split = getattr(hook, "figures_before_pause", None)
     if split is None:
         rows_insert(VillageFigure, FIGURE_FIELDS, rows)
@@ -91,36 +96,38 @@ def figures_insert(rows: list[tuple], hook=None) -> None:
     rows_insert(VillageFigure, FIGURE_FIELDS, rows[split:])
 
 
-def _hosts_find(preview: Preview, village_ids: dict[int, int]) -> dict[int, int]:
-    """id(entry) → the village whose cell the entry's village attends, when the report names
+def _hosts_find(preview: Preview, village_ids: list[int]) -> dict[int, int]:
+    """Row number → the village whose cell the row's village attends, when the report names
     one that is known: in the same report and commune first, then among the commune's villages."""
     entries = preview.villages.entries
-    by_name = {(entry.commune.id, entry.name): village_ids[id(entry)] for entry in entries}
+    joined = [number for number, entry in enumerate(entries) if entry.host]
+    if not joined:
+        return {}
+    by_name = {(e.commune.id, e.name): v for e, v in zip(entries, village_ids, strict=True)}
     by_key: dict[tuple[int, str], int] = {}
     hosts = {}
-    for entry in entries:
-        if not entry.host:
-            continue
+    for number in joined:
+        entry = entries[number]
         host_id = by_name.get((entry.commune.id, entry.host))
         if host_id is None:
             if not by_key:
                 by_key = {
-                    (other.commune.id, other.key or name_key(other.name)): village_ids[id(other)]
-                    for other in entries
+                    (other.commune.id, other.key or name_key(other.name)): village_id
+                    for other, village_id in zip(entries, village_ids, strict=True)
                 }
             host_id = by_key.get((entry.commune.id, name_key(entry.host)))
         if host_id is None:
             match = preview.village_index.find(entry.commune.id, entry.host)
             host_id = match.found.id if match.found else None
         if host_id is not None:
-            hosts[id(entry)] = host_id
+            hosts[number] = host_id
     return hosts
 
 
-def villages_create(preview: Preview, changes: Changes) -> dict[int, int]:
+def villages_create(preview: Preview, changes: Changes) -> list[int]:
     """Create the villages seen for the first time, known only from reports: each starts at
     the report's date, placed in its commune until the commune ends (the placement the rules
-    give a village with one figure). Returns id(entry) → village id for every entry.
+    give a village with one figure). Returns the village id of every entry, in order.
 
     A new village is one per commune and code, or name key when no code is given: the identity
     `villages_match` refuses duplicates by (two same-named villages of merged communes differ
@@ -129,7 +136,7 @@ def villages_create(preview: Preview, changes: Changes) -> dict[int, int]:
     new: dict[tuple[int, str], VillageEntry] = {}
     for entry in entries:
         if entry.village_id is None:
-            new.setdefault(_new_identity(entry), entry)
+            new.setdefault((entry.commune.id, entry.code or entry.key), entry)
     date = db_value(Village, "valid_from", preview.date)
     ids = rows_insert_returning(
         Village,
@@ -137,11 +144,15 @@ def villages_create(preview: Preview, changes: Changes) -> dict[int, int]:
         [(e.name[:120], e.key[:120], e.code[:20], date, True) for e in new.values()],
     )
     ends = {}  # commune id → its last day, as the database takes it
+    as_stored = {}  # a date → as the database takes it: converted once, not per commune
     for entry in new.values():
         commune = entry.commune
         if commune.id not in ends:
-            ends[commune.id] = db_value(VillagePlacement, "valid_to", commune.valid_to)
-            changes.span(commune.id, preview.date, commune.valid_to)
+            end = commune.valid_to
+            if end not in as_stored:
+                as_stored[end] = db_value(VillagePlacement, "valid_to", end)
+            ends[commune.id] = as_stored[end]
+            changes.span(commune.id, preview.date, end)
     rows_insert(
         VillagePlacement,
         PLACEMENT_FIELDS,
@@ -151,11 +162,10 @@ def villages_create(preview: Preview, changes: Changes) -> dict[int, int]:
         ),
     )
     created = dict(zip(new, ids, strict=True))
-    return {id(entry): entry.village_id or created[_new_identity(entry)] for entry in entries}
-
-
-def _new_identity(entry: VillageEntry) -> tuple[int, str]:
-    return entry.commune.id, entry.code or entry.key
+    return [
+        entry.village_id or created[(entry.commune.id, entry.code or entry.key)]
+        for entry in entries
+    ]
 
 
 # ---------------------------------------------------------------------------- replace, restore

@@ -167,8 +167,10 @@ def coverage_rebuild(*, periods: Iterable[Period] | None = None) -> int:
 
 def _period_rebuild(period: Period, parents: dict[int, int | None]) -> int:
     Coverage.objects.filter(period=period).delete()
-    expected = coverage_expected(period, parents)
-    return _coverage_insert(period, expected)
+    if not _has(VillageFigure, period):
+        return 0  # a date with published figures only: no village coverage to show
+    counts = village_counts(period)
+    return _communes_write(period, counts, set(counts), parents)
 
 
 def _coverage_insert(period: Period, values: dict[int, tuple]) -> int:
@@ -210,6 +212,12 @@ def _communes_refresh(period: Period, communes: set[int], parents: dict) -> int:
     """The communes' rows from a direct count, then their ancestors' from their children's."""
     counts = village_counts(period, communes)
     Coverage.objects.filter(period=period, unit_id__in=list(communes)).delete()
+    return _communes_write(period, counts, communes, parents)
+
+
+def _communes_write(period: Period, counts: dict, communes: set[int], parents: dict) -> int:
+    """Insert the communes' rows, then redo their districts' and provinces' as the sums of
+    their children's rows (one grouped query a level, deepest first)."""
     written = _coverage_insert(period, {c: tally.values() for c, tally in counts.items()})
     for level in _ancestors_by_depth(communes, parents):
         Coverage.objects.filter(period=period, unit_id__in=level).delete()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
+from itertools import chain, islice
 
 from django.db import connection
 
@@ -35,7 +36,8 @@ def rows_insert(model, fields: tuple[str, ...], rows: Iterable[tuple]) -> int:
     """Insert rows of values for `fields` (the model's other fields get their defaults).
     Rows may come from a generator: they are written as they come. Returns how many."""
     columns, defaults = _columns(model, fields)
-    rows = (row + defaults for row in rows)
+    if defaults:
+        rows = (row + defaults for row in rows)
     connection.ensure_connection()
     raw = connection.connection
     if connection.vendor == "postgresql":
@@ -61,7 +63,8 @@ def rows_insert_returning(model, fields: tuple[str, ...], rows: list[tuple]) -> 
     ids: list[int] = []
     connection.ensure_connection()
     with _closing(connection.connection.cursor()) as cursor:
-        for sql, params, _ in _statements(model, columns, (row + defaults for row in rows)):
+        rows_full = (row + defaults for row in rows) if defaults else rows
+        for sql, params, _ in _statements(model, columns, rows_full):
             # The ids come back in the order of the VALUES, as `bulk_create` relies on too.
             cursor.execute(sql + returning, params)
             ids.extend(row[0] for row in cursor.fetchall())
@@ -138,15 +141,11 @@ def _statements(model, columns: list[str], rows: Iterable[tuple]) -> Iterator:
     placeholder = f"({', '.join('?' * width)})"
     head = f"INSERT INTO {_head(model, columns)} VALUES "
     full = head + ", ".join([placeholder] * per_statement)
-    batch: list = []
-    for row in rows:
-        batch.extend(row)
-        if len(batch) == per_statement * width:
-            yield full, batch, per_statement
-            batch = []
-    if batch:
-        size = len(batch) // width
-        yield head + ", ".join([placeholder] * size), batch, size
+    rows = iter(rows)
+    while chunk := list(islice(rows, per_statement)):
+        size = len(chunk)
+        sql = full if size == per_statement else head + ", ".join([placeholder] * size)
+        yield sql, list(chain.from_iterable(chunk)), size
 
 
 def _max_params() -> int:
