@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units.domain.lifetimes import Changes, lifetimes_settle
@@ -213,7 +214,7 @@ def _stand_in_run(by: ImportRun, shape: str) -> ImportRun:
         shape=shape,
         outcome=ImportRun.Outcome.REPLACED,
         replaced_by=by,
-        finished=by.finished,
+        finished=timezone.now(),
         unit_ids=by.unit_ids,
     )
 

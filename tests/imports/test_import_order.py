@@ -269,3 +269,25 @@ def test_a_post_reform_report_places_the_old_communes_villages_through_the_cross
     ]
     assert Village.objects.filter(name__startswith="Bản Khe").count() == 3
     assert Village.objects.filter(name="Bản Na 1").count() == 1
+
+
+def test_issue_9_two_demo_reports_on_an_empty_database_in_either_order():
+    """Issue 9's example: Mường Chà's 30/6/2018 report then its 31/12/2017 report, and the
+    other way round, on Điện Biên's units and nothing else: the same figures."""
+    from django.core.management import call_command
+
+    from imports.generators.demo_load import demo_communes
+    from imports.generators.demo_plan import demo_plan
+    from imports.generators.demo_workbooks import commune_names, village_report_workbook
+
+    call_command("load_units", "--province", "11", verbosity=0)
+    plan = demo_plan(demo_communes())
+    data = {}
+    for date in (D(2017, 12, 31), D(2018, 6, 30)):
+        rows = [f for f in plan.figures[date] if f.village.commune.district == "Huyện Mường Chà"]
+        buffer = io.BytesIO()
+        village_report_workbook(date, rows, commune_names(plan, date)).save(buffer)
+        data[str(date)] = buffer.getvalue()
+    earlier_first = run_steps(["2017-12-31", "2018-06-30"], data)
+    later_first = run_steps(["2018-06-30", "2017-12-31"], data)
+    assert later_first == earlier_first

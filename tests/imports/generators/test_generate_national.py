@@ -353,3 +353,51 @@ def test_pages_render_after_the_reform(client, national):
     assert village.name in html
     get(client, "/coverage/?date=2025-12-31")
     get(client, "/")
+
+
+# ---------------------------------------------------------------------------- an import on top
+
+
+@pytest.mark.django_db
+def test_an_import_rebuilds_only_the_dates_and_units_it_changed(national):
+    """A replacing report for one commune at one date, with one new village: that date is
+    redone for the commune and its ancestors, and the later dates the new village counts at
+    (until the commune ends on 30/6/2025, as not reported); no other row is rewritten."""
+    from imports.services import report_import, report_preview
+    from tests.workbooks import OWN, section, to_file, village, village_report
+    from units.domain.coverage import coverage_differences
+
+    date = datetime.date(2024, 6, 30)
+    commune = Unit.objects.filter(
+        scheme=Scheme.GSO2004, level=Level.COMMUNE, parent__parent=old_province(),
+        placements__isnull=False,
+    ).distinct().first()  # fmt: skip
+    names = sorted(
+        VillagePlacement.objects.valid_on(date)
+        .filter(commune=commune)
+        .values_list("village__name", flat=True)
+    )
+    rows = [section("I", commune.parent.name), section("1", commune.name)]
+    rows += [village(n, name, 5, 5, 0, OWN) for n, name in enumerate(names, start=1)]
+    rows.append(village(len(names) + 1, "Bản Mới Thêm", 4, 4, 0, OWN))
+    before = dict(Coverage.objects.values_list("id", "period__date"))
+    report = village_report(rows, date_line=f"Số liệu tính đến ngày {date:%d/%m/%Y}")
+    preview = report_preview(path_or_file=to_file(report))
+    assert [issue.line() for issue in preview.errors] == []
+    report_import(preview=preview, replace=True)
+
+    changed_units = {commune.id, commune.parent_id, commune.parent.parent_id}
+    kept = Coverage.objects.filter(id__in=list(before))
+    rewritten = {
+        (row.period.date, row.unit_id)
+        for row in Coverage.objects.exclude(id__in=list(before)).select_related("period")
+    }
+    assert rewritten == {
+        (day, unit)
+        for day in Period.objects.filter(
+            date__gte=date, date__lte=LAST_DAY_BEFORE_REFORM
+        ).values_list("date", flat=True)
+        for unit in changed_units
+    }
+    assert kept.count() == len(before) - len(rewritten)
+    assert coverage_differences() == []
