@@ -7,7 +7,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from .reader import TOO_LARGE
+from .unreadable import TOO_LARGE
 
 ACCEPTED = ".xlsx,.xlsm,.xls,.ods"
 

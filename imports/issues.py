@@ -6,13 +6,13 @@ when shown (`Issue.message`), so a preview built in one request can be read in a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils.functional import Promise
 
-if TYPE_CHECKING:
-    from .layout import Column, Table
+from .cells import Column, Sheet, cell_text
 
 
 @dataclass(frozen=True)
@@ -47,23 +47,50 @@ class Issue:
         return ", ".join([self.sheet, row, self.column_label, self.value, message])
 
 
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
+class Phrases:
+    """A list of translatable phrases as one message parameter, put into words only when the
+    message is rendered: in the language of the page that shows it, not of the run that found it.
+    """
+
+    def __init__(
+        self, phrases: Iterable[tuple[Promise | str, dict]], separator: str = "; "
+    ) -> None:
+        self.phrases = list(phrases)
+        self.separator = separator
+
+    def __str__(self) -> str:
+        return self.separator.join(str(text % params) for text, params in self.phrases)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Phrases) and self.phrases == other.phrases
+
+    __hash__ = None
 
 
-def cell_text(value: object) -> str:
-    """A cell value as the user would read it back in an error message."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+def issue_at(
+    sheet: Sheet,
+    index: int | None,
+    column: Column | None,
+    text,
+    params: dict | None = None,
+    *,
+    warning: bool = False,
+    value: object = None,
+) -> Issue:
+    """An issue about a cell (or a row, when `column` is None) of a sheet; `index` is 0-based.
+    The value is the cell's unless given."""
+    if value is None and column is not None and index is not None:
+        value = sheet.cell(index, column.index)
+    return Issue(
+        text,
+        params or {},
+        sheet=sheet.name,
+        row=index + 1 if index is not None else None,
+        column=column.letter if column else "",
+        header=column.header if column else "",
+        value=cell_text(value),
+        warning=warning,
+    )
 
 
 class Findings:
@@ -76,29 +103,6 @@ class Findings:
     def add(self, issue: Issue) -> None:
         (self.warnings if issue.warning else self.errors).append(issue)
 
-    def at(
-        self,
-        table: Table,
-        index: int | None,
-        column: Column | None,
-        text,
-        params: dict | None = None,
-        *,
-        warning: bool = False,
-        value: object = None,
-    ) -> None:
-        """An issue about a cell (or a row, when `column` is None) of a table."""
-        if value is None and column is not None and index is not None:
-            value = table.sheet.cell(index, column.index)
-        self.add(
-            Issue(
-                text,
-                params or {},
-                sheet=table.sheet.name,
-                row=index + 1 if index is not None else None,
-                column=column.letter if column else "",
-                header=column.header if column else "",
-                value=cell_text(value),
-                warning=warning,
-            )
-        )
+    def at(self, sheet: Sheet, index: int | None, column: Column | None, text, params=None, **kw):
+        """An issue about a cell (or a row, when `column` is None) of a sheet."""
+        self.add(issue_at(sheet, index, column, text, params, **kw))

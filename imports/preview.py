@@ -14,12 +14,14 @@ from django.utils.translation import ngettext_lazy
 
 from units.models import Level, Status, Unit, UnitFigure, VillageFigure, VillagePlacement
 
+from .dates import date_text
 from .fields import Shape
 from .issues import Issue
+from .layout import SheetHeader
 from .models import ImportRun
 from .reference import UnitIndex, VillageIndex
 from .summary import UnitSummary
-from .validate import VillageReport, date_text, entry_issue
+from .validate import VillageReport, entry_issue
 
 REWHITENED = _("%(name)s had members on %(previous)s and has none now: re-whitened (tái trắng).")
 LOST_OWN_CELL = _("%(name)s had its own cell on %(previous)s and now attends a joined cell.")
@@ -66,6 +68,7 @@ class Preview:
     sheets: list[str] = field(default_factory=list)  # sheets read as tables
     skipped_sheets: list[str] = field(default_factory=list)  # hidden, charts, no table
     extra_columns: list[str] = field(default_factory=list)  # "Sheet!K (Người báo cáo)"
+    headers: list[SheetHeader] = field(default_factory=list)  # for the column-mapping step
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     villages: VillageReport | None = None

@@ -15,7 +15,7 @@ from units.models import Coverage
 from units.web.exports import neutralise
 
 from . import fields as f
-from .issues import cell_text, column_letter
+from .cells import cell_text, column_letter
 from .preview import CommuneFigures, Preview
 from .reader import UnreadableWorkbook, workbook_read
 

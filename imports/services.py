@@ -39,7 +39,9 @@ from units.models import (
 )
 
 from . import fields as f
+from .dates import date_text, report_date_find
 from .fields import Shape
+from .header import ColumnChoices
 from .issues import Findings, Issue
 from .layout import workbook_tables
 from .matching import villages_match
@@ -56,7 +58,7 @@ from .preview import (
 from .reader import UnreadableWorkbook, workbook_read
 from .reference import UnitIndex
 from .summary import unit_summary_validate
-from .validate import date_text, report_date_find, village_report_validate
+from .validate import village_report_validate
 from .village_write import BEFORE_IMPORTS, village_figures_restore, village_report_write
 
 NEEDS_REPLACE = _(
@@ -110,8 +112,12 @@ def report_preview(
     file_name: str = "",
     date: datetime.date | None = None,
     user=None,
+    columns: ColumnChoices | None = None,
 ) -> Preview:
-    """Read, recognise and validate a report, and compare it with the database. Writes nothing."""
+    """Read, recognise and validate a report, and compare it with the database. Writes nothing.
+
+    `columns` says what columns are where the headers do not (the command line's `--column`);
+    the choices staff made for the same headers before (`ColumnMapping`) apply too."""
     file_name = file_name or _file_name(path_or_file)
     try:
         workbook = workbook_read(path_or_file, file_name=file_name)
@@ -126,11 +132,15 @@ def report_preview(
         return preview
 
     findings = Findings()
-    tables, preview.skipped_sheets = workbook_tables(workbook, findings)
-    tables = [table for table in tables if table.shape == tables[0].shape]
+    layout = workbook_tables(
+        workbook, findings, date=date, choices=columns, remembered=column_choices_remembered()
+    )
+    preview.skipped_sheets, preview.headers = layout.skipped, layout.headers
+    tables = [table for table in layout.tables if table.shape == layout.tables[0].shape]
     preview.sheets = [table.sheet.name for table in tables]
     extra_columns_list(preview, tables)
-    preview.date = report_date_find(tables, date, findings) if tables else None
+    sheet_dates = [(table.sheet, table.reference) for table in tables]
+    preview.date = report_date_find(sheet_dates, date, findings) if tables else None
     if preview.date is not None:
         preview.shape = tables[0].shape
         units = UnitIndex(preview.date)
@@ -141,6 +151,11 @@ def report_preview(
     preview.errors = findings.errors
     preview.warnings = findings.warnings + preview.warnings
     return preview
+
+
+def column_choices_remembered() -> dict[str, ColumnChoices]:
+    """The column choices staff made, by the signature of the headers they made them for."""
+    return {}
 
 
 def _village_report_preview(preview: Preview, tables, units: UnitIndex, findings) -> None:

@@ -16,17 +16,17 @@ from django.utils.translation import gettext_lazy as _
 from units.models import REFORM_DATE, Level, Unit
 
 from . import fields as f
-from .issues import Findings, Issue, cell_text
-from .layout import Column, RowKind, Table, TableRow, table_rows
-from .layout import Level as RowLevel
+from .cells import Column, cell_text
+from .dates import date_text
+from .issues import Findings, Issue
+from .layout import Table
+from .places import UnitFinder
 from .reference import UnitIndex
-from .validate import (
-    NO_PROVINCE,
-    SUBTOTAL_DIFFERS,
-    SheetWalk,
-    VillageReport,
-    date_text,
-)
+from .rows import RowKind, SectionLevel, TableRow, table_rows
+from .sections import SUBTOTAL_DIFFERS
+from .validate import NO_PROVINCE
+from .values import BadValue, count_parse
+from .village_report import FORMULA_NO_VALUE
 
 SUMMARY_COUNTS = (
     f.VILLAGES_TOTAL,
@@ -92,11 +92,18 @@ def unit_summary_validate(
     return summary
 
 
-class SummaryWalk(SheetWalk):
-    """A sheet of unit rows; reuses the village walk's unit lookups and cell readers."""
+class SummaryWalk:
+    """A sheet of unit rows, one by one (a summary has a row per unit, not per village)."""
 
     def __init__(self, table, date, units, province, findings, summary, seen) -> None:
-        super().__init__(table, date, units, province, VillageReport(), findings)
+        self.table = table
+        self.sheet = table.sheet
+        self.columns = table.columns
+        self.finder = UnitFinder(units, date, province)
+        self.units = units
+        self.province = province
+        self.after_reform = self.finder.after_reform
+        self.findings = findings
         self.summary = summary
         self.seen = seen
         self.top = _Group()
@@ -124,7 +131,7 @@ class SummaryWalk(SheetWalk):
         )
         if first.row != row.excel_row or first.sheet != self.table.sheet.name:
             params = {"name": unit.name, "sheet": first.sheet, "row": first.row}
-            self.findings.at(self.table, row.index, column, DUPLICATE_UNIT, params)
+            self.findings.at(self.sheet, row.index, column, DUPLICATE_UNIT, params)
             return
         first.figures = figures
         self.parts_check(row.index, figures)
@@ -142,16 +149,33 @@ class SummaryWalk(SheetWalk):
     def unit_find(self, row: TableRow, column: Column) -> Unit | None:
         level = row.level
         if level is None and row.kind == RowKind.SECTION:
-            level = RowLevel.COMMUNE if self.after_reform else RowLevel.DISTRICT
-        if level == RowLevel.DISTRICT:
-            return self.district_find(row.name, row.index, column)
-        if level == RowLevel.COMMUNE or self.group is not None or self.after_reform:
+            level = SectionLevel.COMMUNE if self.after_reform else SectionLevel.DISTRICT
+        if level == SectionLevel.DISTRICT:
+            return self.said(self.finder.district(row.name), row, column)
+        if level == SectionLevel.COMMUNE or self.group is not None or self.after_reform:
             parent = self.group.entry.unit if self.group else self.province
-            return self.commune_find(row.name, parent, row.index, column)
+            return self.said(self.finder.commune(row.name, parent), row, column)
         match = self.units.find(row.name, Level.DISTRICT, self.province.id)
         if match.found is not None:
             return match.found
-        return self.commune_find(row.name, self.province, row.index, column)
+        return self.said(self.finder.commune(row.name, self.province), row, column)
+
+    def said(self, found, row: TableRow, column: Column) -> Unit | None:
+        unit, refusal = found
+        if refusal:
+            self.findings.at(self.sheet, row.index, column, *refusal)
+        return unit
+
+    def count(self, index: int, column: Column) -> int | None:
+        """The count in a cell; None when empty or unreadable (said)."""
+        if (index, column.index) in self.sheet.formulas_without_value:
+            self.findings.at(self.sheet, index, column, FORMULA_NO_VALUE, value="")
+            return None
+        try:
+            return count_parse(self.sheet.cell(index, column.index))
+        except BadValue as error:
+            self.findings.at(self.sheet, index, column, error.text, error.params)
+            return None
 
     def figures(self, index: int) -> dict[str, int]:
         """The row's counts; an empty cell of a present column is 0 (the row is filled)."""
@@ -170,7 +194,7 @@ class SummaryWalk(SheetWalk):
         if parts != figures[f.VILLAGES_TOTAL]:
             params = {"parts": parts, "total": figures[f.VILLAGES_TOTAL]}
             column = self.columns[f.VILLAGES_TOTAL]
-            self.findings.at(self.table, index, column, PARTS_DIFFER, params, warning=True)
+            self.findings.at(self.sheet, index, column, PARTS_DIFFER, params, warning=True)
 
     def top_add(self, figures: dict[str, int]) -> None:
         self.top.sums.update(figures)
@@ -200,4 +224,4 @@ class SummaryWalk(SheetWalk):
         for key, (given, column) in figures.items():
             if given != sums[key]:
                 params = {"label": row.name or row.number, "given": given, "computed": sums[key]}
-                self.findings.at(self.table, row.index, column, SUBTOTAL_DIFFERS, params)
+                self.findings.at(self.sheet, row.index, column, SUBTOTAL_DIFFERS, params)

@@ -1,18 +1,23 @@
 """Cell values as reports write them: counts, statuses and marks.
 
-Each parser returns the value or raises `BadValue` with the message for the user.
+Each parser of one cell returns the value or raises `BadValue` with the message for the user;
+`counts_read` reads a whole column at once (numbers as numpy does, text one distinct value at a
+time), for the column-wise validation.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
+import numpy as np
 from django.utils.translation import gettext_lazy as _
 
 from units.models import Status
 
-from .fields import header_key
+from .issues import Phrases
+from .vocabulary import status_read
 
 NOT_A_NUMBER = _("This is not a number.")
 NEGATIVE = _("A count cannot be negative.")
@@ -20,15 +25,26 @@ FRACTIONAL = _("A count must be a whole number.")
 UNKNOWN_STATUS = _(
     'Unknown status: write "Có chi bộ độc lập", "Sinh hoạt ghép" or "Chưa có đảng viên".'
 )
+AMBIGUOUS_STATUS = _(
+    'This status could mean %(could_be)s: write "Có chi bộ độc lập", "Sinh hoạt ghép" or '
+    '"Chưa có đảng viên".'
+)
+OR = _("%(first)s or %(second)s")
 NOT_A_MARK = _("Mark a status column with x, X, ✓ or 1, and leave the others empty.")
+STATUS_TEXT = {  # how a status is written, as the messages quote it
+    Status.OWN_CELL: "“Có chi bộ độc lập”",
+    Status.JOINED: "“Sinh hoạt ghép”",
+    Status.NO_MEMBERS: "“Chưa có đảng viên”",
+}
 
 
 class BadValue(Exception):
     """A cell that cannot be read; `text` says why (None: already said)."""
 
-    def __init__(self, text) -> None:
+    def __init__(self, text, params: dict | None = None) -> None:
         super().__init__(str(text))
         self.text = text
+        self.params = params or {}
 
 
 # Vietnamese thousands separators: "1.234", "12.345.678" (a comma is the decimal mark).
@@ -72,41 +88,32 @@ def count_parse(value: object) -> int | None:
     return number
 
 
-STATUS_WORDS: dict[str, str] = {
-    header_key(text): status
-    for status, texts in {
-        Status.OWN_CELL: ("Có chi bộ độc lập", "Chi bộ độc lập", "Độc lập", "Chi bộ", "Có chi bộ"),
-        Status.JOINED: ("Sinh hoạt ghép", "Ghép", "Chi bộ ghép", "Sinh hoạt chi bộ ghép"),
-        Status.NO_MEMBERS: (
-            "Chưa có đảng viên",
-            "Trắng",
-            "Bản trắng",
-            "Trắng đảng viên",
-            "Không có đảng viên",
-        ),
-    }.items()
-    for text in texts
-}
-
-
 def status_parse(value: object) -> str | None:
-    """A status text cell: None when empty."""
+    """A status text cell: None when empty. Read by what it says (imports.vocabulary); a text
+    that could mean two statuses is refused with both named, never guessed."""
     if value is None or value == "":
         return None
-    status = _status_of(str(value))
-    if status is _UNKNOWN:
-        raise BadValue(UNKNOWN_STATUS)
-    return status
-
-
-_UNKNOWN = "?"
+    return _status_of(str(value))
 
 
 @functools.lru_cache(maxsize=512)
 def _status_of(text: str) -> str | None:
-    """Reports repeat a handful of status texts: each is folded once."""
-    key = header_key(text)
-    return STATUS_WORDS.get(key, _UNKNOWN) if key else None
+    """Reports repeat a handful of status texts: each is read once. (BadValue is raised anew
+    on every call: lru_cache does not keep exceptions.)"""
+    if not text.strip():
+        return None
+    reading = status_read(text)
+    if reading.status is not None:
+        return reading.status
+    if reading.could_be:
+        raise BadValue(AMBIGUOUS_STATUS, {"could_be": _either(reading.could_be)})
+    raise BadValue(UNKNOWN_STATUS)
+
+
+def _either(statuses: tuple[str, ...]) -> Phrases:
+    """ "“Sinh hoạt ghép” or “Chưa có đảng viên”", put into words when the message is shown."""
+    quoted = [STATUS_TEXT[status] for status in statuses]
+    return Phrases([(OR, {"first": ", ".join(quoted[:-1]), "second": quoted[-1]})])
 
 
 MARKED = {"x", "✓", "✔", "1"}
@@ -145,3 +152,50 @@ def looks_like_mark(value: object) -> bool:
         return mark_parse(value)
     except BadValue:
         return False
+
+
+# ---------------------------------------------------------------------------- whole columns
+
+
+@dataclass
+class CountColumn:
+    """A count column read at once: the numbers (NaN where empty or unreadable), and the
+    message of each unreadable cell by its position in the column."""
+
+    numbers: np.ndarray
+    errors: dict[int, tuple[object, dict]]
+
+
+def counts_read(values: list) -> CountColumn:
+    """Every cell of a count column. Numbers (what calamine gives for almost every count) are
+    checked as an array; text ("12", " 12 ", "1.234") is read one distinct value at a time."""
+    size = len(values)
+    is_float = np.fromiter((type(value) is float for value in values), bool, size)
+    numbers = np.full(size, np.nan)
+    floats = np.array(values, dtype=object)[is_float].astype(float) if is_float.any() else None
+    errors: dict[int, tuple[object, dict]] = {}
+    if floats is not None:
+        numbers[is_float] = floats
+        bad = is_float.copy()
+        bad[is_float] = (floats < 0) | (floats != np.floor(floats))
+        for at in np.flatnonzero(bad):
+            errors[int(at)] = (NEGATIVE if numbers[at] < 0 else FRACTIONAL, {})
+            numbers[at] = np.nan
+    others = np.flatnonzero(~is_float)
+    parsed: dict = {}
+    for at in others:
+        value = values[at]
+        if value is None or value == "":
+            continue
+        key = (type(value), value)
+        if key not in parsed:
+            try:
+                parsed[key] = count_parse(value)
+            except BadValue as error:
+                parsed[key] = error
+        found = parsed[key]
+        if isinstance(found, BadValue):
+            errors[int(at)] = (found.text, found.params)
+        elif found is not None:
+            numbers[at] = found
+    return CountColumn(numbers, errors)

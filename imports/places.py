@@ -1,0 +1,74 @@
+"""The districts and communes a report names, found among the units of its date.
+
+Each unknown name is refused with the closest known names as a suggestion; a district named in a
+report from 1/7/2025 is refused (there are none after the reform). Messages speak of the units of
+the report's date: no "huyện" in the advice given after the reform.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from units.models import REFORM_DATE, Level, Unit
+
+from .dates import date_text
+from .reference import Match, UnitIndex
+
+NOT_A_COMMUNE = _("%(name)s is not a commune of %(parent)s on %(date)s.")
+NOT_A_COMMUNE_CLOSEST = _(
+    "%(name)s is not a commune of %(parent)s on %(date)s. Closest known names: %(closest)s."
+)
+NOT_A_DISTRICT = _("%(name)s is not a district of %(parent)s on %(date)s.")
+NOT_A_DISTRICT_CLOSEST = _(
+    "%(name)s is not a district of %(parent)s on %(date)s. Closest known names: %(closest)s."
+)
+AMBIGUOUS_UNIT = _(
+    "%(name)s could be any of %(closest)s: write the name with its kind (%(kinds)s…)."
+)
+DISTRICT_AFTER_REFORM = _(
+    "There are no districts from 1/7/2025: a report for %(date)s lists communes directly."
+)
+KINDS_BEFORE_REFORM = "Xã, Huyện"
+KINDS_AFTER_REFORM = "Xã, Phường"
+
+# What a lookup found: the unit, or the message refusing the name (text, params).
+Found = tuple[Unit | None, tuple | None]
+
+
+class UnitFinder:
+    """Districts and communes by name at the report's date, under the report's province."""
+
+    def __init__(self, units: UnitIndex, date: datetime.date, province: Unit) -> None:
+        self.units = units
+        self.date = date
+        self.province = province
+        self.after_reform = date >= REFORM_DATE
+
+    def district(self, name: str) -> Found:
+        if self.after_reform:
+            return None, (DISTRICT_AFTER_REFORM, {"date": date_text(self.date)})
+        match = self.units.find(name, Level.DISTRICT, self.province.id)
+        return self._found(match, name, self.province, Level.DISTRICT)
+
+    def commune(self, name: str, parent: Unit | None) -> Found:
+        parent = parent or self.province
+        match = self.units.find(name, Level.COMMUNE, parent.id)
+        return self._found(match, name, parent, Level.COMMUNE)
+
+    def district_of(self, commune: Unit) -> Unit | None:
+        """A commune's district; none after the reform."""
+        return None if self.after_reform else self.units.parent(commune)
+
+    def _found(self, match: Match, name: str, parent: Unit, level: str) -> Found:
+        if match.found is not None:
+            return match.found, None
+        params = {"name": name, "parent": parent.name, "date": date_text(self.date)}
+        params["closest"] = ", ".join(match.closest)
+        if match.ambiguous:
+            params["kinds"] = KINDS_AFTER_REFORM if self.after_reform else KINDS_BEFORE_REFORM
+            return None, (AMBIGUOUS_UNIT, params)
+        if level == Level.DISTRICT:
+            return None, (NOT_A_DISTRICT_CLOSEST if match.closest else NOT_A_DISTRICT, params)
+        return None, (NOT_A_COMMUNE_CLOSEST if match.closest else NOT_A_COMMUNE, params)

@@ -1,0 +1,300 @@
+"""One sheet of a village report, checked column by column: counts (numbers as arrays, text
+numbers one distinct value at a time), statuses (`statuses`), full + probationary = members,
+statuses against counts; then its sections and subtotals as grouped sums (`sections`), the
+commune of each village row (`row_communes`), and an entry for each row without an error."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from units.domain.names import tidy
+from units.models import Unit
+
+from . import fields as f
+from .cells import Column
+from .header import StatusStyle
+from .issues import issue_at
+from .layout import Table
+from .places import UnitFinder
+from .row_communes import CommunesOfRows, text_of
+from .rows import RowKind, TableRow
+from .sections import COUNT_FIELDS, PHASE_CELLS, SectionsFound, SectionWalk, Sums, figures_of
+from .statuses import StatusChecks
+from .values import counts_read
+from .village_report import (
+    FORMULA_NO_VALUE,
+    FULL_PLUS_PROBATIONARY,
+    MARK_STATUS,
+    PHASE_COUNTS,
+    PHASE_NAME,
+    PHASE_PARTS,
+    CommuneSeen,
+    VillageEntry,
+    VillageReport,
+)
+
+
+class SheetCheck(StatusChecks):
+    """One sheet's rows, checked column by column: counts, statuses, the parts of the members,
+    statuses against counts; then its sections and subtotals (`SectionWalk`), the commune of
+    each village row, and the entries of the rows without errors."""
+
+    def __init__(
+        self, number: int, table: Table, rows: list[TableRow], finder: UnitFinder, located
+    ) -> None:
+        self.number = number
+        self.table = table
+        self.sheet = table.sheet
+        self.rows = rows
+        self.finder = finder
+        self.located = located
+        self.columns = table.columns
+        self.formulas = table.sheet.formulas_without_value
+        self.villages = np.array([row.kind == RowKind.ENTRY for row in rows], dtype=bool)
+        self.village_positions = np.flatnonzero(self.villages)
+        self.in_error: set[int] = set()  # positions of village rows with an error
+        self.bad: dict[str, np.ndarray] = {}  # field → positions with an unreadable cell
+        self.width = min((len(self.sheet.rows[row.index]) for row in rows), default=0)
+
+    def run(self, report: VillageReport, seen: list) -> None:
+        counts = self.counts_read()
+        status = self.status_read()
+        numbers = self.counts_complete(counts)
+        self.parts_check(numbers)
+        self.status_counts_check(status, numbers)
+        sums = self.sums(numbers, status)
+        found = self.sections_walk(counts, sums)
+        communes = self.communes_assign(found)
+        self.sheet_sums(report, sums, found)
+        for position, commune in found.communes:
+            seen.append(((self.number, position), self.commune_seen(commune, position)))
+        for position, commune in communes.first_rows.items():
+            seen.append(((self.number, position), self.commune_seen(commune, position)))
+        self.entries_make(report, numbers, status, communes.by_position)
+
+    # -- reporting
+
+    def say(self, position, phase, column, text, params=None, *, row=None, value=None) -> None:
+        """An issue at the row in `position` of the classified rows (or at `row`), met by a
+        reader at that position and phase."""
+        row = row or self.rows[min(position, len(self.rows) - 1)]
+        issue = issue_at(self.sheet, row.index, column, text, params, value=value)
+        self.located.add((self.number, position, phase), issue)
+        if phase >= PHASE_COUNTS and position < len(self.rows) and self.villages[position]:
+            self.in_error.add(position)
+
+    def cells(self, column: Column | None) -> list:
+        """A column's cells in the classified rows."""
+        if column is None:
+            return [""] * len(self.rows)
+        at, cells = column.index, self.sheet.rows
+        if at < self.width:
+            return [cells[row.index][at] for row in self.rows]
+        return [_cell(cells[row.index], at) for row in self.rows]
+
+    def formula_positions(self, column: Column | None) -> list[int]:
+        if column is None or not self.formulas:
+            return []
+        return [
+            position
+            for position, row in enumerate(self.rows)
+            if (row.index, column.index) in self.formulas
+        ]
+
+    # -- counts
+
+    def count_keys(self) -> tuple[str, ...]:
+        marks = f.MARKS if self.table.status_style == StatusStyle.MARKS else ()
+        return COUNT_FIELDS + marks
+
+    def counts_read(self) -> dict[str, tuple[np.ndarray, Column]]:
+        """Every count column, all rows at once; each unreadable cell said (a formula without
+        a value, a negative, fractional or non-number), and noted as making its column's sums
+        unreliable from that row on. Mark columns are counts in the subtotal rows."""
+        counts = {}
+        for order, key in enumerate(self.count_keys()):
+            column = self.columns.get(key)
+            if column is None:
+                continue
+            column_read = counts_read(self.cells(column))
+            numbers = column_read.numbers
+            bad = list(column_read.errors)
+            for position, (text, params) in column_read.errors.items():
+                self.cell_say(position, order, column, text, params)
+            for position in self.formula_positions(column):
+                numbers[position] = np.nan
+                bad.append(position)
+                self.cell_say(position, order, column, FORMULA_NO_VALUE, value="")
+            if key in f.MARKS:  # in village rows a mark column is read as marks
+                numbers = np.where(self.villages, np.nan, numbers)
+                bad = [position for position in bad if not self.villages[position]]
+            self.bad[key] = np.array(sorted(set(bad)), dtype=np.int64)
+            counts[key] = (numbers, column)
+        return counts
+
+    def cell_say(self, position, order, column, text, params=None, value=None) -> None:
+        """An unreadable count: a village row's (said with its counts) or a subtotal's."""
+        if self.villages[position]:
+            if column.field in f.MARKS:
+                return
+            self.say(position, PHASE_COUNTS, column, text, params, value=value)
+        else:
+            self.say(position, PHASE_CELLS, column, text, params, value=value)
+
+    def counts_complete(self, counts) -> dict[str, np.ndarray]:
+        """Empty count cells of a filled row are 0; full and probationary stay unknown (NaN)
+        when both are empty (the report gives only the total)."""
+        nan = np.full(len(self.rows), np.nan)
+        members, full, probationary, admissions = (
+            counts[key][0] if key in counts else nan for key in COUNT_FIELDS
+        )
+        members = np.nan_to_num(members, nan=0.0)
+        if f.FULL_MEMBERS in counts and f.PROBATIONARY_MEMBERS in counts:
+            given = ~np.isnan(full) | ~np.isnan(probationary)
+            full = np.where(given, np.nan_to_num(full, nan=0.0), full)
+            probationary = np.where(given, np.nan_to_num(probationary, nan=0.0), probationary)
+        if f.ADMISSIONS in counts:
+            admissions = np.nan_to_num(admissions, nan=0.0)
+        numbers = {f.MEMBERS: members, f.FULL_MEMBERS: full}
+        numbers |= {f.PROBATIONARY_MEMBERS: probationary, f.ADMISSIONS: admissions}
+        return numbers
+
+    def bad_rows(self, *keys: str) -> np.ndarray:
+        """Whether each row has an unreadable cell in one of the fields."""
+        bad = np.zeros(len(self.rows), dtype=bool)
+        for key in keys:
+            if key in self.bad:
+                bad[self.bad[key]] = True
+        return bad
+
+    def parts_check(self, numbers) -> None:
+        members, full = numbers[f.MEMBERS], numbers[f.FULL_MEMBERS]
+        probationary = numbers[f.PROBATIONARY_MEMBERS]
+        with np.errstate(invalid="ignore"):
+            wrong = self.villages & ~np.isnan(full) & ~np.isnan(probationary)
+            wrong &= full + probationary != members
+        wrong &= ~self.bad_rows(f.MEMBERS, f.FULL_MEMBERS, f.PROBATIONARY_MEMBERS)
+        column = self.columns.get(f.MEMBERS)
+        for position in np.flatnonzero(wrong):
+            given = {"full": int(full[position]), "probationary": int(probationary[position])}
+            given |= {"sum": given["full"] + given["probationary"]}
+            given["members"] = int(members[position])
+            self.say(position, PHASE_PARTS, column, FULL_PLUS_PROBATIONARY, given)
+
+    # -- statuses
+
+    # -- sums and sections
+
+    def sums(self, numbers, status: np.ndarray) -> Sums:
+        """What each village row adds to the subtotals over it: its counts, and 1 to the mark
+        of its status."""
+        contributions = {
+            key: np.where(self.villages, np.nan_to_num(values, nan=0.0), 0).astype(np.int64)
+            for key, values in numbers.items()
+        }
+        for key, value in MARK_STATUS.items():
+            contributions[key] = (self.villages & (status == value)).astype(np.int64)
+        unread = np.flatnonzero(self.villages & (status == ""))
+        for key in f.MARKS:  # a row without a status leaves the marks' sums unknown
+            self.bad[key] = np.union1d(self.bad.get(key, unread[:0]), unread)
+        return Sums(contributions, self.villages.astype(np.int64))
+
+    def sections_walk(self, counts, sums: Sums) -> SectionsFound:
+        structure = np.flatnonzero(~self.villages).tolist()
+        figures = {position: figures_of(position, counts) for position in structure}
+        unreliable_from = {key: int(bad[0]) for key, bad in self.bad.items() if len(bad)}
+        name_column = self.columns.get(f.VILLAGE)
+        walk = SectionWalk(
+            self.rows, figures, sums, unreliable_from, self.finder, name_column, self.say
+        )
+        return walk.walk(structure)
+
+    def sheet_sums(self, report: VillageReport, sums: Sums, found: SectionsFound) -> None:
+        end = len(self.rows)
+        totals = Counter({key: sums.between(key, 0, end) for key in sums.running})
+        for check in found.sheet_checks:
+            check.sheet = self.sheet
+            report.sheet_totals.append((check, totals))
+        report.total.update(totals)
+        report.unreliable |= {key for key, bad in self.bad.items() if len(bad)}
+
+    # -- communes and entries
+
+    def communes_assign(self, found: SectionsFound) -> CommunesOfRows:
+        return CommunesOfRows(self, found)
+
+    def commune_seen(self, commune: Unit, position: int) -> CommuneSeen:
+        district = self.finder.district_of(commune)
+        return CommuneSeen(commune, district, self.sheet.name, self.rows[position].index + 1)
+
+    def entries_make(self, report: VillageReport, numbers, status, communes: dict) -> None:
+        """A VillageEntry for each village row with a name, a commune and no error."""
+        name_column = self.columns[f.VILLAGE]
+        code, host, note = (self.texts(key) for key in (f.VILLAGE_CODE, f.HOST, f.NOTE))
+        members = numbers[f.MEMBERS].astype(np.int64).tolist()
+        full, probationary, admissions = (
+            _wholes(numbers[key]) for key in (f.FULL_MEMBERS, f.PROBATIONARY_MEMBERS, f.ADMISSIONS)
+        )
+        names = _Tidy()
+        districts: dict[int, Unit | None] = {}
+        sheet, rows, in_error = self.sheet.name, self.rows, self.in_error
+        for position in self.village_positions.tolist():
+            commune = communes.get(position)
+            row = rows[position]
+            if commune is None or not row.name or position in in_error:
+                continue
+            if commune.id not in districts:
+                districts[commune.id] = self.finder.district_of(commune)
+            report.entries.append(
+                VillageEntry(
+                    sheet,
+                    row.index + 1,
+                    names(row.name),
+                    code[position],
+                    commune,
+                    districts[commune.id],
+                    status[position],
+                    members[position],
+                    full[position],
+                    probationary[position],
+                    admissions[position],
+                    names(host[position]),
+                    note[position],
+                    name_column,
+                )
+            )
+
+    def texts(self, key: str) -> list[str]:
+        """A text column of the village rows as text ("" where empty); a formula without a
+        value is said, not read as an empty cell (the note aside: it is not imported)."""
+        column = self.columns.get(key)
+        if column is None:
+            return [""] * len(self.rows)
+        for position in self.formula_positions(column) if key != f.NOTE else ():
+            if self.villages[position]:
+                self.say(position, PHASE_NAME, column, FORMULA_NO_VALUE, value="")
+        return [text_of(value) for value in self.cells(column)]
+
+
+def _cell(cells: list, at: int) -> object:
+    return cells[at] if at < len(cells) else ""
+
+
+class _Tidy:
+    """Names as displayed (units.domain.names.tidy), each distinct text tidied once."""
+
+    def __init__(self) -> None:
+        self.done: dict[str, str] = {"": ""}
+
+    def __call__(self, text: str) -> str:
+        found = self.done.get(text)
+        if found is None:
+            found = self.done[text] = tidy(text)
+        return found
+
+
+def _wholes(numbers: np.ndarray) -> list[int | None]:
+    """Whole numbers, None where unknown (NaN)."""
+    return [None if number != number else int(number) for number in numbers.tolist()]
