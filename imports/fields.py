@@ -366,16 +366,21 @@ COMMON_WORDS = frozenset(
 
 def closest_field(shape: str, text: str) -> Field | None:
     """The field an unrecognised header looks most like (for the message that lists it): the
-    one whose forms seen in practice share most words with it, then are most alike letter by
-    letter; None when none shares a word and none is close."""
+    one with a form seen in practice whose words it has most of, then most alike letter by
+    letter; None when it has none of any form's words and none is close."""
     key = fold(text)
-    words = set(key.replace(",", " ").replace("/", " ").split()) - COMMON_WORDS
-    best, best_score = None, (0, 0.6)
+    words = _plain_words(key)
+    best, best_score = None, (0.0, 0.6)
     for known in FIELDS_BY_SHAPE[shape]:
         for example in known.examples:
             folded = fold(example)
-            shared = len(words & set(folded.replace(",", " ").replace("/", " ").split()))
+            example_words = _plain_words(folded) or {folded}
+            shared = len(words & example_words) / len(example_words)
             score = (shared, difflib.SequenceMatcher(None, key, folded).ratio())
             if score > best_score:
                 best, best_score = known, score
     return best
+
+
+def _plain_words(folded: str) -> set[str]:
+    return set(folded.replace(",", " ").replace("/", " ").split()) - COMMON_WORDS

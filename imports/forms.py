@@ -7,6 +7,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from .layout import SheetHeader
+from .mapping import ColumnsRefused, column_mapping_save, column_options
 from .unreadable import TOO_LARGE
 
 ACCEPTED = ".xlsx,.xlsm,.xls,.ods"
@@ -62,3 +64,40 @@ class ConfirmForm(forms.Form):
         label=_("Replace the figures already held (they stay in the history and can be restored)"),
         required=False,
     )
+
+
+NOT_IMPORTED = _("— not imported —")
+
+
+class ColumnMappingForm(forms.Form):
+    """One choice per headed column of a sheet's header: the field it holds, or none."""
+
+    def __init__(self, *args, header: SheetHeader, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.header = header
+        options = [("", NOT_IMPORTED), *column_options(header.shape)]
+        for column in header.columns:
+            self.fields[self.name_of(column.index)] = forms.ChoiceField(
+                label=f"{column.letter} · {column.header}",
+                choices=options,
+                required=False,
+                initial=column.field,
+            )
+
+    @staticmethod
+    def name_of(index: int) -> str:
+        return f"column_{index}"
+
+    def choices(self) -> dict[int, str]:
+        return {
+            column.index: self.cleaned_data.get(self.name_of(column.index), "")
+            for column in self.header.columns
+        }
+
+    def save(self, user):
+        """Remember the choices; a field given two columns is refused on the form."""
+        try:
+            return column_mapping_save(header=self.header, choices=self.choices(), user=user)
+        except ColumnsRefused as refusal:
+            self.add_error(None, str(refusal))
+            return None

@@ -97,3 +97,25 @@ class RemovedVillage(models.Model):
     village_id = models.BigIntegerField(unique=True)
     row = models.JSONField()  # the village's fields, dates as ISO text
     removed_by = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="+")
+
+
+class ColumnMapping(models.Model):
+    """Staff's answer to "which column is which" for one set of headers (issue 9: the column
+    mapping step), applied to every later file whose header has the same signature
+    (`imports.header.header_signature`: every column's header text, wherever the header
+    stands)."""
+
+    signature = models.CharField(max_length=64, unique=True)
+    shape = models.CharField(max_length=16, choices=ImportRun.Shape.choices)
+    headers = models.JSONField(default=dict)  # column letter → its header, as the file writes it
+    columns = models.JSONField(default=dict)  # column letter → field key ("": not imported)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated"]
+
+    def __str__(self) -> str:
+        return ", ".join(f"{letter}={key or '-'}" for letter, key in self.columns.items())

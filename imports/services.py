@@ -44,6 +44,7 @@ from .fields import Shape
 from .header import ColumnChoices
 from .issues import Findings, Issue
 from .layout import workbook_tables
+from .mapping import choices_remembered
 from .matching import villages_match
 from .models import ImportRun, ReplacedFigures
 from .preview import (
@@ -133,7 +134,7 @@ def report_preview(
 
     findings = Findings()
     layout = workbook_tables(
-        workbook, findings, date=date, choices=columns, remembered=column_choices_remembered()
+        workbook, findings, date=date, choices=columns, remembered=choices_remembered()
     )
     preview.skipped_sheets, preview.headers = layout.skipped, layout.headers
     tables = [table for table in layout.tables if table.shape == layout.tables[0].shape]
@@ -151,11 +152,6 @@ def report_preview(
     preview.errors = findings.errors
     preview.warnings = findings.warnings + preview.warnings
     return preview
-
-
-def column_choices_remembered() -> dict[str, ColumnChoices]:
-    """The column choices staff made, by the signature of the headers they made them for."""
-    return {}
 
 
 def _village_report_preview(preview: Preview, tables, units: UnitIndex, findings) -> None:

@@ -30,4 +30,5 @@ urlpatterns = [
     path("<sha256:token>/errors.csv", views.errors_csv, name="errors_csv"),
     path("<sha256:token>/confirm/", views.confirm, name="confirm"),
     path("<sha256:token>/cancel/", views.cancel, name="cancel"),
+    path("<sha256:token>/columns/", views.columns, name="columns"),
 ]

@@ -33,8 +33,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from units.reads.unit_page import breadcrumb
 
-from .forms import ConfirmForm, UploadForm
+from .forms import ColumnMappingForm, ConfirmForm, UploadForm
 from .issues import Issue
+from .layout import SheetHeader
 from .models import ImportRun
 from .preview import Preview
 from .restore_plan import restore_plan
@@ -73,6 +74,7 @@ def _preview_render(
     *,
     refused: str = "",
     status: int = 200,
+    mapping_form: ColumnMappingForm | None = None,
 ) -> HttpResponse:
     # Figures from a report with errors leave out the rows in error: shown only once it has none.
     before_date, communes, unit_columns, unit_rows = None, [], [], []
@@ -80,6 +82,9 @@ def _preview_render(
         before_date, communes = communes_before_after(preview)
     if preview.ok:
         unit_columns, unit_rows = unit_summary_table(preview)
+    header = header_to_map(preview)
+    if mapping_form is None and header is not None:
+        mapping_form = ColumnMappingForm(header=header)
     context = {
         "staged": staged,
         "preview": preview,
@@ -91,8 +96,19 @@ def _preview_render(
         "unit_rows": unit_rows,
         "confirm_form": ConfirmForm(initial={"replace": staged.replace}),
         "refused": refused,
+        "mapping_form": mapping_form,
     }
     return render(request, "imports/preview.html", context, status=status)
+
+
+def header_to_map(preview: Preview) -> SheetHeader | None:
+    """The header the column-mapping step offers: the first of a sheet with errors, else the
+    first read (one sheet's choices serve every sheet with the same headers)."""
+    in_error = {issue.sheet for issue in preview.errors}
+    for header in preview.headers:
+        if header.sheet in in_error:
+            return header
+    return preview.headers[0] if preview.headers else None
 
 
 def _refusal_text(preview: Preview, issues: list[Issue]) -> str:
@@ -195,6 +211,29 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         return _preview_render(request, staged, preview, refused=text, status=status)
     unstage(request, staged)
     return redirect("imports:run", run_id=run.id)
+
+
+@staff_only
+@require_POST
+def columns(request: HttpRequest, token: str) -> HttpResponse:
+    """The column-mapping step: remember which column is which for this file's headers, then
+    show the preview again, read with them."""
+    staged = staged_get(request, token)
+    if not staged.path.is_file():
+        return _gone(request, staged)
+    preview = staged_preview(request, staged)
+    header = next((h for h in preview.headers if h.sheet == request.POST.get("sheet")), None)
+    if header is None:
+        messages.error(request, _("This sheet's header has changed: choose the columns again."))
+        return redirect("imports:preview", token=token)
+    form = ColumnMappingForm(request.POST, header=header)
+    if form.is_valid() and form.save(request.user) is not None:
+        messages.success(
+            request,
+            _("Columns remembered for files with these headers: the file is read with them."),
+        )
+        return redirect("imports:preview", token=token)
+    return _preview_render(request, staged, preview, status=400, mapping_form=form)
 
 
 @staff_only

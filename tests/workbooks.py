@@ -209,25 +209,34 @@ def as_xlsm(buffer: io.BytesIO) -> io.BytesIO:
 # ---------------------------------------------------------------------------- the province
 
 
+def unit(scheme, level, code, name, parent=None) -> Unit:
+    """A unit of the scheme: from 2004 to 30/6/2025 (gso2004) or from 1/7/2025 (gso2025)."""
+    kinds = {Level.PROVINCE: PROVINCE_KINDS, Level.DISTRICT: DISTRICT_KINDS}
+    new = scheme == Scheme.GSO2025
+    return Unit.objects.create(
+        scheme=scheme,
+        level=level,
+        code=code,
+        name=name,
+        name_key=name_key(name, kinds.get(level, COMMUNE_KINDS)),
+        parent=parent,
+        valid_from=REFORM_DATE if new else datetime.date(2004, 1, 1),
+        valid_to=None if new else LAST_DAY_BEFORE_REFORM,
+    )
+
+
+def placed_village(name: str, commune: Unit, since: datetime.date) -> Village:
+    """A village placed in `commune` from `since` (to the commune's end)."""
+    created = Village.objects.create(name=name, name_key=name_key(name), valid_from=since)
+    VillagePlacement.objects.create(
+        village=created, commune=commune, valid_from=since, valid_to=commune.valid_to
+    )
+    return created
+
+
 def small_province():
     """Điện Biên in miniature: two districts and three communes before 1/7/2025, two communes
     after, four villages in Xã Mường Tùng and one in Xã Quài Nưa. Returns a namespace."""
-    start = datetime.date(2004, 1, 1)
-    kinds = {Level.PROVINCE: PROVINCE_KINDS, Level.DISTRICT: DISTRICT_KINDS}
-
-    def unit(scheme, level, code, name, parent=None):
-        new = scheme == Scheme.GSO2025
-        return Unit.objects.create(
-            scheme=scheme,
-            level=level,
-            code=code,
-            name=name,
-            name_key=name_key(name, kinds.get(level, COMMUNE_KINDS)),
-            parent=parent,
-            valid_from=REFORM_DATE if new else start,
-            valid_to=None if new else LAST_DAY_BEFORE_REFORM,
-        )
-
     old = Scheme.GSO2004
     province = unit(old, Level.PROVINCE, "11", "Tỉnh Điện Biên")
     muong_cha = unit(old, Level.DISTRICT, "100", "Huyện Mường Chà", province)

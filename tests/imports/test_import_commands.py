@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import translation
 from openpyxl import load_workbook
 
 from imports.models import ImportRun
@@ -21,26 +20,14 @@ from tests.workbooks import (
     OWN,
     database_counts,
     mung_tung_rows,
-    small_province,
     to_file,
     village,
     village_report,
 )
 from units.models import VillageFigure
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 PROJECT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def province():
-    return small_province()
 
 
 def saved(tmp_path: Path, workbook, name: str = "report.xlsx") -> Path:
@@ -153,6 +140,41 @@ def test_date_option_must_agree_with_the_file(province, tmp_path):
         "Mường Chà, 3, A, Số liệu tính đến ngày 31/12/2017, The file is for 31/12/2017, not for "
         "30/06/2018 as given."
     ]
+
+
+PLACE_HEADER = ["STT", "Địa bàn", "Thôn, bản, TDP", "Tổng số đảng viên", "Tình trạng chi bộ"]
+PLACE_ROWS = [[1, "Xã Mường Tùng", "Bản Nậm Cang 1", 0, "Chưa có đảng viên"]]
+
+
+def test_column_option_says_which_column_holds_a_field(province, tmp_path):
+    workbook = village_report(PLACE_ROWS, header=PLACE_HEADER, subheader=None, numbers=None)
+    path = saved(tmp_path, workbook)
+    with pytest.raises(CommandError):
+        run_command(path, "--dry-run")  # "Địa bàn" is no commune column: no commune
+    out, _err = run_command(path, "--column", "commune=B")
+    assert "Villages: 1 rows, 0 new, 1 changed, 0 unchanged, 3 not reported" in out
+    assert VillageFigure.objects.get().commune == province.muong_tung
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("commune", "Write the column as FIELD=LETTER, for instance commune=B, not commune."),
+        ("commune=7", "7 is not a column letter (A, B, … AA)."),
+        (
+            "xa=B",
+            "xa is not a column the importer reads: use one of row_number, village, "
+            "village_code, commune, district, members, full_members, probationary_members, "
+            "status, mark_own_cell, mark_joined, mark_no_members, host, admissions, note, "
+            "unit, villages_total, villages_own_cell, villages_joined, villages_no_members, "
+            "grassroots_orgs, cells.",
+        ),  # fmt: skip
+    ],
+)
+def test_a_wrong_column_option_is_a_usage_error(province, tmp_path, spec, message):
+    with pytest.raises(CommandError) as refusal:
+        run_command(saved(tmp_path, village_report()), "--column", spec)
+    assert (refusal.value.returncode, str(refusal.value)) == (2, message)
 
 
 def test_missing_file_is_a_usage_error(province, tmp_path):

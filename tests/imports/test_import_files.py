@@ -6,31 +6,18 @@ import zipfile
 
 import pytest
 from django.test import override_settings
-from django.utils import translation
 
 from imports.services import report_preview
 from tests.workbooks import (
     as_ods,
     as_xlsm,
     import_refused,
-    small_province,
     to_file,
     village_report,
     with_cached_values,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def province():
-    return small_province()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def named(data: bytes, name: str) -> io.BytesIO:

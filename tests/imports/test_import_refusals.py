@@ -10,7 +10,6 @@ and Nậm Piền on rows 10–12 and "Cộng xã" on row 13.
 import datetime
 
 import pytest
-from django.utils import translation
 
 from tests.workbooks import (
     HEADER,
@@ -20,26 +19,14 @@ from tests.workbooks import (
     SUBHEADER,
     import_refused,
     section,
-    small_province,
     to_file,
     village,
     village_report,
     village_sheet,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 D = datetime.date
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def province():
-    return small_province()
 
 
 def mung_tung(*villages, subtotal=None) -> list[list]:

@@ -8,7 +8,6 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import translation
 from openpyxl import Workbook
 
 from imports.models import ImportRun, ReplacedFigures
@@ -20,7 +19,6 @@ from tests.workbooks import (
     database_counts,
     mung_tung_rows,
     section,
-    small_province,
     to_file,
     village,
     village_report,
@@ -38,20 +36,9 @@ from units.models import (
     VillagePlacement,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 D = datetime.date
 DEC_2017 = D(2017, 12, 31)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def province():
-    return small_province()
 
 
 def imported(workbook_or_file, **options) -> ImportRun:

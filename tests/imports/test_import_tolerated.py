@@ -5,7 +5,6 @@ import datetime
 import unicodedata
 
 import pytest
-from django.utils import translation
 from openpyxl import Workbook
 
 from imports.services import report_preview
@@ -19,7 +18,6 @@ from tests.workbooks import (
     TITLE_LINES,
     mung_tung_rows,
     section,
-    small_province,
     to_file,
     village,
     village_report,
@@ -28,7 +26,7 @@ from tests.workbooks import (
 from units.domain.names import name_key
 from units.models import Status, Village, VillagePlacement
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 D = datetime.date
 
 CANONICAL = [
@@ -36,17 +34,6 @@ CANONICAL = [
     ("Bản Huổi Lèng", "Xã Mường Tùng", Status.OWN_CELL, 14, 12, 2, 1),
     ("Bản Nậm Piền", "Xã Mường Tùng", Status.JOINED, 2, 2, 0, 0),
 ]
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def province():
-    return small_province()
 
 
 def read(workbook, **options):

@@ -15,14 +15,14 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from imports.models import ImportRun
+from imports.models import ColumnMapping, ImportRun
 from imports.services import report_import, report_preview
 from tests.workbooks import (
     JOINED,
+    NONE,
     OWN,
     database_counts,
     mung_tung_rows,
-    small_province,
     to_file,
     village,
     village_report,
@@ -39,11 +39,6 @@ PASSWORD = "a-long-test-password"
 def staging(settings, tmp_path):
     settings.IMPORT_STAGING_DIR = tmp_path / "staging"
     return settings.IMPORT_STAGING_DIR
-
-
-@pytest.fixture
-def province():
-    return small_province()
 
 
 def user_make(username: str, *, may_import: bool):
@@ -507,6 +502,85 @@ def test_oversize_upload_is_refused_with_a_message(staff_client, settings, stagi
     message = page_text(response, "error-file")
     assert re.fullmatch(r"This file is [\d.]+\xa0KB, more than the limit of 1\.0\xa0KB\.", message)
     assert not staging.exists()
+
+
+# ---------------------------------------------------------------------------- column mapping
+
+PLACE_HEADER = ["STT", "Địa bàn", "Thôn, bản, TDP", "Tổng số đảng viên", "Tình trạng chi bộ"]
+PLACE_ROWS = [
+    [1, "Xã Mường Tùng", "Bản Nậm Cang 1", 0, NONE],
+    [2, "Xã Mường Tùng", "Bản Huổi Lèng", 14, OWN],
+]
+NO_COMMUNE_ERRORS = [
+    f"Mường Chà, {row}, C (Thôn, bản, TDP), {name}, No commune for this village: put it under "
+    "a commune section row (“Xã …”) or fill the column “Xã, phường, thị trấn”."
+    for row, name in ((6, "Bản Nậm Cang 1"), (7, "Bản Huổi Lèng"))
+]
+PLACE_COLUMNS = {"column_0": "row_number", "column_1": "commune", "column_2": "village"}
+PLACE_COLUMNS |= {"column_3": "members", "column_4": "status"}
+
+
+def place_report(**options):
+    return village_report(PLACE_ROWS, header=PLACE_HEADER, subheader=None, numbers=None, **options)
+
+
+def selected(response, name: str) -> str:
+    """The option selected in the <select name=...> of the column-mapping form."""
+    select = re.search(rf'<select name="{name}".*?</select>', response.content.decode(), re.S)
+    assert select, f"no select {name}"
+    chosen = re.search(r'<option value="([^"]*)"[^>]*selected', select.group(0))
+    return chosen.group(1) if chosen else ""
+
+
+def test_a_column_not_recognised_is_mapped_on_the_preview_and_remembered(
+    staff_client, staff, province
+):
+    token = uploaded(staff_client, to_file(place_report()))
+    response = staff_client.get(reverse("imports:preview", args=[token]))
+    assert issue_rows(response, "errors") == NO_COMMUNE_ERRORS
+    assert 'id="column-mapping" open' in response.content.decode()
+    assert [selected(response, f"column_{index}") for index in range(5)] == [
+        "row_number",
+        "",
+        "village",
+        "members",
+        "status",
+    ]
+
+    response = staff_client.post(
+        reverse("imports:columns", args=[token]),
+        {"sheet": "Mường Chà", **PLACE_COLUMNS},
+        follow=True,
+    )
+    assert response.redirect_chain == [(reverse("imports:preview", args=[token]), 302)]
+    assert "Columns remembered for files with these headers" in response.content.decode()
+    assert 'id="errors"' not in response.content.decode()
+    assert page_text(response, "count-rows") == "2"
+    mapping = ColumnMapping.objects.get()
+    assert (mapping.columns, mapping.user) == (
+        {"A": "row_number", "B": "commune", "C": "village", "D": "members", "E": "status"},
+        staff,
+    )
+    assert mapping.headers["B"] == "Địa bàn"
+
+    # The next file with the same headers (another date, another title) is read with them.
+    later = place_report(title_lines=["HUYỆN ỦY MƯỜNG CHÀ"], date_line="Tính đến 30/06/2018")
+    token = uploaded(staff_client, to_file(later))
+    response = staff_client.get(reverse("imports:preview", args=[token]))
+    assert 'id="errors"' not in response.content.decode()
+    assert page_text(response, "count-rows") == "2"
+    assert "Columns chosen before are applied." in response.content.decode()
+
+
+def test_a_field_given_two_columns_is_refused_on_the_mapping_form(staff_client, province):
+    token = uploaded(staff_client, to_file(place_report()))
+    columns = PLACE_COLUMNS | {"column_1": "village"}
+    response = staff_client.post(
+        reverse("imports:columns", args=[token]), {"sheet": "Mường Chà", **columns}
+    )
+    assert response.status_code == 400
+    assert "village is given two columns: B, C." in html.unescape(response.content.decode())
+    assert not ColumnMapping.objects.exists()
 
 
 # ---------------------------------------------------------------------------- history, restore

@@ -31,20 +31,18 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, override_settings
 from django.urls import reverse
-from django.utils import translation
 
 from imports.models import ImportRun
 from imports.reader import workbook_read
 from tests.workbooks import (
     database_counts,
-    small_province,
     to_file,
     village_report,
     zip_rewrite,
 )
 from units.models import VillageFigure
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 PROJECT = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024
 GB = 1024 * MB
@@ -66,20 +64,9 @@ FAR_CELL = (
 
 
 @pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
 def staging(settings, tmp_path):
     settings.IMPORT_STAGING_DIR = tmp_path / "staging"
     return settings.IMPORT_STAGING_DIR
-
-
-@pytest.fixture
-def province():
-    return small_province()
 
 
 # ---------------------------------------------------------------------------- hostile files

@@ -11,7 +11,21 @@ import re
 import unicodedata
 
 # Kind prefixes, longest first so "tổ dân phố" wins over "tổ". Compared without diacritics.
-VILLAGE_KINDS = ("to dan pho", "tieu khu", "thon", "ban", "khoi", "xom", "doi", "tdp", "to")
+# "Khu phố" and "Ấp" are the urban and southern villages (issue 9: "Khu phố 3" = "3").
+VILLAGE_KINDS = (
+    "to dan pho",
+    "tieu khu",
+    "khu pho",
+    "thon",
+    "ban",
+    "khoi",
+    "xom",
+    "doi",
+    "tdp",
+    "kp",
+    "ap",
+    "to",
+)
 COMMUNE_KINDS = ("thi tran", "phuong", "dac khu", "xa")
 DISTRICT_KINDS = ("thanh pho", "thi xa", "huyen", "quan", "tp", "tx")
 PROVINCE_KINDS = ("thanh pho", "tinh")

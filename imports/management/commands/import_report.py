@@ -1,6 +1,11 @@
 """Import a village report or unit summary from the command line.
 
     python manage.py import_report PATH [--date YYYY-MM-DD] [--dry-run] [--replace]
+                                        [--column FIELD=LETTER ...]
+
+`--column commune=B` says column B holds the communes, where its header does not say so in
+words the importer knows (repeat it for each column; the fields are those of imports.fields:
+village, commune, district, members, full_members, probationary_members, status, host, …).
 
 Exit status: 0 imported, or nothing to do (the same file again; --dry-run of a valid report);
 1 refused: every error on stderr, one per line as "sheet, row, column, value, message";
@@ -13,6 +18,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from imports.mapping import ColumnsRefused, columns_parse
 from imports.models import ImportRun
 from imports.preview import Preview
 from imports.services import ImportRefused, report_import, report_preview
@@ -41,13 +47,24 @@ class Command(BaseCommand):
             action="store_true",
             help="supersede figures already imported for the same date and scope",
         )
+        parser.add_argument(
+            "--column",
+            action="append",
+            default=[],
+            metavar="FIELD=LETTER",
+            help="the column holding a field, where its header does not say so (commune=B)",
+        )
 
     def handle(self, *args, path: Path, date, dry_run: bool, replace: bool, **options) -> None:
         if not path.is_file():
             raise CommandError(f"{path}: no such file", returncode=USAGE)
+        try:
+            columns = columns_parse(options["column"])
+        except ColumnsRefused as refusal:
+            raise CommandError(str(refusal), returncode=USAGE) from None
         started = time.monotonic()
         self.progress(f"Reading and checking {path.name}…")
-        preview = report_preview(path_or_file=path, file_name=path.name, date=date)
+        preview = report_preview(path_or_file=path, file_name=path.name, date=date, columns=columns)
         self.summary_write(preview)
         if preview.errors:
             self.issues_write(preview)
