@@ -1,4 +1,4 @@
-"""How fast the public pages are served (issue 5): a script that prints figures, not a test.
+"""How fast the public pages are served (issues 5 and 10): a script that prints figures, not a test.
 
     .venv/bin/python bench/serve_load.py                      # bench/national.sqlite3
     .venv/bin/python bench/serve_load.py --db /tmp/demo.sqlite3 --duration 5 --workers 3
@@ -10,7 +10,8 @@ What it does, on one SQLite file, opened read-only by both servers:
 1. picks real URLs from the database: the province with the most villages at the latest date
    before the 1/7/2025 reform, its largest district, that district's largest commune and one of
    its villages; the coverage table (one row per village) filtered to that province and one
-   status, and the CSV export of the same table;
+   status, the CSV and JSON exports of the same table, and the JSON API's figures of the
+   district (with its communes);
 2. collects the static files into a temporary folder and starts gunicorn on 127.0.0.1 with the
    production settings (bench/settings_bench.py: DEBUG off, no redirect to HTTPS), puts a file
    with the bytes of the province page into the static folder (served by WhiteNoise from the
@@ -25,7 +26,10 @@ What it does, on one SQLite file, opened read-only by both servers:
    - village: its row page (`units_village/<id>`);
    - coverage: the province's village figures with the status filter, faceted by status;
    - CSV: the same rows as a streamed CSV with the foreign keys' labels
-     (`units_villagefigure.csv?_stream=on&_labels=on&…`).
+     (`units_villagefigure.csv?_stream=on&_labels=on&…`); JSON: the same rows as JSON
+     (`units_villagefigure.json?_labels=on&_size=max&…`);
+   - API: the coverage rows of the district and its communes at that date
+     (`units_coverage.json?_labels=on&…`).
    The servers take turns: only the one measured is under load.
 
 wrk runs on the same machine as the servers, so at 32 connections it takes CPU from them: the
@@ -63,8 +67,12 @@ BIN = Path(sys.executable).parent
 UNCACHED_SCRIPT = PROJECT / "bench" / "uncached.lua"
 REFORM = "2025-07-01"  # districts exist before this date only
 STATIC_PAGE = "bench/province-page.html"  # under STATIC_ROOT, served at /static/…
+# Issue 5: cached pages at 32 connections; issue 10: every URL uncached at 1 connection, the
+# exports of a small filtered table faster still.
 GOAL_MEDIAN_MS, GOAL_P99_MS, GOAL_STATIC_RATIO = 50, 150, 2.0
+GOAL_UNCACHED_MS, GOAL_EXPORT_MS = 50, 20
 PAGE_KINDS = ("province", "district", "commune", "village", "coverage")
+EXPORT_KINDS = ("CSV", "JSON")
 
 
 # ---------------------------------------------------------------------------- the questions
@@ -144,6 +152,16 @@ def _questions(connection: sqlite3.Connection, db: Path, status: str) -> tuple[l
         {"_stream": "on", "_labels": "on", "period_id": period, "status": status}
         | {"_where": in_province}
     )
+    # The JSON export's rows, and the API's answer for the district (its figures and its
+    # communes'): Datasette's JSON of the same rows, foreign keys labelled, all in one page.
+    rows_json = urlencode(
+        {"_labels": "on", "_size": "max", "period_id": period, "status": status}
+        | {"_where": in_province}
+    )
+    district_json = urlencode(
+        {"_labels": "on", "_size": "max", "period_id": period}
+        | {"_where": f"unit_id in (select id from units_unit where {district} in (id, parent_id))"}
+    )
     questions = [
         Question("province", f"/u/{province}/{dated}", f"{table}?{facets(_where=in_province)}"),
         Question("district", f"/u/{district}/{dated}", f"{table}?{facets(_where=in_district)}"),
@@ -155,6 +173,12 @@ def _questions(connection: sqlite3.Connection, db: Path, status: str) -> tuple[l
             f"{table}?{facets(status=status, _where=in_province)}",
         ),
         Question("CSV", f"/coverage/?{coverage}&format=csv", f"{table}.csv?{stream}"),
+        Question("JSON", f"/coverage/?{coverage}&format=json", f"{table}.json?{rows_json}"),
+        Question(
+            "API",
+            f"/api/v1/figures?unit={district}&date={date}",
+            f"/{name}/units_coverage.json?{district_json}",
+        ),
     ]
     picked = (
         f"date {date} (the latest before the reform); province {names[province]} (id {province}),"
@@ -496,18 +520,33 @@ def goals_print(rows: list[Row], static: list[Row], busiest: int) -> None:
         return "met" if met else "NOT MET"
 
     print("\nGoals")
-    for column in (CACHED, UNCACHED):
-        pages = [r for r in rows if r.kind in PAGE_KINDS and r.connections == busiest]
+    uncached_at_1 = [r for r in rows if r.connections == 1]
+    for label, kinds, goal in (
+        ("every URL kind", None, GOAL_UNCACHED_MS),
+        ("the CSV and JSON exports of the filtered table", EXPORT_KINDS, GOAL_EXPORT_MS),
+    ):
+        chosen = [r for r in uncached_at_1 if kinds is None or r.kind in kinds]
         misses = [
-            f"{r.kind} {_ms(r.loads[column])}"
-            for r in pages
-            if r.loads[column].median_ms >= GOAL_MEDIAN_MS or r.loads[column].p99_ms >= GOAL_P99_MS
+            f"{r.kind} {_ms(r.loads[UNCACHED])}"
+            for r in chosen
+            if r.loads[UNCACHED].median_ms >= goal
         ]
         print(
-            f"- pages under {GOAL_MEDIAN_MS} ms median and {GOAL_P99_MS} ms p99 at {busiest}"
-            f" connections, {column}: {verdict(not misses)}"
+            f"- {label} uncached under {goal} ms median at 1 connection:"
+            f" {verdict(bool(chosen) and not misses)}"
             + (f" (median/p99: {', '.join(misses)})" if misses else "")
         )
+    pages = [r for r in rows if r.kind in PAGE_KINDS and r.connections == busiest]
+    misses = [
+        f"{r.kind} {_ms(r.loads[CACHED])}"
+        for r in pages
+        if r.loads[CACHED].median_ms >= GOAL_MEDIAN_MS or r.loads[CACHED].p99_ms >= GOAL_P99_MS
+    ]
+    print(
+        f"- pages under {GOAL_MEDIAN_MS} ms median and {GOAL_P99_MS} ms p99 at {busiest}"
+        f" connections, {CACHED}: {verdict(not misses)}"
+        + (f" (median/p99: {', '.join(misses)})" if misses else "")
+    )
     compared = [r for r in rows if r.loads.get(DATASETTE) is not None]
     if compared:
         for column in (CACHED, UNCACHED):
