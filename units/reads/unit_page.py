@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from units.models import (
@@ -27,7 +27,10 @@ class BadDate(ValueError):
 
 
 def periods_with_coverage() -> list[Period]:
-    return list(Period.objects.filter(coverage__isnull=False).distinct().order_by("date"))
+    # EXISTS, one index probe per date: a DISTINCT over the join read every Coverage row, 0.2 s
+    # of every page at national scale (417,280 rows; bench/README.md, issue 10).
+    has_coverage = Exists(Coverage.objects.filter(period=OuterRef("pk")))
+    return list(Period.objects.filter(has_coverage).order_by("date"))
 
 
 def periods_within(unit: Unit, periods: list[Period]) -> list[Period]:
@@ -351,14 +354,20 @@ def figures_under(unit: Unit, period: Period) -> dict[int, FigureRow]:
     """The unit's village figures at a date, as reported (whatever level the unit is)."""
     # The unit's communes first (a small query): a filter on the figures' commune joined up to
     # the province would read every figure of the date, 100,000 at national scale.
-    communes = Unit.objects.filter(Q(pk=unit.pk) | Q(parent=unit) | Q(parent__parent=unit))
     rows = VillageFigure.objects.filter(
-        period=period, commune_id__in=list(communes.values_list("id", flat=True))
+        period=period, commune_id__in=list(units_within(unit).values_list("id", flat=True))
     ).values_list("village_id", "village__name", "village__name_key", "status", "members")
     return {
         village_id: FigureRow(VillageRef(village_id, name, key), status, members)
         for village_id, name, key, status, members in rows
     }
+
+
+def units_within(unit: Unit):
+    """The unit, its children and theirs. `parent__in` a subquery, not `parent__parent`: each
+    term is then an index search (the join was a scan of every unit, 10 ms at national scale)."""
+    children = Unit.objects.filter(parent=unit).values("id")
+    return Unit.objects.filter(Q(pk=unit.pk) | Q(parent=unit) | Q(parent__in=children))
 
 
 def village_changes(unit: Unit, now: dict[int, FigureRow], since: Period | None) -> VillageChanges:
