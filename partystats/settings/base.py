@@ -91,8 +91,8 @@ def cache_from_url(url: str, *, max_entries: int) -> dict:
     """A CACHES entry from CACHE_URL: locmem:// (the default), redis://, rediss://,
     memcached://host:port[,host:port] or dummy://.
 
-    Redis needs the `redis` package and memcached `pymemcache`; neither is a dependency of the
-    project: install the one you use (docs/deployment.md).
+    Redis uses the `redis` package (a dependency of the project); memcached needs `pymemcache`,
+    which is not one: install it if you use it (docs/deployment.md).
     """
     scheme, _, rest = url.partition("://")
     if scheme == "locmem":

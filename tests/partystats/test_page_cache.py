@@ -5,6 +5,7 @@ The suite runs with PAGE_CACHE_SECONDS = 0 (every other test counts the queries 
 here the `page_cache` fixture turns it on, as production does, with an empty cache.
 """
 
+import os
 import re
 from unittest import mock
 
@@ -13,10 +14,11 @@ from django.contrib.auth.models import Permission, User
 from django.core.cache import caches
 from django.db import connection
 from django.db.models import F
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 
+from partystats.middleware import data_version_read, page_cache_key
 from partystats.settings.base import cache_from_url
 from units.domain.coverage import data_version_bump
 from units.models import Coverage, Level, Scheme, Unit, Village
@@ -277,6 +279,20 @@ def test_a_cache_that_is_down_costs_a_render_not_an_error(client, page_cache, pr
 
 
 # ----------------------------------------------------------------------------- CACHE_URL
+
+
+def test_pages_are_stored_in_the_cache_cache_url_names(client, page_cache, province_url, settings):
+    """With CACHE_URL=redis://… (.ci/run, scripts/redis_test_server.sh) the page goes to that
+    server: a client of its own, as another worker or host would have, finds it there. A Redis
+    that cannot be reached fails here, instead of leaving every other test to pass on renders."""
+    named = cache_from_url(os.environ.get("CACHE_URL", "locmem://"), max_entries=10)
+    assert f"{type(page_cache).__module__}.{type(page_cache).__name__}" == named["BACKEND"]
+    page = client.get(province_url)
+    key = page_cache_key(RequestFactory().get(province_url), data_version_read(), "vi")
+    another = caches.create_connection(settings.PAGE_CACHE_ALIAS)
+    assert another is not page_cache
+    headers, body = another.get(key)
+    assert body == page.content and ("ETag", page["ETag"]) in headers
 
 
 @pytest.mark.parametrize(
