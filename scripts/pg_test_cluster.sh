@@ -65,25 +65,8 @@ as_owner() {
     fi
 }
 
-port_in_use() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-choose_port() {
-    if [ -n "${PG_TEST_PORT:-}" ]; then
-        port_in_use "$PG_TEST_PORT" && die "port $PG_TEST_PORT is already in use"
-        echo "$PG_TEST_PORT"
-        return 0
-    fi
-    local port
-    for port in $(seq 55432 55532); do
-        if ! port_in_use "$port"; then
-            echo "$port"
-            return 0
-        fi
-    done
-    die "no free port between 55432 and 55532"
-}
+# shellcheck source=scripts/loopback_port.sh
+. "$(dirname "${BASH_SOURCE[0]}")/loopback_port.sh"
 
 is_running() {
     [ -f "$DATA_DIR/PG_VERSION" ] && as_owner "$BINDIR/pg_ctl" status -D "$DATA_DIR" >/dev/null 2>&1
@@ -112,7 +95,7 @@ cmd_start() {
             --encoding=UTF8 --locale=C.UTF-8 >/dev/null
     fi
     local port
-    port="$(choose_port)"
+    port="$(choose_port "${PG_TEST_PORT:-}" 55432 55532)"
     as_owner sh -c "echo $port > '$PORT_FILE'"
     log "starting on 127.0.0.1:$port (log: $LOG_FILE)"
     # Durability is pointless for a throwaway test cluster: trade it for speed.

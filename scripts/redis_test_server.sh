@@ -40,25 +40,8 @@ ensure_binaries() {
     command -v redis-server >/dev/null || die "redis-server installed but still not found"
 }
 
-port_in_use() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-choose_port() {
-    if [ -n "${REDIS_TEST_PORT:-}" ]; then
-        port_in_use "$REDIS_TEST_PORT" && die "port $REDIS_TEST_PORT is already in use"
-        echo "$REDIS_TEST_PORT"
-        return 0
-    fi
-    local port
-    for port in $(seq 56379 56479); do
-        if ! port_in_use "$port"; then
-            echo "$port"
-            return 0
-        fi
-    done
-    die "no free port between 56379 and 56479"
-}
+# shellcheck source=scripts/loopback_port.sh
+. "$(dirname "${BASH_SOURCE[0]}")/loopback_port.sh"
 
 is_running() {
     [ -f "$PID_FILE" ] && [ -f "$PORT_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null \
@@ -79,7 +62,7 @@ cmd_start() {
     mkdir -p "$REDIS_TEST_DIR"
     chmod 700 "$REDIS_TEST_DIR"
     local port
-    port="$(choose_port)"
+    port="$(choose_port "${REDIS_TEST_PORT:-}" 56379 56479)"
     echo "$port" > "$PORT_FILE"
     log "starting on 127.0.0.1:$port (log: $LOG_FILE)"
     # As production should run it (docs/deployment.md): a memory limit, evicting the least
