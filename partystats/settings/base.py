@@ -130,6 +130,11 @@ PAGE_CACHE_ALIAS = "default"
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 0))
 # Larger pages and exports are rendered (or streamed) every time.
 PAGE_CACHE_MAX_BYTES = int(os.environ.get("PAGE_CACHE_MAX_BYTES", 512 * 1024))
+# After an import commits, this many of the most visited pages are rendered into the cache
+# (units.web.warm; 0: none), under the scheme and host visitors use: PAGE_CACHE_WARM_ORIGIN
+# (e.g. https://partystats.example.org), else the first host of ALLOWED_HOSTS.
+PAGE_CACHE_WARM_PAGES = int(os.environ.get("PAGE_CACHE_WARM_PAGES", 500))
+PAGE_CACHE_WARM_ORIGIN = os.environ.get("PAGE_CACHE_WARM_ORIGIN", "")
 
 # django-axes first: it refuses a locked-out username + address before the password is checked.
 AUTHENTICATION_BACKENDS = [

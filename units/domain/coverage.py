@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Sum
+from django.dispatch import Signal
 from django.utils import timezone
 
 from units.domain.lifetimes import Changes
@@ -249,6 +250,11 @@ def _ancestors_by_depth(communes: set[int], parents: dict[int, int | None]) -> l
     return [levels[height] for height in sorted(levels, reverse=True)]
 
 
+# Sent once the transaction that bumped the data version has committed (never when it rolls
+# back): units.web.warm fills the page cache then, outside the transaction (issue 10).
+data_committed = Signal()
+
+
 def data_version_bump() -> None:
     """Mark the public figures as changed (inside the caller's transaction)."""
     updated = DataVersion.objects.filter(pk=1).update(
@@ -256,6 +262,7 @@ def data_version_bump() -> None:
     )
     if not updated:
         DataVersion.objects.create(pk=1, number=1, changed=timezone.now())
+    transaction.on_commit(lambda: data_committed.send(sender=DataVersion))
 
 
 # ---------------------------------------------------------------------------- checking
