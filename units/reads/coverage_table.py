@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, Sum, Value, When
@@ -85,13 +86,18 @@ class CoverageTable:
     period: Period
     group: Group
     queryset: QuerySet  # filtered and ordered; map with `rows()` or `page()`
-    totals: Totals
     periods: list[Period]
     filterset: CoverageFilter
 
     @property
     def date(self) -> datetime.date:
         return self.period.date
+
+    @cached_property
+    def totals(self) -> Totals:
+        """Asked for by the page and the JSON export only: the CSV and the XLSX have no totals
+        row, and the aggregate reads every filtered row a second time (issue 10)."""
+        return coverage_totals(self.queryset)
 
     def rows(self) -> Iterator[CoverageRow]:
         """All rows in order, fetched in chunks so a national export never sits in memory."""
@@ -141,7 +147,6 @@ def coverage_table(*, params: QueryDict) -> CoverageTable:
         period=period,
         group=group,
         queryset=queryset,
-        totals=coverage_totals(queryset),
         periods=periods,
         filterset=filterset,
     )

@@ -1,0 +1,64 @@
+"""Every URL kind's query count, pinned (issue 10): a page that starts asking more of the
+database shows here first. Counted through the whole middleware stack, the data version's query
+included; the page cache is off (the test settings), so each request is a full render.
+
+When a change adds or removes a query on purpose, update the count and say why in the commit.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from units.models import Level, Scheme, Unit, Village
+
+pytestmark = pytest.mark.django_db
+DATE = "2017-12-31"
+
+
+def unit(level: str, name: str) -> Unit:
+    return Unit.objects.get(scheme=Scheme.GSO2004, level=level, name=name)
+
+
+@pytest.fixture
+def urls(demo) -> dict[str, str]:
+    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    district = unit(Level.DISTRICT, "Huyện Mường Chà")
+    commune = unit(Level.COMMUNE, "Xã Mường Tùng")
+    village = Village.objects.get(name="Bản Nậm Cang 1")
+    table = f"/coverage/?date={DATE}&group=village&province={province.id}&status=joined"
+    return {
+        "province": f"/u/{province.id}/?date={DATE}",
+        "district": f"/u/{district.id}/?date={DATE}",
+        "commune": f"/u/{commune.id}/?date={DATE}",
+        "village": f"/v/{village.id}/",
+        "coverage": table,
+        "CSV": table + "&format=csv",
+        "JSON": table + "&format=json",
+        "API": f"/api/v1/figures?unit={district.id}&date={DATE}",
+    }
+
+
+# Each count includes the data version's query. The exports have no totals query (the CSV has
+# no totals row; the JSON has one); the HTML table adds its totals and its place lists.
+QUERIES = {
+    "province": 23,
+    "district": 19,
+    "commune": 19,
+    "village": 7,
+    "coverage": 10,
+    "CSV": 4,
+    "JSON": 5,
+    "API": 9,
+}
+
+
+@pytest.mark.parametrize("kind", list(QUERIES))
+def test_query_count(client, urls, kind):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(urls[kind])
+        assert response.status_code == 200
+        if response.streaming:
+            b"".join(response.streaming_content)
+    assert len(queries.captured_queries) == QUERIES[kind], "\n".join(
+        query["sql"][:120] for query in queries.captured_queries
+    )
