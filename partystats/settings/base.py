@@ -118,11 +118,9 @@ def cache_from_url(url: str, *, max_entries: int) -> dict:
 # MAX_ENTRIES (locmem only; Redis and memcached have their own memory limit) only bound the
 # memory. locmem:// is one cache per worker process; redis:// or memcached:// share the pages
 # between the workers and the hosts.
+CACHE_URL = os.environ.get("CACHE_URL", "locmem://")
 CACHES = {
-    "default": cache_from_url(
-        os.environ.get("CACHE_URL", "locmem://"),
-        max_entries=int(os.environ.get("CACHE_MAX_ENTRIES", 500)),
-    )
+    "default": cache_from_url(CACHE_URL, max_entries=int(os.environ.get("CACHE_MAX_ENTRIES", 500)))
 }
 PAGE_CACHE_ALIAS = "default"
 # How long a rendered page is kept, in seconds. 0 stores nothing: development shows a template
@@ -132,8 +130,14 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 0))
 PAGE_CACHE_MAX_BYTES = int(os.environ.get("PAGE_CACHE_MAX_BYTES", 512 * 1024))
 # After an import commits, this many of the most visited pages are rendered into the cache
 # (units.web.warm; 0: none), under the scheme and host visitors use: PAGE_CACHE_WARM_ORIGIN
-# (e.g. https://partystats.example.org), else the first host of ALLOWED_HOSTS.
-PAGE_CACHE_WARM_PAGES = int(os.environ.get("PAGE_CACHE_WARM_PAGES", 500))
+# (e.g. https://partystats.example.org), else the first host of ALLOWED_HOSTS. By default only a
+# shared cache is warmed: with locmem:// the pages would fill one worker's cache of several, or
+# die with the process of an import run from the command line.
+PAGE_CACHE_WARM_PAGES = int(
+    os.environ.get(
+        "PAGE_CACHE_WARM_PAGES", 0 if CACHE_URL.startswith(("locmem:", "dummy:")) else 500
+    )
+)
 PAGE_CACHE_WARM_ORIGIN = os.environ.get("PAGE_CACHE_WARM_ORIGIN", "")
 
 # django-axes first: it refuses a locked-out username + address before the password is checked.

@@ -27,6 +27,7 @@ DATE = datetime.date(2017, 12, 31)
 def page_cache(settings):
     settings.PAGE_CACHE_SECONDS = 3600
     settings.PAGE_CACHE_WARM_ORIGIN = "http://testserver"  # the test client's host
+    settings.PAGE_CACHE_WARM_PAGES = 500  # whatever the cache (locmem:// is not warmed by default)
     cache = caches[settings.PAGE_CACHE_ALIAS]
     cache.clear()
     yield cache
