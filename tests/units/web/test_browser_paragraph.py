@@ -22,7 +22,9 @@ def province_url(live_server, transactional_db) -> str:
 
 def copied(page) -> str:
     page.get_by_role("button", name=COPY[page.locator("html").get_attribute("lang")]).click()
-    page.wait_for_function("document.querySelector('.copy-status').textContent.length > 0")
+    page.wait_for_function(
+        "document.querySelector('#report-paragraph .copy-status').textContent.length > 0"
+    )
     return page.evaluate("navigator.clipboard.readText()")
 
 
@@ -37,7 +39,7 @@ def test_the_paragraph_is_copied_as_shown_in_both_languages(browser, live_server
     page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
     page.goto(province_url)
     text = copied(page)
-    assert page.locator(".copy-status").inner_text() == "Đã chép."
+    assert page.locator("#report-paragraph .copy-status").inner_text() == "Đã chép."
     first, citation = text.split("\n")
     assert first.startswith("Tính đến 31-12-2017, Đảng bộ tỉnh Điện Biên có 650 tổ chức cơ sở đảng")
     for figure in ("2.680", "36.894", "23/1.813", "208", "95/1.813", "328", "4.846", "121%", "210"):
@@ -49,7 +51,7 @@ def test_the_paragraph_is_copied_as_shown_in_both_languages(browser, live_server
 
     page.get_by_role("link", name="English").click()
     text = copied(page)
-    assert page.locator(".copy-status").inner_text() == "Copied."
+    assert page.locator("#report-paragraph .copy-status").inner_text() == "Copied."
     assert text.startswith("By 31 December 2017, the party organisation of Tỉnh Điện Biên had 650")
     assert "\nSource: partystats, Tỉnh Điện Biên, figures at 31 December 2017" in text
     context.close()
