@@ -220,45 +220,70 @@ def _villages_load(ids: list[int]) -> dict[int, _Village]:
     return villages
 
 
+@dataclass
+class _Edits:
+    """What settling a batch of villages writes."""
+
+    dropped: list[int] = field(default_factory=list)  # placement ids
+    added: list[tuple[int, Span]] = field(default_factory=list)  # (village id, span)
+    starts: dict[datetime.date, list[int]] = field(default_factory=lambda: defaultdict(list))
+    gone: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _Communes:
+    """What the rules need to know of the communes involved."""
+
+    end: dict[int, datetime.date | None]
+    takeover: dict[tuple[int, int], datetime.date]
+
+
 def _settle(villages: dict[int, _Village], changes: Changes) -> list[dict]:
-    communes = {g.commune for v in villages.values() for g in v.seen}
-    communes |= {s.commune for v in villages.values() for s in [*v.recorded, *v.derived]}
-    communes = sorted(communes)
-    commune_end = dict(Unit.objects.filter(id__in=communes).values_list("id", "valid_to"))
-    takeover = {
-        (old, new): date
-        for old, new, date in UnitSuccession.objects.filter(
-            Q(predecessor_id__in=communes) | Q(successor_id__in=communes)
-        ).values_list("predecessor_id", "successor_id", "date")
-    }
-    gone_ids = _unused([v.id for v in villages.values() if v.follows_figures and not v.seen])
-    placements_dropped: list[int] = []
-    placements_added: list[tuple] = []
-    starts: dict[datetime.date, list[int]] = defaultdict(list)
+    communes = _communes_known(villages.values())
+    edits = _Edits()
+    edits.gone = _unused([v.id for v in villages.values() if v.follows_figures and not v.seen])
     for village in villages.values():
-        placed = [*village.recorded, *village.derived]
-        before = footprint(placed, village.valid_from, village.valid_to)
-        if village.id in gone_ids:
-            changes.footprint_changed(before, [])
-            continue
-        if village.follows_figures and not village.seen:
-            continue  # no figure left, but named by another's figure or a merge: kept as it was
-        start = village.valid_from
-        if village.follows_figures and village.seen:
-            start = min(group.first for group in village.seen)
-        spans = placements_derive(
-            village.seen, village.recorded, commune_end, takeover, village.valid_to
-        )
-        placements_dropped += [pk for span, pk in village.derived.items() if span not in spans]
-        placements_added += [(village.id, s) for s in spans if s not in village.derived]
-        if start != village.valid_from:
-            starts[start].append(village.id)
-        changes.footprint_changed(
-            before, footprint([*village.recorded, *spans], start, village.valid_to)
-        )
-    removed = list(Village.objects.filter(id__in=gone_ids).values())
-    _apply(placements_dropped, placements_added, starts, gone_ids)
+        _village_settle(village, communes, edits, changes)
+    removed = list(Village.objects.filter(id__in=edits.gone).values())
+    _apply(edits)
     return removed
+
+
+def _communes_known(villages: Iterable[_Village]) -> _Communes:
+    ids: set[int] = set()
+    for village in villages:
+        ids |= {group.commune for group in village.seen}
+        ids |= {span.commune for span in [*village.recorded, *village.derived]}
+    ids_list = sorted(ids)
+    successions = UnitSuccession.objects.filter(
+        Q(predecessor_id__in=ids_list) | Q(successor_id__in=ids_list)
+    ).values_list("predecessor_id", "successor_id", "date")
+    return _Communes(
+        end=dict(Unit.objects.filter(id__in=ids_list).values_list("id", "valid_to")),
+        takeover={(old, new): date for old, new, date in successions},
+    )
+
+
+def _village_settle(village: _Village, communes: _Communes, edits: _Edits, changes) -> None:
+    before = footprint([*village.recorded, *village.derived], village.valid_from, village.valid_to)
+    if village.id in edits.gone:
+        changes.footprint_changed(before, [])
+        return
+    if village.follows_figures and not village.seen:
+        return  # no figure left, but named by another's figure or a merge: kept as it was
+    start = village.valid_from
+    if village.follows_figures:
+        start = min(group.first for group in village.seen)
+    spans = placements_derive(
+        village.seen, village.recorded, communes.end, communes.takeover, village.valid_to
+    )
+    edits.dropped += [pk for span, pk in village.derived.items() if span not in spans]
+    edits.added += [(village.id, span) for span in spans if span not in village.derived]
+    if start != village.valid_from:
+        edits.starts[start].append(village.id)
+    changes.footprint_changed(
+        before, footprint([*village.recorded, *spans], start, village.valid_to)
+    )
 
 
 def _unused(ids: list[int]) -> set[int]:
@@ -273,9 +298,9 @@ def _unused(ids: list[int]) -> set[int]:
     return set(ids) - named
 
 
-def _apply(dropped: list[int], added: list[tuple], starts: dict, gone: set[int]) -> None:
-    VillagePlacement.objects.filter(id__in=dropped).delete()
-    for start, ids in starts.items():
+def _apply(edits: _Edits) -> None:
+    VillagePlacement.objects.filter(id__in=edits.dropped).delete()
+    for start, ids in edits.starts.items():
         Village.objects.filter(id__in=ids).update(valid_from=start)
     rows_insert(
         VillagePlacement,
@@ -288,9 +313,9 @@ def _apply(dropped: list[int], added: list[tuple], starts: dict, gone: set[int])
                 db_value(VillagePlacement, "valid_to", span.end),
                 True,
             )
-            for village_id, span in added
+            for village_id, span in edits.added
         ],
     )
-    if gone:
-        VillagePlacement.objects.filter(village_id__in=gone).delete()
-        Village.objects.filter(id__in=gone).delete()
+    if edits.gone:
+        VillagePlacement.objects.filter(village_id__in=edits.gone).delete()
+        Village.objects.filter(id__in=edits.gone).delete()
