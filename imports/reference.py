@@ -235,16 +235,23 @@ class VillageIndex:
             for other, how in pairs:
                 linked[other].append((target, how))
         wanted = set(communes)
+        found: dict[tuple[int, int], list[tuple]] = defaultdict(list)
         for chunk in _chunks(sorted(wanted | set(linked)), 500):
             for row in _unplaced(chunk, self.date):
                 for commune_id in _targets(row, linked, wanted, self.date):
-                    self._elsewhere_add(commune_id, row)
+                    found[(commune_id, row[1])].append(row)
+        for (commune_id, _), rows in found.items():
+            self._elsewhere_add(commune_id, rows)
 
-    def _elsewhere_add(self, commune_id: int, row: tuple) -> None:
-        (_, village_id, start, _end, name, key, code, born, died, reported, merged) = row
+    def _elsewhere_add(self, commune_id: int, rows: list[tuple]) -> None:
+        """A village placed nowhere at the date, from its placements the commune leads to: one
+        the report may name, or one of another date only."""
+        (_, village_id, _, _, name, key, code, born, died, reported, merged) = rows[0]
         village = KnownVillage(village_id, name, code or "", False, born, died)
         alive = valid_between(born, died, self.date)
-        extends = born > self.date and reported and not merged and start == born
+        # Extended back only from its first placement (which starts with the village).
+        extends = born > self.date and reported and not merged
+        extends = extends and any(row[2] == born for row in rows)
         if alive or extends:
             self._add(commune_id, village, key)
         else:
@@ -317,7 +324,7 @@ def _unplaced(commune_ids: list[int], date: datetime.date):
             "village__from_reports",
             "merged",
         )
-        .order_by("village__name_key", "village_id", "valid_from")
+        .order_by("village__name_key", "village_id")
     )
 
 

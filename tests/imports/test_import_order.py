@@ -291,3 +291,18 @@ def test_issue_9_two_demo_reports_on_an_empty_database_in_either_order():
     earlier_first = run_steps(["2017-12-31", "2018-06-30"], data)
     later_first = run_steps(["2018-06-30", "2017-12-31"], data)
     assert later_first == earlier_first
+
+
+def test_a_village_extended_back_twice_across_the_reform_is_found_once():
+    """Created by a post-reform report, extended back by a 2020 report of the old commune,
+    then by a 2017 one: each time the same village, never "several villages" of one name."""
+    units()
+    data = files()
+    for name in ("N1 2025", "A 2020", "A 2017"):
+        imported(data[name])
+    na = Village.objects.get(name="Bản Na 1")
+    assert [(p.commune.name, p.valid_from, p.valid_to) for p in na.placements.all()] == [
+        (A, D(2017, 12, 31), LAST_DAY_BEFORE_REFORM),
+        (N1, REFORM_DATE, None),
+    ]
+    assert na.valid_from == D(2017, 12, 31)
