@@ -44,7 +44,7 @@ class UnitChange:
 @dataclass
 class RestorePlan:
     run: ImportRun
-    figures_back: int = 0  # village figures written back
+    figures_back: int = 0  # village and unit figures written back
     aside: dict[ImportRun, int] = field(default_factory=dict)  # figures kept, per run
     villages: tuple[int, int] = (0, 0)  # villages held before → after
     dates: list[datetime.date] = field(default_factory=list)
@@ -55,7 +55,9 @@ class RestorePlan:
 def restore_plan(run: ImportRun) -> RestorePlan:
     """Raises ImportRefused when the run is not a replaced one."""
     plan = RestorePlan(run, villages=(Village.objects.count(), 0))
-    plan.figures_back = sum(len(s.village_figures) for s in run.replaced_figures.all())
+    plan.figures_back = sum(
+        len(s.village_figures) + len(s.unit_figures) for s in run.replaced_figures.all()
+    )
     last_snapshot = ReplacedFigures.objects.aggregate(last=Max("id"))["last"] or 0
     with transaction.atomic():
         changes = restore_write(run)
@@ -65,9 +67,8 @@ def restore_plan(run: ImportRun) -> RestorePlan:
         after = _coverage(units)
         plan.villages = (plan.villages[0], Village.objects.count())
         for snapshot in ReplacedFigures.objects.filter(id__gt=last_snapshot).select_related("run"):
-            plan.aside[snapshot.run] = plan.aside.get(snapshot.run, 0) + len(
-                snapshot.village_figures
-            )
+            kept = len(snapshot.village_figures) + len(snapshot.unit_figures)
+            plan.aside[snapshot.run] = plan.aside.get(snapshot.run, 0) + kept
         transaction.set_rollback(True)
     run.refresh_from_db()
     before = _coverage(units)

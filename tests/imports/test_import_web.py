@@ -13,7 +13,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from imports.models import ColumnMapping, ImportRun
 from imports.services import report_import, report_preview
@@ -26,6 +26,7 @@ from tests.workbooks import (
     to_file,
     village,
     village_report,
+    village_sheet,
 )
 from units.models import Status, VillageFigure
 
@@ -619,7 +620,7 @@ def test_history_lists_runs_and_restores_a_replaced_one(
     response = staff_client.get(reverse("imports:restore", args=[first.id]))
     content = response.content.decode()
     assert text_of(content, "restore-summary") == (
-        "3 village figures for 31/12/2017 in Xã Mường Tùng will be current again."
+        "3 figures for 31/12/2017 in Xã Mường Tùng will be current again."
     )
     assert text_of(content, "restore-aside") == (
         f"3 figures of import #{second.id} (corrected.xlsx) will be kept in the history, to be "
@@ -657,6 +658,28 @@ def test_restore_of_a_run_that_was_not_replaced_says_so(staff_client, province):
     )
     run.refresh_from_db()
     assert run.outcome == ImportRun.Outcome.IMPORTED
+
+
+def test_restore_page_of_a_unit_summary_in_vietnamese(staff_client, staff, province):
+    """A unit summary's figures are not village coverage: the page counts them and says that no
+    unit's village figures change; in Vietnamese, as staff read it by default."""
+    header = ["STT", "Đơn vị", "Tổng số thôn, bản", "Tổng số đảng viên"]
+    versions = []
+    for members in (250, 260):
+        workbook = Workbook()
+        village_sheet(
+            workbook.active, [[1, "Xã Mường Tùng", 18, members]], header=header, subheader=None,
+            numbers=None,
+        )  # fmt: skip
+        versions.append(imported(workbook, user=staff, replace=bool(versions)))
+    staff_client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "vi"
+    response = staff_client.get(reverse("imports:restore", args=[versions[0].id]))
+    content = response.content.decode()
+    assert f"Khôi phục lần nhập #{versions[0].id}" in content
+    assert text_of(content, "restore-summary") == (
+        "2 số liệu ngày 31/12/2017 của Xã Mường Tùng sẽ được dùng lại."
+    )
+    assert text_of(content, "restore-no-change") == "Không có số liệu của đơn vị nào thay đổi."
 
 
 def test_restore_page_of_a_run_that_was_not_replaced_says_so(staff_client, province):
