@@ -1,6 +1,7 @@
 """Resolution targets (docs/domain.md §3), and the figures that show whether they were met.
 
-Four targets, one page each (the quality-rating target in units.reads.target_quality):
+Four targets, one page each (the quality-rating target in units.reads.target_quality, the
+five-districts target in units.reads.target_five_districts):
 - admissions: 2,000 new members a year (resolution 04-NQ/TU of 23/5/2016, 2016–2020), judged on
   published admissions figures only;
 - reduction: villages with no member, and villages without their own cell, down 15–20% a year
@@ -16,24 +17,17 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from units.models import (
-    LAST_DAY_BEFORE_REFORM,
-    REFORM_DATE,
     Coverage,
     Level,
     Metric,
     Qualifier,
-    Scheme,
     Source,
-    Status,
-    Unit,
     UnitFigure,
-    VillageFigure,
-    VillagePlacement,
 )
 
 # The resolution's figures start from the situation at the start of 2016.
@@ -407,120 +401,3 @@ def reduction_target(*, province_code: str = PROVINCE_CODE) -> ReductionTarget:
         for key, label, metrics in REDUCTION_SERIES
     ]
     return ReductionTarget(TARGETS["villages-down"], series)
-
-
-# No village without its own cell in the five districts by the end of 2025 -------------------------
-
-
-class Basis:
-    """Where a five-district count comes from."""
-
-    DISTRICTS = "districts"  # the five districts' own coverage (before 1/7/2025)
-    PLACEMENTS = "placements"  # villages placed in them on 30/6/2025, under their new communes
-    PROJECTION = "projection"
-
-
-@dataclass
-class DistrictsYearEnd:
-    date: datetime.date
-    villages: int | None
-    joined: int | None
-    no_members: int | None
-    basis: str
-    projected_without_cell: int | None = None
-
-    @property
-    def without_cell(self) -> int:
-        if self.basis == Basis.PROJECTION:
-            return self.projected_without_cell
-        return self.joined + self.no_members
-
-    @property
-    def projected(self) -> bool:
-        return self.basis == Basis.PROJECTION
-
-
-@dataclass
-class FiveDistrictsTarget:
-    target: Target
-    districts: list[Unit]
-    rows: list[DistrictsYearEnd]
-
-    @property
-    def at_deadline(self) -> DistrictsYearEnd | None:
-        return next((row for row in self.rows if row.date == self.target.deadline), None)
-
-    @property
-    def met(self) -> bool | None:
-        """Met when no village of the five districts is without its own cell at 31/12/2025;
-        None when that year end is only projected (or missing)."""
-        row = self.at_deadline
-        if row is None or row.projected:
-            return None
-        return row.without_cell == 0
-
-
-def five_districts(*, province_code: str = PROVINCE_CODE) -> list[Unit]:
-    return list(
-        Unit.objects.filter(
-            scheme=Scheme.GSO2004,
-            level=Level.DISTRICT,
-            parent__code=province_code,
-            code__in=FIVE_DISTRICT_CODES,
-        ).order_by("name")
-    )
-
-
-def five_districts_target(*, province_code: str = PROVINCE_CODE) -> FiveDistrictsTarget:
-    """Joined and no-member villages of the five districts at every year end.
-
-    Up to 30/6/2025 from the districts' coverage; after the reform from the figures of the
-    villages whose placement on 30/6/2025 was in a commune of one of the five districts.
-    Three queries whatever the number of villages.
-    """
-    districts = five_districts(province_code=province_code)
-    before = (
-        Coverage.objects.filter(
-            unit__in=districts,
-            period__date__month=12,
-            period__date__day=31,
-            period__date__lt=REFORM_DATE,
-        )
-        .values("period__date")
-        .annotate(villages=Sum("villages"), joined=Sum("joined"), no_members=Sum("no_members"))
-        .order_by("period__date")
-    )
-    rows = [
-        DistrictsYearEnd(r["period__date"], r["villages"], r["joined"], r["no_members"],
-                         Basis.DISTRICTS)
-        for r in before
-    ]  # fmt: skip
-    placed_on_last_day = VillagePlacement.objects.valid_on(LAST_DAY_BEFORE_REFORM).filter(
-        commune__parent__in=districts
-    )
-    after = (
-        VillageFigure.objects.filter(
-            village__in=placed_on_last_day.values("village_id"),
-            period__date__gte=REFORM_DATE,
-            period__date__month=12,
-            period__date__day=31,
-        )
-        .values("period__date")
-        .annotate(
-            villages=Count("id"),
-            joined=Count("id", filter=Q(status=Status.JOINED)),
-            no_members=Count("id", filter=Q(status=Status.NO_MEMBERS)),
-        )
-        .order_by("period__date")
-    )
-    rows += [
-        DistrictsYearEnd(r["period__date"], r["villages"], r["joined"], r["no_members"],
-                         Basis.PLACEMENTS)
-        for r in after
-    ]  # fmt: skip
-    points = [(row.date, row.without_cell) for row in rows]
-    rows += [
-        DistrictsYearEnd(date, None, None, None, Basis.PROJECTION, projected_without_cell=count)
-        for date, count in project_linear(points, until=FIVE_DISTRICTS_DEADLINE)
-    ]
-    return FiveDistrictsTarget(TARGETS["five-districts"], districts, rows)

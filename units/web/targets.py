@@ -9,14 +9,17 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from units.reads import target_quality, targets
+from units.reads import target_five_districts, target_quality, targets
 
 # slug → (selector, template): each page calls one selector and renders it.
 PAGES: dict[str, tuple[Callable[[], object], str]] = {
     "admissions": (targets.admissions_target, "units/targets_admissions.html"),
     "villages-down": (targets.reduction_target, "units/targets_reduction.html"),
     "quality": (target_quality.quality_target, "units/targets_quality.html"),
-    "five-districts": (targets.five_districts_target, "units/targets_five_districts.html"),
+    "five-districts": (
+        target_five_districts.five_districts_target,
+        "units/targets_five_districts.html",
+    ),
 }
 
 

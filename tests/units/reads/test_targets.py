@@ -20,13 +20,8 @@ from units.models import (
     VillageFigure,
     VillagePlacement,
 )
-from units.reads.targets import (
-    Basis,
-    admissions_target,
-    five_districts_target,
-    project_linear,
-    reduction_target,
-)
+from units.reads.target_five_districts import Basis, five_districts_target
+from units.reads.targets import admissions_target, project_linear, reduction_target
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
