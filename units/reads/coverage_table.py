@@ -8,9 +8,11 @@ the formats cannot drift apart.
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain, islice
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, Sum, Value, When
@@ -23,6 +25,7 @@ from units.reads.unit_page import periods_with_coverage
 
 ROWS_PER_PAGE = 100
 EXPORT_CHUNK = 2000
+COUNTS = ("villages", "own_cell", "joined", "no_members", "not_reported")
 
 
 class NoFigures(LookupError):
@@ -100,9 +103,25 @@ class CoverageTable:
         return coverage_totals(self.queryset)
 
     def rows(self) -> Iterator[CoverageRow]:
-        """All rows in order, fetched in chunks so a national export never sits in memory."""
-        for record in self.queryset.iterator(chunk_size=EXPORT_CHUNK):
-            yield row_from(record)
+        """All rows in order, fetched in chunks so a national export never sits in memory.
+
+        Read as plain values, never model instances: a village row built five of them (the
+        placement, the village, its commune, district and province), two fifths of a small
+        export's CPU (issue 10, bench/README.md)."""
+        fields = _row_fields(self.queryset)
+        for values in self.queryset.values(*fields).iterator(chunk_size=EXPORT_CHUNK):
+            yield row_from_values(values, village=self.queryset.model is VillagePlacement)
+
+    def rows_with_totals(self) -> tuple[Totals, Iterator[CoverageRow]]:
+        """The totals and every row. A table that fits in its first chunk of rows (any filtered
+        table of a province or less) has its totals summed from those rows: the aggregate would
+        read them all a second time (a third of a small JSON export's CPU, issue 10)."""
+        rows = self.rows()
+        first = list(islice(rows, EXPORT_CHUNK))
+        if len(first) < EXPORT_CHUNK:
+            self.totals = totals_of(first, village=self.queryset.model is VillagePlacement)
+            return self.totals, iter(first)
+        return self.totals, chain(first, rows)
 
     def page(self, number: str | int | None) -> tuple[Page, list[CoverageRow]]:
         paginator = Paginator(self.queryset, ROWS_PER_PAGE)
@@ -227,6 +246,19 @@ def coverage_totals(queryset: QuerySet) -> Totals:
     return Totals(**{name: value or 0 for name, value in totals.items()}, members=members)
 
 
+def totals_of(rows: list[CoverageRow], *, village: bool) -> Totals:
+    """`coverage_totals` of these rows, summed in Python."""
+    if village:
+        statuses = Counter(row.status for row in rows)
+        counts = {name: statuses[name] for name in COUNTS[1:]} | {"villages": len(rows)}
+        reported = [row.members for row in rows if row.members is not None]
+        members = sum(reported) if reported else None
+    else:
+        counts = {name: sum(getattr(row, name) or 0 for row in rows) for name in COUNTS}
+        members = sum(row.members or 0 for row in rows)
+    return Totals(rows=len(rows), **counts, members=members)
+
+
 def row_from(record: VillagePlacement | Coverage) -> CoverageRow:
     if isinstance(record, VillagePlacement):
         return CoverageRow(
@@ -258,4 +290,50 @@ def _places(unit: Unit) -> dict[str, Place | None]:
     while current is not None:
         places[current.level] = Place(current.id, current.code, current.name)
         current = current.parent
+    return places
+
+
+# What a row shows, read by `CoverageTable.rows` as values: its figures, and the code, name and
+# level of its unit and of the unit's two ancestors (a commune's parent is a district before
+# 1/7/2025 and its province after).
+VILLAGE_ROW_FIELDS = ("village__name", "village_id", "status", "members")
+UNIT_ROW_FIELDS = ("unit__name", "unit_id", "members", *COUNTS)
+ANCESTRY = ("", "__parent", "__parent__parent")
+PLACE_FIELDS = ("id", "code", "name", "level")
+
+
+def _row_fields(queryset: QuerySet) -> list[str]:
+    village = queryset.model is VillagePlacement
+    path = "commune" if village else "unit"
+    places = [f"{path}{up}__{name}" for up in ANCESTRY for name in PLACE_FIELDS]
+    return [*(VILLAGE_ROW_FIELDS if village else UNIT_ROW_FIELDS), *places]
+
+
+def row_from_values(values: dict, *, village: bool) -> CoverageRow:
+    """The row `row_from` builds, from the values of `_row_fields`."""
+    if village:
+        return CoverageRow(
+            name=values["village__name"],
+            village_id=values["village_id"],
+            unit_id=None,
+            status=values["status"],
+            members=values["members"],
+            **_places_of(values, "commune"),
+        )
+    return CoverageRow(
+        name=values["unit__name"],
+        village_id=None,
+        unit_id=values["unit_id"],
+        **{name: values[name] for name in ("members", *COUNTS)},
+        **_places_of(values, "unit"),
+    )
+
+
+def _places_of(values: dict, path: str) -> dict[str, Place | None]:
+    places: dict[str, Place | None] = {"province": None, "district": None, "commune": None}
+    for up in ANCESTRY:
+        prefix = f"{path}{up}__"
+        if values[prefix + "id"] is not None:
+            place = Place(values[prefix + "id"], values[prefix + "code"], values[prefix + "name"])
+            places[values[prefix + "level"]] = place
     return places

@@ -29,7 +29,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from units.models import REFORM_DATE, Status
-from units.reads.coverage_table import CoverageTable
+from units.reads.coverage_table import CoverageRow, CoverageTable
 from units.reads.filters import Group
 
 # A cell starting with one of these is a formula (or the start of one) to Excel and LibreOffice.
@@ -96,9 +96,9 @@ def export_columns(group: Group, date: datetime.date) -> list[Column]:
     return [DATE, *places, *figures]
 
 
-def export_rows(table: CoverageTable) -> Iterator[dict]:
-    """Every row of the table, in order, as {column key: raw value}."""
-    for row in table.rows():
+def export_rows(table: CoverageTable, rows: Iterable[CoverageRow] | None = None) -> Iterator[dict]:
+    """Every row of the table (or these of its rows), in order, as {column key: raw value}."""
+    for row in table.rows() if rows is None else rows:
         values = {"date": table.date, "village": row.name}
         for level in ("province", "district", "commune"):
             place = getattr(row, level)
@@ -303,6 +303,7 @@ def json_chunks(table: CoverageTable, page_url: str) -> Iterator[str]:
     and `members` is null when the village was not reported.
     """
     keys = [column.key for column in export_columns(table.group, table.date)]
+    totals, table_rows = table.rows_with_totals()
     head = {
         "date": table.date.isoformat(),
         "source": {
@@ -312,9 +313,9 @@ def json_chunks(table: CoverageTable, page_url: str) -> Iterator[str]:
         },
         "group": table.group.value,
         "filters": table.filters(),
-        "totals": asdict(table.totals) | {"without_cell": table.totals.without_cell},
+        "totals": asdict(totals) | {"without_cell": totals.without_cell},
     }
-    rows = (_dumps(_json_row(values, keys)) for values in export_rows(table))
+    rows = (_dumps(_json_row(values, keys)) for values in export_rows(table, table_rows))
 
     def chunks() -> Iterator[str]:
         yield _dumps(head)[:-1] + ', "rows": ['

@@ -474,3 +474,32 @@ def test_long_place_lists_follow_the_place_chosen_above(client, demo, monkeypatc
     assert set(select_options(html, "commune")) == communes  # the chosen one and its siblings
     assert f'<option value="{commune.id}" selected>' in html
     assert {row[0] for row in html_rows(html)} >= {"Bản Nậm Cang 1"}
+
+
+# The exports' plain-values path ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date=2017-12-31&group=village",
+        "date=2017-12-31&group=village&status=not_reported",
+        "date=2025-09-30&group=village",
+        "date=2017-12-31&group=commune",
+        "date=2017-12-31&group=district&sort=-members",
+        "date=2025-09-30&group=commune",
+        "date=2017-12-31&group=province",
+    ],
+)
+def test_export_rows_and_totals_equal_the_model_rows_and_the_aggregate(partly_reported, query):
+    from django.http import QueryDict
+
+    from units.reads.coverage_table import coverage_table, coverage_totals, row_from, totals_of
+
+    table = coverage_table(params=QueryDict(query))
+    village = table.group == "village"
+    rows = list(table.rows())
+    assert rows == [row_from(record) for record in table.queryset]
+    assert totals_of(rows, village=village) == coverage_totals(table.queryset)
+    totals, streamed = table.rows_with_totals()
+    assert (totals, list(streamed)) == (coverage_totals(table.queryset), rows)
