@@ -7,8 +7,9 @@ read them, the issues point into them), kept apart so that no step imports anoth
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass
@@ -33,6 +34,14 @@ class Workbook:
     format: str  # xlsx, xls, ods, xlsb
     sheets: list[Sheet]
     skipped: list[str] = field(default_factory=list)  # hidden sheets and chart sheets
+
+
+class SheetSource(Protocol):
+    """What the layout reads sheets from: a `Workbook`, or a workbook still being read
+    (`imports.reader.WorkbookReading`), whose `skipped` is complete once its sheets are."""
+
+    sheets: Iterable[Sheet]
+    skipped: list[str]
 
 
 @dataclass

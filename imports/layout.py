@@ -7,13 +7,15 @@ Nothing here reads the database or judges values; `validate` does that with what
 from __future__ import annotations
 
 import datetime
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
 from . import fields as f
-from .cells import Column, Sheet, Workbook, cell_text
+from .cells import Column, Sheet, SheetSource, cell_text
 from .dates import ReferenceDate, reference_date_find
 from .fields import Shape
 from .header import (
@@ -80,26 +82,31 @@ class Layout:
 
 
 def workbook_tables(
-    workbook: Workbook,
+    workbook: SheetSource,
     findings: Findings,
     *,
     date: datetime.date | None = None,
     choices: ColumnChoices | None = None,
-    remembered: dict[str, ColumnChoices] | None = None,
+    remembered: Callable[[], dict[str, ColumnChoices]] | None = None,
+    on_table: Callable[[Table], None] | None = None,
 ) -> Layout:
     """The table of every sheet that has one, and the names of the sheets without (skipped).
 
-    `choices` (the command line's `--column`) apply to every sheet; `remembered` choices to the
-    sheets whose header has their signature. A sheet whose header lacks a required field is an
+    `choices` (the command line's `--column`) apply to every sheet; `remembered` choices (asked
+    for when the first sheet is there: a file refused before has cost no query) to the sheets
+    whose header has their signature. A sheet whose header lacks a required field is an
     error that says what was found and what is missing; so is a workbook with no header at
     all, or with sheets of both shapes. `date` (the one given) chooses the words of the units in
-    messages when the sheet has no date line.
+    messages when the sheet has no date line. `on_table` is given each table as it is found,
+    while the reader goes on with the next sheet (a `WorkbookReading` hands them over one by
+    one; its hidden sheets are known once all are read).
     """
-    layout = Layout(skipped=list(workbook.skipped))
+    layout = Layout()
+    remembered = functools.cache(remembered) if remembered else None  # one query, if any
     best: HeaderCandidate | None = None
     best_header: SheetHeader | None = None
     for sheet in workbook.sheets:
-        candidate, header = _sheet_header(sheet, choices, remembered or {})
+        candidate, header = _sheet_header(sheet, choices, remembered)
         if candidate is None or len(candidate.columns) < MIN_FIELDS_FOR_A_TABLE:
             if candidate and (best is None or candidate.score > best.score):
                 best, best_header = candidate, header
@@ -111,6 +118,9 @@ def workbook_tables(
             layout.skipped.append(sheet.name)
             continue
         layout.tables.append(table_from(sheet, candidate))
+        if on_table is not None:
+            on_table(layout.tables[-1])
+    layout.skipped = [*workbook.skipped, *layout.skipped]
     if not layout.tables and not findings.errors:
         _no_header_refuse(best, findings)
         if best_header is not None:
@@ -120,12 +130,15 @@ def workbook_tables(
 
 
 def _sheet_header(
-    sheet: Sheet, choices: ColumnChoices | None, remembered: dict[str, ColumnChoices]
+    sheet: Sheet,
+    choices: ColumnChoices | None,
+    remembered: Callable[[], dict[str, ColumnChoices]] | None,
 ) -> tuple[HeaderCandidate | None, SheetHeader | None]:
     natural = header_find(sheet)
     if natural is None:
         return None, None
-    chosen = {**remembered.get(natural.signature, {}), **(choices or {})}
+    earlier = remembered().get(natural.signature, {}) if remembered else {}
+    chosen = {**earlier, **(choices or {})}
     candidate = header_apply(sheet, natural, chosen) if chosen else natural
     fields_by_index = {column.index: key for key, column in candidate.columns.items()}
     columns = [

@@ -140,8 +140,9 @@ def village_changes_preview(preview: Preview) -> None:
         commune_id: CommuneFigures(seen.unit, seen.district)
         for commune_id, seen in report.communes.items()
     }
-    preview.before_date, held = _latest_figures(list(communes), date, same_day=True)
-    previous_date, previous = _latest_figures(list(communes), date, same_day=False)
+    before = _figures_before(list(communes), date)
+    preview.before_date, held = before.held_date, before.held
+    previous_date, previous = before.previous_date, before.previous
     for entry in report.entries:
         figures = communes[entry.commune.id]
         _figures_add(figures, entry)
@@ -181,19 +182,39 @@ def _placed_in(commune_ids: list[int]):
     return VillagePlacement.objects.filter(commune_id__in=commune_ids).values("village_id")
 
 
-def _latest_figures(
-    commune_ids: list[int], date: datetime.date, *, same_day: bool
-) -> tuple[datetime.date | None, dict[int, tuple[str, int | None]]]:
-    """The latest date before the report's (or up to it, `same_day`) with figures for villages
-    of these communes, and those figures by village."""
-    placed = _placed_in(commune_ids)
-    up_to = {"period__date__lte" if same_day else "period__date__lt": date}
-    earlier = VillageFigure.objects.filter(village_id__in=placed, **up_to)
-    latest = earlier.aggregate(latest=Max("period__date"))["latest"]
-    if latest is None:
-        return None, {}
-    rows = earlier.filter(period__date=latest).values_list("village_id", "status", "members")
-    return latest, {village_id: (status, members) for village_id, status, members in rows}
+@dataclass
+class FiguresBefore:
+    """The figures of a report's villages held at the latest date up to the report's (what
+    changed and unchanged compare with) and at the latest date before it (what "got worse"
+    compares with), by village: (status, members)."""
+
+    held_date: datetime.date | None = None
+    held: dict[int, tuple[str, int | None]] = field(default_factory=dict)
+    previous_date: datetime.date | None = None
+    previous: dict[int, tuple[str, int | None]] = field(default_factory=dict)
+
+
+def _figures_before(commune_ids: list[int], date: datetime.date) -> FiguresBefore:
+    """Two queries: the two dates, then the figures at both."""
+    figures = VillageFigure.objects.filter(
+        village_id__in=_placed_in(commune_ids), period__date__lte=date
+    )
+    dates = figures.aggregate(
+        held=Max("period__date"), previous=Max("period__date", filter=Q(period__date__lt=date))
+    )
+    before = FiguresBefore(dates["held"], {}, dates["previous"], {})
+    wanted = {day for day in dates.values() if day is not None}
+    if not wanted:
+        return before
+    rows = figures.filter(period__date__in=wanted)
+    for day, village_id, status, members in rows.values_list(
+        "period__date", "village_id", "status", "members"
+    ):
+        if day == before.held_date:
+            before.held[village_id] = (status, members)
+        if day == before.previous_date:
+            before.previous[village_id] = (status, members)
+    return before
 
 
 def _not_reported_warn(preview: Preview, index: VillageIndex, communes: dict) -> None:

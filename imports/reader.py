@@ -18,6 +18,7 @@ import hashlib
 import io
 import os
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -48,20 +49,49 @@ ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
+class WorkbookReading:
+    """A workbook being read: its size, SHA-256 and format known at once (the file is refused
+    here when it is no workbook), its sheets handed over one by one as the child process reads
+    them (`sheets`), each with its formulas without a value found. `skipped` (hidden sheets and
+    chart sheets) is complete once the sheets have all been handed over."""
+
+    def __init__(self, source: str | os.PathLike | IO[bytes], *, file_name: str = "") -> None:
+        self.data = _read_bytes(source)
+        self.file_name = file_name
+        self.size = len(self.data)
+        self.sha256 = hashlib.sha256(self.data).hexdigest()
+        self.skipped: list[str] = []
+        self.format, self.archive = self._refusing(_sniff, self.data)
+
+    @property
+    def sheets(self) -> Iterator[Sheet]:
+        items = isolated(_cells_read, self.data)
+        while (item := self._refusing(next, items, None)) is not None:
+            if item[0] == "skipped":
+                self.skipped.append(item[1])
+                continue
+            _kind, name, rows, merged = item
+            sheet = Sheet(name, rows, [tuple(cells) for cells in merged])
+            if self.archive is not None and self.format == "xlsx":
+                formulas_find(self.archive, [sheet])
+            yield sheet
+
+    def _refusing(self, call, *args):
+        try:
+            return call(*args)
+        except UnreadableWorkbook as refusal:
+            # The refusal describes the file it refused (issue 13: a 28-byte file was "0 bytes").
+            refusal.size, refusal.sha256 = self.size, self.sha256
+            raise
+
+
 def workbook_read(source: str | os.PathLike | IO[bytes], *, file_name: str = "") -> Workbook:
     """Read every visible worksheet of the file. Raises `UnreadableWorkbook`."""
-    data = _read_bytes(source)
-    digest = hashlib.sha256(data).hexdigest()
-    try:
-        file_format, archive = _sniff(data)
-        sheets, skipped = isolated(_cells_read, data)
-    except UnreadableWorkbook as refusal:
-        # The refusal describes the file it refused (issue 13: a 28-byte file was "0 bytes").
-        refusal.size, refusal.sha256 = len(data), digest
-        raise
-    if archive is not None and file_format == "xlsx":
-        formulas_find(archive, sheets)
-    return Workbook(file_name, len(data), digest, file_format, sheets, skipped)
+    reading = WorkbookReading(source, file_name=file_name)
+    sheets = list(reading.sheets)
+    return Workbook(
+        file_name, reading.size, reading.sha256, reading.format, sheets, reading.skipped
+    )
 
 
 def _read_bytes(source: str | os.PathLike | IO[bytes]) -> bytes:
@@ -139,8 +169,10 @@ def _mimetype(archive: zipfile.ZipFile) -> bytes:
 # ---------------------------------------------------------------------------- the cells
 
 
-def _cells_read(data: bytes) -> tuple[list[Sheet], list[str]]:
-    """Every visible worksheet's cells, through python-calamine. Runs in the child process."""
+def _cells_read(data: bytes) -> Iterator[tuple]:
+    """Every worksheet's cells, through python-calamine, one sheet at a time: ("sheet", name,
+    rows, merged ranges) for a visible worksheet, ("skipped", name) for the others. Runs in
+    the child process; plain tuples and lists cross the pipe fastest."""
     try:
         calamine = CalamineWorkbook.from_object(io.BytesIO(data))
     except PasswordError as error:
@@ -148,15 +180,14 @@ def _cells_read(data: bytes) -> tuple[list[Sheet], list[str]]:
     except Exception as error:  # the Rust reader reports every damage as a generic error
         raise UnreadableWorkbook(Issue(CORRUPT, {"detail": str(error)})) from error
     with calamine:
-        return _sheets_read(calamine)
+        yield from _sheets_read(calamine)
 
 
-def _sheets_read(calamine: CalamineWorkbook) -> tuple[list[Sheet], list[str]]:
-    sheets, skipped = [], []
+def _sheets_read(calamine: CalamineWorkbook) -> Iterator[tuple]:
     rows_left = settings.IMPORT_MAX_ROWS
     for meta in calamine.sheets_metadata:
         if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
-            skipped.append(meta.name)
+            yield ("skipped", meta.name)
             continue
         try:
             worksheet = calamine.get_sheet_by_name(meta.name)
@@ -174,5 +205,4 @@ def _sheets_read(calamine: CalamineWorkbook) -> tuple[list[Sheet], list[str]]:
             raise UnreadableWorkbook(
                 Issue(CORRUPT, {"detail": str(error)}, sheet=meta.name)
             ) from error
-        sheets.append(Sheet(meta.name, rows, merged))
-    return sheets, skipped
+        yield ("sheet", meta.name, rows, merged)

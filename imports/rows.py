@@ -70,27 +70,30 @@ def table_rows(table) -> list[TableRow]:
     name_column = table.columns.get(f.VILLAGE) or table.columns.get(f.UNIT)
     number_column = table.columns.get(f.ROW_NUMBER)
     filled = _filled_rows(table)
+    numbers = _values(sheet, filled, number_column)
+    names = _values(sheet, filled, name_column)
     rows: list[TableRow] = []
     pending: list[TableRow] = []  # rows that belong to the table only if a table row follows
-    numbers = _Texts()
-    names = _Texts()
-    for index in filled:
-        number, is_number, roman = (
-            numbers.number(sheet.cell(index, number_column.index))
-            if (number_column)
-            else ("", False, False)
-        )
-        name = names.text(sheet.cell(index, name_column.index)) if name_column else ""
-        row = _row_classify(index, number, is_number, roman, name)
+    classify = _Classifier()
+    for index, number_value, name_value in zip(filled, numbers, names, strict=True):
+        row, is_number = classify(index, number_value, name_value)
         if row.kind == RowKind.ENTRY and not is_number and not _has_figures(table, index):
             if _is_footer(sheet.rows[index]):
                 break
             pending.append(row)
             continue
-        rows.extend(pending)
-        pending = []
+        if pending:
+            rows.extend(pending)
+            pending = []
         rows.append(row)
     return rows
+
+
+def _values(sheet, indexes: list[int], column) -> list:
+    if column is None:
+        return [""] * len(indexes)
+    at = column.index
+    return [sheet.rows[index][at] if at < len(sheet.rows[index]) else "" for index in indexes]
 
 
 def _filled_rows(table) -> list[int]:
@@ -122,28 +125,24 @@ def _filled(values: list) -> np.ndarray:
     return filled
 
 
-class _Texts:
-    """Cell values as text, each distinct value worked out once (row numbers and names repeat)."""
+class _Classifier:
+    """Rows classified from their row-number and name cells, each distinct pair of cell values
+    worked out once (row numbers repeat, and so do names across the sheets of a workbook)."""
 
     def __init__(self) -> None:
-        self.cache: dict = {}
+        self.done: dict[tuple, tuple] = {}
 
-    def text(self, value: object) -> str:
-        if type(value) not in (str, float):
-            return cell_text(value)
-        found = self.cache.get(value)
+    def __call__(self, index: int, number_value: object, name_value: object) -> tuple:
+        """The row, and whether its STT cell holds a row number."""
+        key = (type(number_value), number_value, type(name_value), name_value)
+        found = self.done.get(key)
         if found is None:
-            found = self.cache[value] = cell_text(value)
-        return found
-
-    def number(self, value: object) -> tuple[str, bool, bool]:
-        """The row-number cell: its text, whether it is a row number, whether a Roman one."""
-        key = (type(value), value) if type(value) not in (str, float) else value
-        found = self.cache.get(key)
-        if found is None:
-            text = cell_text(value)
-            found = self.cache[key] = (text, bool(_ROW_NUMBER.match(text)), is_roman(text))
-        return found
+            number, name = cell_text(number_value), cell_text(name_value)
+            is_number = bool(_ROW_NUMBER.match(number))
+            row = _row_classify(index, number, is_number, is_roman(number), name)
+            found = self.done[key] = (row.kind, number, row.name, row.level, is_number)
+        kind, number, label, level, is_number = found
+        return TableRow(kind, index, number, label, level), is_number
 
 
 def row_classify(index: int, number: str, name: str) -> TableRow:

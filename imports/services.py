@@ -56,10 +56,10 @@ from .preview import (
     unit_changes_preview,
     village_changes_preview,
 )
-from .reader import UnreadableWorkbook, workbook_read
+from .reader import UnreadableWorkbook, WorkbookReading
 from .reference import UnitIndex
 from .summary import unit_summary_validate
-from .validate import village_report_validate
+from .validate import PreparedSheets, village_report_validate
 from .village_write import BEFORE_IMPORTS, village_figures_restore, village_report_write
 
 NEEDS_REPLACE = _(
@@ -121,21 +121,25 @@ def report_preview(
     the choices staff made for the same headers before (`ColumnMapping`) apply too."""
     file_name = file_name or _file_name(path_or_file)
     try:
-        workbook = workbook_read(path_or_file, file_name=file_name)
+        reading = WorkbookReading(path_or_file, file_name=file_name)
     except UnreadableWorkbook as error:
         return Preview(file_name, error.size, error.sha256, errors=[error.issue])
-    preview = Preview(file_name, workbook.size, workbook.sha256, workbook.format)
-    same = ImportRun.objects.filter(sha256=workbook.sha256, outcome=ImportRun.Outcome.IMPORTED)
-    preview.same_file = same.order_by("-started").first()
-    if preview.same_file is not None:
-        preview.shape, preview.date = preview.same_file.shape or None, preview.same_file.date
-        preview.scope = preview.same_file.scope
-        return preview
-
+    preview = Preview(file_name, reading.size, reading.sha256, reading.format)
     findings = Findings()
-    layout = workbook_tables(
-        workbook, findings, date=date, choices=columns, remembered=choices_remembered()
-    )
+    prepared = PreparedSheets()  # village sheets checked while the next one is read
+    try:
+        layout = workbook_tables(
+            reading,
+            findings,
+            date=date,
+            choices=columns,
+            remembered=choices_remembered,
+            on_table=prepared.add,
+        )
+    except UnreadableWorkbook as error:
+        return Preview(file_name, error.size, error.sha256, errors=[error.issue])
+    if _same_file_found(preview):
+        return preview
     preview.skipped_sheets, preview.headers = layout.skipped, layout.headers
     tables = [table for table in layout.tables if table.shape == layout.tables[0].shape]
     preview.sheets = [table.sheet.name for table in tables]
@@ -146,7 +150,7 @@ def report_preview(
         preview.shape = tables[0].shape
         units = UnitIndex(preview.date)
         if preview.shape == Shape.VILLAGE_REPORT:
-            _village_report_preview(preview, tables, units, findings)
+            _village_report_preview(preview, tables, units, findings, prepared)
         else:
             _unit_summary_preview(preview, tables, units, findings)
     preview.errors = findings.errors
@@ -154,8 +158,21 @@ def report_preview(
     return preview
 
 
-def _village_report_preview(preview: Preview, tables, units: UnitIndex, findings) -> None:
-    report = village_report_validate(tables, preview.date, units, findings)
+def _same_file_found(preview: Preview) -> bool:
+    """Whether this very file was imported: the preview then says so, and what it held."""
+    same = ImportRun.objects.filter(sha256=preview.sha256, outcome=ImportRun.Outcome.IMPORTED)
+    preview.same_file = same.order_by("-started").first()
+    if preview.same_file is None:
+        return False
+    preview.shape, preview.date = preview.same_file.shape or None, preview.same_file.date
+    preview.scope = preview.same_file.scope
+    return True
+
+
+def _village_report_preview(
+    preview: Preview, tables, units: UnitIndex, findings, prepared: PreparedSheets
+) -> None:
+    report = village_report_validate(tables, preview.date, units, findings, prepared)
     preview.villages = report
     preview.village_index = villages_match(report, preview.date, findings)
     preview.scope = scope_of([seen.unit for seen in report.communes.values()], units)

@@ -19,7 +19,7 @@ from .issues import issue_at
 from .layout import Table
 from .places import UnitFinder
 from .row_communes import CommunesOfRows, text_of
-from .rows import RowKind, TableRow
+from .rows import RowKind, table_rows
 from .sections import COUNT_FIELDS, PHASE_CELLS, SectionsFound, SectionWalk, Sums, figures_of
 from .statuses import StatusChecks
 from .values import counts_read
@@ -37,18 +37,18 @@ from .village_report import (
 
 
 class SheetCheck(StatusChecks):
-    """One sheet's rows, checked column by column: counts, statuses, the parts of the members,
-    statuses against counts; then its sections and subtotals (`SectionWalk`), the commune of
-    each village row, and the entries of the rows without errors."""
+    """One sheet's rows, checked column by column in two steps: `prepare`, which needs nothing
+    but the sheet (counts, statuses, the parts of the members, statuses against counts), so it
+    runs while the next sheet is being read; then `finish`, once the report's date and province
+    are known: its sections and subtotals (`SectionWalk`), the commune of each village row, and
+    the entries of the rows without errors."""
 
-    def __init__(
-        self, number: int, table: Table, rows: list[TableRow], finder: UnitFinder, located
-    ) -> None:
+    def __init__(self, number: int, table: Table, located) -> None:
         self.number = number
         self.table = table
         self.sheet = table.sheet
-        self.rows = rows
-        self.finder = finder
+        self.rows = rows = table_rows(table)
+        self.finder: UnitFinder | None = None
         self.located = located
         self.columns = table.columns
         self.formulas = table.sheet.formulas_without_value
@@ -58,21 +58,25 @@ class SheetCheck(StatusChecks):
         self.bad: dict[str, np.ndarray] = {}  # field → positions with an unreadable cell
         self.width = min((len(self.sheet.rows[row.index]) for row in rows), default=0)
 
-    def run(self, report: VillageReport, seen: list) -> None:
-        counts = self.counts_read()
-        status = self.status_read()
-        numbers = self.counts_complete(counts)
-        self.parts_check(numbers)
-        self.status_counts_check(status, numbers)
-        sums = self.sums(numbers, status)
-        found = self.sections_walk(counts, sums)
+    def prepare(self) -> SheetCheck:
+        self.counts = self.counts_read()
+        self.status = self.status_read()
+        self.numbers = self.counts_complete(self.counts)
+        self.parts_check(self.numbers)
+        self.status_counts_check(self.status, self.numbers)
+        self.running = self.sums(self.numbers, self.status)
+        return self
+
+    def finish(self, finder: UnitFinder, report: VillageReport, seen: list) -> None:
+        self.finder = finder
+        found = self.sections_walk(self.counts, self.running)
         communes = self.communes_assign(found)
-        self.sheet_sums(report, sums, found)
+        self.sheet_sums(report, self.running, found)
         for position, commune in found.communes:
             seen.append(((self.number, position), self.commune_seen(commune, position)))
         for position, commune in communes.first_rows.items():
             seen.append(((self.number, position), self.commune_seen(commune, position)))
-        self.entries_make(report, numbers, status, communes.by_position)
+        self.entries_make(report, self.numbers, self.status, communes.by_position)
 
     # -- reporting
 
@@ -237,7 +241,9 @@ class SheetCheck(StatusChecks):
         full, probationary, admissions = (
             _wholes(numbers[key]) for key in (f.FULL_MEMBERS, f.PROBATIONARY_MEMBERS, f.ADMISSIONS)
         )
-        names = _Tidy()
+        tidy_all = _Tidy().all
+        names = tidy_all([row.name for row in self.rows])
+        host = tidy_all(host)
         districts: dict[int, Unit | None] = {}
         sheet, rows, in_error = self.sheet.name, self.rows, self.in_error
         for position in self.village_positions.tolist():
@@ -251,7 +257,7 @@ class SheetCheck(StatusChecks):
                 VillageEntry(
                     sheet,
                     row.index + 1,
-                    names(row.name),
+                    names[position],
                     code[position],
                     commune,
                     districts[commune.id],
@@ -260,7 +266,7 @@ class SheetCheck(StatusChecks):
                     full[position],
                     probationary[position],
                     admissions[position],
-                    names(host[position]),
+                    host[position],
                     note[position],
                     name_column,
                 )
@@ -288,11 +294,11 @@ class _Tidy:
     def __init__(self) -> None:
         self.done: dict[str, str] = {"": ""}
 
-    def __call__(self, text: str) -> str:
-        found = self.done.get(text)
-        if found is None:
-            found = self.done[text] = tidy(text)
-        return found
+    def all(self, texts: list[str]) -> list[str]:
+        done = self.done
+        for text in set(texts) - done.keys():
+            done[text] = tidy(text)
+        return [done[text] for text in texts]
 
 
 def _wholes(numbers: np.ndarray) -> list[int | None]:

@@ -21,11 +21,12 @@ from units.models import Level, Unit
 
 from .cells import cell_text
 from .dates import date_text
+from .fields import Shape
 from .issues import Findings, Issue, issue_at
 from .layout import Table
 from .places import UnitFinder
 from .reference import UnitIndex
-from .rows import RowKind, SectionLevel, TableRow, table_rows
+from .rows import RowKind, SectionLevel, TableRow
 from .sections import SUBTOTAL_DIFFERS
 from .sheet_check import SheetCheck
 from .village_report import CommuneSeen, VillageEntry, VillageReport, entry_issue
@@ -51,31 +52,49 @@ class Located:
             findings.add(issue)
 
 
+class PreparedSheets:
+    """The village sheets of a report, each prepared (`SheetCheck.prepare`) as soon as its table
+    is found: while the reader's child process reads the next sheet."""
+
+    def __init__(self) -> None:
+        self.located = Located()
+        self.checks: dict[str, SheetCheck] = {}
+
+    def add(self, table: Table) -> None:
+        if table.shape == Shape.VILLAGE_REPORT:
+            check = SheetCheck(len(self.checks), table, self.located)
+            self.checks[table.sheet.name] = check.prepare()
+
+
 def village_report_validate(
-    tables: list[Table], date: datetime.date, units: UnitIndex, findings: Findings
+    tables: list[Table],
+    date: datetime.date,
+    units: UnitIndex,
+    findings: Findings,
+    prepared: PreparedSheets | None = None,
 ) -> VillageReport:
     report = VillageReport()
-    rows = {table.sheet.name: table_rows(table) for table in tables}
-    provinces = _provinces(tables, rows, units)
+    if prepared is None:
+        prepared = PreparedSheets()
+        for table in tables:
+            prepared.add(table)
+    checks = [prepared.checks[table.sheet.name] for table in tables]
+    provinces = _provinces(checks, units)
     if provinces is None:
         findings.add(Issue(NO_PROVINCE, {"date": date_text(date)}))
         return report
-    located = Located()
     seen: list[tuple[tuple, CommuneSeen]] = []
-    for number, table in enumerate(tables):
-        finder = UnitFinder(units, date, provinces[table.sheet.name])
-        sheet = SheetCheck(number, table, rows[table.sheet.name], finder, located)
-        sheet.run(report, seen)
+    for check in checks:
+        finder = UnitFinder(units, date, provinces[check.sheet.name])
+        check.finish(finder, report, seen)
     for _place, commune in sorted(seen, key=lambda item: item[0]):
         report.communes.setdefault(commune.unit.id, commune)
-    _sheet_totals_check(report, len(tables), located)
-    located.into(findings)
+    _sheet_totals_check(report, len(checks), prepared.located)
+    prepared.located.into(findings)
     return report
 
 
-def _provinces(
-    tables: list[Table], rows: dict[str, list[TableRow]], units: UnitIndex
-) -> dict[str, Unit] | None:
+def _provinces(checks: list[SheetCheck], units: UnitIndex) -> dict[str, Unit] | None:
     """Sheet name → the province its units are looked up in: the workbook's province (where
     most of its section names are found, then the one its title names).
 
@@ -83,8 +102,8 @@ def _provinces(
     is that province's (a national report, one sheet per province). A sheet whose title names
     the workbook's province keeps it, so a misspelt commune is an error, never another
     province's commune."""
-    names = {table.sheet.name: _section_names(rows[table.sheet.name]) for table in tables}
-    titles = {table.sheet.name: _title(table) for table in tables}
+    names = {check.sheet.name: _section_names(check.rows) for check in checks}
+    titles = {check.sheet.name: _title(check.table) for check in checks}
     found = {sheet: units.names_found(sheet_names) for sheet, sheet_names in names.items()}
     province = units.province_best(sum(found.values(), Counter()), " ".join(titles.values()))
     if province is None:
