@@ -15,7 +15,11 @@ class ImportRun(models.Model):
 
     class Outcome(models.TextChoices):
         PREVIEWED = "previewed", _("Previewed")
-        IMPORTED = "imported", _("Imported")
+        # Confirmed, waiting for a second staff member to publish it: nothing written to the
+        # figures yet (imports.drafts; docs/import-format.md, "What an import does").
+        DRAFT = "draft", _("Draft: waiting to be published")
+        IMPORTED = "imported", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
         REFUSED = "refused", _("Refused")
         UNCHANGED = "unchanged", _("Same file again: nothing to do")
         REPLACED = "replaced", _("Replaced by a later import")
@@ -50,10 +54,51 @@ class ImportRun(models.Model):
 
     class Meta:
         ordering = ["-started"]
-        permissions = [("run_import", _("Can import reports"))]
+        permissions = [
+            ("run_import", _("Can import reports")),
+            ("publish", _("Can publish and withdraw imports of others")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_outcome_display()})"
+
+
+class DraftWorkbook(models.Model):
+    """The workbook of a confirmed import and the options it was confirmed with, kept in the
+    database (every host of the site can read it) so that publishing reads and validates it
+    again against the data of that moment (imports.publish)."""
+
+    run = models.OneToOneField(
+        ImportRun, on_delete=models.CASCADE, primary_key=True, related_name="workbook"
+    )
+    data = models.BinaryField()
+    date = models.DateField(null=True, blank=True)  # the date given on upload or with --date
+    replace = models.BooleanField(default=False)
+    # Column choices by letter (--column), and the remembered ones (ColumnMapping) that applied
+    # to the file's headers when it was confirmed: signature → {letter: field key}.
+    columns = models.JSONField(default=dict, blank=True)
+    remembered = models.JSONField(default=dict, blank=True)
+
+
+class RunEvent(models.Model):
+    """Who published, withdrew, restored or discarded a run, and when: shown in the history."""
+
+    class Action(models.TextChoices):
+        PUBLISHED = "published", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        RESTORED = "restored", _("Restored")
+        DISCARDED = "discarded", _("Draft discarded")
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    command_line = models.BooleanField(default=False)  # by an operator on the server
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
 
 
 class ReplacedFigures(models.Model):

@@ -15,15 +15,12 @@ from __future__ import annotations
 import datetime
 import gc
 import os
-from collections import defaultdict
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext
@@ -31,14 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from units.domain.coverage import coverage_refresh, period_for_date
 from units.domain.lifetimes import Changes
-from units.models import (
-    Metric,
-    Period,
-    Source,
-    UnitFigure,
-)
 
-from . import fields as f
 from .dates import date_text, report_date_find
 from .fields import Shape
 from .header import ColumnChoices
@@ -46,7 +36,7 @@ from .issues import Findings, Issue
 from .layout import workbook_tables
 from .mapping import choices_remembered
 from .matching import villages_match
-from .models import ImportRun, ReplacedFigures
+from .models import ImportRun, ReplacedFigures, RunEvent
 from .preview import (
     Preview,
     existing_unit_figures,
@@ -59,6 +49,7 @@ from .preview import (
 from .reader import UnreadableWorkbook, WorkbookReading
 from .reference import UnitIndex
 from .summary import unit_summary_validate
+from .unit_write import unit_figures_displace, unit_figures_restore, unit_figures_write
 from .validate import PreparedSheets, village_report_validate
 from .village_write import BEFORE_IMPORTS, village_figures_restore, village_report_write
 
@@ -72,22 +63,8 @@ IMPORTED = _(
     "%(rows)s rows: %(new)s new villages, %(changed)s changed, %(unchanged)s unchanged, "
     "%(not_reported)s not reported."
 )
-SOURCE_TITLE = _("Imported report %(file)s (%(date)s)")
-
-UNIT_METRICS = {
-    f.VILLAGES_TOTAL: Metric.VILLAGES_TOTAL,
-    f.VILLAGES_JOINED: Metric.VILLAGES_JOINED,
-    f.VILLAGES_NO_MEMBERS: Metric.VILLAGES_NO_MEMBERS,
-    f.MEMBERS: Metric.MEMBERS,
-    f.GRASSROOTS_ORGS: Metric.GRASSROOTS_ORGS,
-    f.CELLS: Metric.CELLS_UNDER_COMMITTEES,
-    f.ADMISSIONS: Metric.ADMISSIONS,
-}
-VILLAGE_COUNT_METRICS = {
-    Metric.VILLAGES_JOINED,
-    Metric.VILLAGES_NO_MEMBERS,
-    Metric.VILLAGES_WITHOUT_CELL,
-}
+# The runs that record the units they cover: what they wrote, or will write once published.
+KEEP_UNITS = {ImportRun.Outcome.IMPORTED, ImportRun.Outcome.DRAFT}
 
 
 class ImportRefused(Exception):
@@ -114,11 +91,13 @@ def report_preview(
     date: datetime.date | None = None,
     user=None,
     columns: ColumnChoices | None = None,
+    remembered: dict[str, ColumnChoices] | None = None,
 ) -> Preview:
     """Read, recognise and validate a report, and compare it with the database. Writes nothing.
 
     `columns` says what columns are where the headers do not (the command line's `--column`);
-    the choices staff made for the same headers before (`ColumnMapping`) apply too."""
+    the choices staff made for the same headers before (`ColumnMapping`) apply too, or
+    `remembered` instead (a draft's, as they were when it was confirmed: imports.drafts)."""
     file_name = file_name or _file_name(path_or_file)
     try:
         reading = WorkbookReading(path_or_file, file_name=file_name)
@@ -133,7 +112,7 @@ def report_preview(
             findings,
             date=date,
             choices=columns,
-            remembered=choices_remembered,
+            remembered=choices_remembered if remembered is None else lambda: remembered,
             on_table=prepared.add,
         )
     except UnreadableWorkbook as error:
@@ -195,25 +174,36 @@ def _file_name(source) -> str:
 # ---------------------------------------------------------------------------- import
 
 
-def report_import(*, preview: Preview, replace: bool = False, user=None) -> ImportRun:
+def report_import(
+    *, preview: Preview, replace: bool = False, user=None, draft: ImportRun | None = None
+) -> ImportRun:
     """Write a previewed report in one transaction and record the run.
 
     The same file again is a no-op (outcome "unchanged"). A report with errors, or one for a
     date and scope already held without `replace`, raises `ImportRefused` and writes nothing but
     the record of the refused attempt.
+
+    `draft`: the draft being published (imports.publish): it becomes the run that wrote the
+    figures, and a refusal records nothing, the draft staying a draft.
     """
     if preview.same_file is not None:
         params = {"id": preview.same_file.id, "when": _when(preview.same_file.started)}
+        if draft is not None:
+            raise ImportRefused([Issue(SAME_FILE, params)], draft)
         message = gettext(SAME_FILE) % params
-        return _run_record(preview, user, ImportRun.Outcome.UNCHANGED, message)
+        return run_record(preview, user, ImportRun.Outcome.UNCHANGED, message)
     if preview.errors:
-        run = _run_record(preview, user, ImportRun.Outcome.REFUSED, _issues_text(preview.errors))
+        if draft is not None:
+            raise ImportRefused(preview.errors, draft)
+        run = run_record(preview, user, ImportRun.Outcome.REFUSED, _issues_text(preview.errors))
         raise ImportRefused(preview.errors, run)
     try:
         with _collector_paused(), transaction.atomic():
-            return _report_write(preview, replace, user)
+            return _report_write(preview, replace, user, draft)
     except _ReplaceNeeded as refusal:
-        run = _run_record(preview, user, ImportRun.Outcome.REFUSED, refusal.issue.message)
+        if draft is not None:
+            raise ImportRefused([refusal.issue], draft) from None
+        run = run_record(preview, user, ImportRun.Outcome.REFUSED, refusal.issue.message)
         raise ImportRefused([refusal.issue], run) from None
 
 
@@ -232,33 +222,43 @@ def _collector_paused():
             gc.enable()
 
 
-def _report_write(preview: Preview, replace: bool, user) -> ImportRun:
+def _report_write(preview: Preview, replace: bool, user, draft: ImportRun | None) -> ImportRun:
     period = period_for_date(preview.date)
-    if preview.shape == Shape.VILLAGE_REPORT:
-        held = existing_village_figures(preview)
-        run_ids = {run_id for _, run_id, _ in held}
-    else:
-        held = list(existing_unit_figures(preview).values_list("id", "import_run_id"))
-        run_ids = {run_id for _, run_id in held}
+    held, run_ids = held_figures(preview)
     if held and not replace:
         raise _ReplaceNeeded(_needs_replace(preview, len(held), run_ids))
-    run = _run_record(preview, user, ImportRun.Outcome.IMPORTED, "")
+    run = run_record(preview, user, ImportRun.Outcome.IMPORTED, "", run=draft)
     hook = write_hook()
     if preview.shape == Shape.VILLAGE_REPORT:
         held_ids = [figure_id for figure_id, _, _ in held]
         changes = village_report_write(preview, period, run, held_ids, hook)
     else:
         if held:
-            _unit_figures_displace(existing_unit_figures(preview), by=run)
-        _unit_figures_write(preview, period, run)
+            unit_figures_displace(existing_unit_figures(preview), by=run)
+        unit_figures_write(preview, period, run)
         changes = Changes()  # unit figures are not village coverage
     coverage_refresh(changes)
     run.finished = timezone.now()
-    run.message = _imported_text(preview)
+    run.message = imported_text(preview)
     run.save(update_fields=["finished", "message"])
     if hook is not None:
         hook.pause("before commit")
     return run
+
+
+def held_figures(preview: Preview) -> tuple[list[tuple], set]:
+    """The figures the report would replace (ids first), and the runs that wrote them."""
+    if preview.shape == Shape.VILLAGE_REPORT:
+        held = existing_village_figures(preview)
+        return held, {run_id for _, run_id, _ in held}
+    held = list(existing_unit_figures(preview).values_list("id", "import_run_id"))
+    return held, {run_id for _, run_id in held}
+
+
+def replace_needed(preview: Preview) -> Issue | None:
+    """Why the report cannot be written without replace, or None when it can."""
+    held, run_ids = held_figures(preview)
+    return _needs_replace(preview, len(held), run_ids) if held else None
 
 
 def write_hook():
@@ -279,12 +279,26 @@ def _needs_replace(preview: Preview, count: int, run_ids: set) -> Issue:
     return Issue(NEEDS_REPLACE, params)
 
 
-def _run_record(preview: Preview, user, outcome: str, message: str) -> ImportRun:
-    return ImportRun.objects.create(
+def run_record(
+    preview: Preview, user, outcome: str, message: str, run: ImportRun | None = None
+) -> ImportRun:
+    """A new run, or `run` (a draft being published, or one being confirmed) filled in."""
+    fields = run_fields(preview, user, outcome, message)
+    if run is None:
+        return ImportRun.objects.create(**fields)
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.save(update_fields=list(fields))
+    return run
+
+
+def run_fields(preview: Preview, user, outcome: str, message: str) -> dict:
+    """What a run records of its preview."""
+    return dict(
         file_name=preview.file_name[:255],
         sha256=preview.sha256,
         size=preview.size,
-        user=user if getattr(user, "is_authenticated", False) else None,
+        user=_user_or_none(user),
         finished=timezone.now() if outcome != ImportRun.Outcome.IMPORTED else None,
         date=preview.date,
         scope=preview.scope,
@@ -296,7 +310,7 @@ def _run_record(preview: Preview, user, outcome: str, message: str) -> ImportRun
         villages_unchanged=preview.villages_unchanged,
         villages_not_reported=preview.villages_not_reported,
         message=message,
-        unit_ids=preview.unit_ids if outcome == ImportRun.Outcome.IMPORTED else [],
+        unit_ids=preview.unit_ids if outcome in KEEP_UNITS else [],
     )
 
 
@@ -304,7 +318,7 @@ def _issues_text(issues: list[Issue]) -> str:
     return "\n".join(issue.line() for issue in issues)
 
 
-def _imported_text(preview: Preview) -> str:
+def imported_text(preview: Preview) -> str:
     params = {
         "rows": preview.rows,
         "new": preview.villages_new,
@@ -319,53 +333,6 @@ def _when(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
 
 
-# ---------------------------------------------------------------------------- unit figures
-
-
-def _unit_figures_write(preview: Preview, period: Period, run: ImportRun) -> int:
-    params = {"file": preview.file_name, "date": date_text(preview.date)}
-    source = Source.objects.create(title=(gettext(SOURCE_TITLE) % params)[:300])
-    rows = []
-    for entry in preview.units.entries:
-        figures = entry.figures
-        total = figures.get(f.VILLAGES_TOTAL)
-        values = {UNIT_METRICS[key]: value for key, value in figures.items() if key in UNIT_METRICS}
-        own = figures.get(f.VILLAGES_OWN_CELL)
-        if total is not None and own is not None and own <= total:
-            values[Metric.VILLAGES_WITHOUT_CELL] = total - own
-        for metric, value in values.items():
-            rows.append(
-                UnitFigure(
-                    unit=entry.unit,
-                    period=period,
-                    metric=metric,
-                    value=Decimal(value),
-                    denominator=total if metric in VILLAGE_COUNT_METRICS else None,
-                    source=source,
-                    import_run=run,
-                )
-            )
-    UnitFigure.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
-
-
-def _unit_figures_displace(figures: QuerySet, *, by: ImportRun) -> None:
-    by_run: dict[int, list[list]] = defaultdict(list)
-    for row in figures.values_list(*ReplacedFigures.UNIT_COLUMNS, "import_run_id"):
-        values = list(row[:-1])
-        values[2] = str(values[2])  # Decimal
-        values[4] = values[4].isoformat() if values[4] else None  # span_start
-        by_run[row[-1]].append(values)
-    ReplacedFigures.objects.bulk_create(
-        ReplacedFigures(run_id=run_id, replaced_by=by, unit_figures=rows)
-        for run_id, rows in by_run.items()
-    )
-    ImportRun.objects.filter(id__in=list(by_run)).update(
-        outcome=ImportRun.Outcome.REPLACED, replaced_by=by
-    )
-    figures.delete()
-
-
 # ---------------------------------------------------------------------------- restore
 
 
@@ -376,7 +343,12 @@ def report_restore(run: ImportRun, *, user=None) -> ImportRun:
     wherever that changed it, so every figure is as it was before the replacing run."""
     with transaction.atomic():
         coverage_refresh(restore_write(run))
+        RunEvent.objects.create(run=run, action=RunEvent.Action.RESTORED, user=_user_or_none(user))
     return run
+
+
+def _user_or_none(user):
+    return user if getattr(user, "is_authenticated", False) else None
 
 
 def restore_write(run: ImportRun) -> Changes:
@@ -392,27 +364,9 @@ def restore_write(run: ImportRun) -> Changes:
     if village_rows or run.shape == Shape.VILLAGE_REPORT:
         changes = village_figures_restore(run, period, village_rows)
     if unit_rows:
-        _unit_figures_restore(run, period, unit_rows)
+        unit_figures_restore(run, period, unit_rows)
     ReplacedFigures.objects.filter(id__in=[snapshot.id for snapshot in snapshots]).delete()
     run.outcome = ImportRun.Outcome.IMPORTED
     run.replaced_by = None
     run.save(update_fields=["outcome", "replaced_by"])
     return changes
-
-
-def _unit_figures_restore(run: ImportRun, period: Period, rows: list[list]) -> None:
-    columns = ReplacedFigures.UNIT_COLUMNS
-    units = {row[0] for row in rows} | set(run.unit_ids)
-    current = UnitFigure.objects.filter(period=period, unit_id__in=units).filter(
-        Q(import_run__isnull=False) & ~Q(import_run=run)
-    )
-    if current.exists():
-        _unit_figures_displace(current, by=run)
-    restored = []
-    for row in rows:
-        values = dict(zip(columns, row, strict=True))
-        values["value"] = Decimal(values["value"])
-        if values["span_start"]:
-            values["span_start"] = datetime.date.fromisoformat(values["span_start"])
-        restored.append(UnitFigure(period=period, import_run=run, **values))
-    UnitFigure.objects.bulk_create(restored, batch_size=2000)

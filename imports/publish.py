@@ -1,0 +1,154 @@
+"""The publish gate (issue 11 §2, four eyes): publishing a draft, withdrawing a published import,
+discarding a draft; each recorded with who and when (`RunEvent`). docs/import-format.md, "What
+an import does", says what each does to the figures.
+
+Publishing needs `imports.publish` and someone other than the importer. It reads the draft's
+workbook again and validates it against the data of that moment, then writes it with the
+importer's own write (`report_import`), all in one transaction: the figures, their coverage and
+the data version move together, and a report that no longer validates (another run now holds
+the date, say) is refused with the reason, the draft staying a draft.
+
+An operator on the server publishes without a second person (`import_report --publish`,
+`load_demo`): recorded as published from the command line.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from units.domain.coverage import coverage_refresh
+
+from .drafts import draft_preview, workbook_keep
+from .issues import Issue
+from .models import DraftWorkbook, ImportRun, RunEvent
+from .preview import Preview
+from .services import ImportRefused, replace_needed, report_import
+from .withdraw import WithdrawBlocked, period_drop_if_empty, withdraw_write
+
+PUBLISH_PERMISSION = "imports.publish"
+PUBLISHABLE = (ImportRun.Outcome.DRAFT, ImportRun.Outcome.WITHDRAWN)
+
+NOT_PUBLISHER = _("Publishing and withdrawing imports needs the permission to publish imports.")
+OWN_RUN = _("Import #%(id)s was imported by you: another staff member must publish it (four eyes).")
+NOT_PUBLISHABLE = _("Import #%(id)s is not a draft or a withdrawn import: nothing to publish.")
+NO_WORKBOOK = _("Import #%(id)s kept no workbook: it cannot be published again.")
+NOT_PUBLISHED = _("Import #%(id)s is not published: nothing to withdraw.")
+NOT_A_DRAFT = _("Import #%(id)s is not a draft: nothing to discard.")
+NOT_YOURS = _("Draft #%(id)s may be discarded by the staff member who imported it or a publisher.")
+
+
+class PublishRefused(Exception):
+    """The action cannot be done; `issues` say why. Nothing was written."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__("; ".join(issue.message for issue in issues))
+        self.issues = issues
+
+
+def _refuse(text, run: ImportRun) -> PublishRefused:
+    return PublishRefused([Issue(text, {"id": run.id})])
+
+
+def publish_refusal(run: ImportRun, user) -> Issue | None:
+    """Why `user` may not publish `run` (permission, four eyes, state), or None."""
+    if not user.has_perm(PUBLISH_PERMISSION):
+        return Issue(NOT_PUBLISHER)
+    if run.user_id is not None and run.user_id == user.pk:
+        return Issue(OWN_RUN, {"id": run.id})
+    if run.outcome not in PUBLISHABLE:
+        return Issue(NOT_PUBLISHABLE, {"id": run.id})
+    return None
+
+
+def run_publish(
+    run: ImportRun, *, user=None, replace: bool | None = None, command_line: bool = False
+) -> ImportRun:
+    """Publish a draft (or a withdrawn run again). `user` None only for an operator on the
+    server (`command_line`). `replace` None: as the importer chose when confirming."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)  # one publisher at a time
+        refusal = _who_refuses(run, user, command_line)
+        if refusal is not None:
+            raise PublishRefused([refusal])
+        if not DraftWorkbook.objects.filter(run=run).exists():
+            raise _refuse(NO_WORKBOOK, run)
+        preview = draft_preview(run)
+        if replace is None:
+            replace = run.workbook.replace
+        try:
+            report_import(preview=preview, replace=replace, user=run.user, draft=run)
+        except ImportRefused as refusal:
+            raise PublishRefused(refusal.issues) from None
+        _record(run, RunEvent.Action.PUBLISHED, user, command_line)
+    return run
+
+
+def _who_refuses(run: ImportRun, user, command_line: bool) -> Issue | None:
+    if user is None and command_line:
+        if run.outcome not in PUBLISHABLE:
+            return Issue(NOT_PUBLISHABLE, {"id": run.id})
+        return None
+    return publish_refusal(run, user)
+
+
+def draft_apply(run: ImportRun) -> None:
+    """Write the draft as publishing would, without the checks of who: for the staff draft view,
+    inside a transaction its caller rolls back (imports.draft_view). Raises ImportRefused when
+    it no longer validates."""
+    report_import(preview=draft_preview(run), replace=run.workbook.replace, draft=run)
+
+
+def report_publish(
+    *, preview: Preview, data: bytes, replace: bool = False, user=None, date=None, columns=None
+) -> ImportRun:
+    """Write a report at once, without a draft: an operator on the server (`import_report
+    --publish`) or the demo. The workbook is kept as a draft's is (so a withdrawn run can be
+    published again); refusals and the same file again are recorded as `report_import` does."""
+    if preview.same_file or preview.errors or (not replace and replace_needed(preview)):
+        return report_import(preview=preview, replace=replace, user=user)
+    with transaction.atomic():
+        run = report_import(preview=preview, replace=replace, user=user)
+        workbook_keep(run, preview, data, replace=replace, date=date, columns=columns)
+        _record(run, RunEvent.Action.PUBLISHED, user, command_line=True)
+    return run
+
+
+def run_withdraw(run: ImportRun, *, user=None, command_line: bool = False) -> ImportRun:
+    """Undo a published run completely (imports.withdraw); it can be published again."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if not (user is None and command_line) and not user.has_perm(PUBLISH_PERMISSION):
+            raise PublishRefused([Issue(NOT_PUBLISHER)])
+        if run.outcome != ImportRun.Outcome.IMPORTED or run.date is None:
+            raise _refuse(NOT_PUBLISHED, run)
+        try:
+            changes = withdraw_write(run)
+        except WithdrawBlocked as blocked:
+            raise PublishRefused([blocked.issue]) from None
+        coverage_refresh(changes)
+        period_drop_if_empty(run.date)
+        run.outcome = ImportRun.Outcome.WITHDRAWN
+        run.save(update_fields=["outcome"])
+        _record(run, RunEvent.Action.WITHDRAWN, user, command_line)
+    return run
+
+
+def draft_discard(run: ImportRun, *, user) -> ImportRun:
+    """A draft nobody will publish: cancelled, its workbook deleted."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if run.outcome != ImportRun.Outcome.DRAFT:
+            raise _refuse(NOT_A_DRAFT, run)
+        if run.user_id != user.pk and not user.has_perm(PUBLISH_PERMISSION):
+            raise _refuse(NOT_YOURS, run)
+        DraftWorkbook.objects.filter(run=run).delete()
+        run.outcome = ImportRun.Outcome.CANCELLED
+        run.save(update_fields=["outcome"])
+        _record(run, RunEvent.Action.DISCARDED, user, command_line=False)
+    return run
+
+
+def _record(run: ImportRun, action: str, user, command_line: bool) -> None:
+    user = user if getattr(user, "is_authenticated", False) else None
+    RunEvent.objects.create(run=run, action=action, user=user, command_line=command_line)

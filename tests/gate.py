@@ -1,0 +1,40 @@
+"""Helpers of the publish-gate tests (issue 11 §2): staff with the permissions, drafts made and
+published as the web pages make them."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from imports.drafts import report_draft
+from imports.models import ImportRun
+from imports.publish import run_publish
+from imports.services import report_preview
+from tests.workbooks import to_file
+
+PASSWORD = "a-long-test-password"
+IMPORTER = ("run_import",)
+PUBLISHER = ("run_import", "publish")
+
+
+def staff_make(username: str, codenames: tuple[str, ...] = IMPORTER):
+    user = get_user_model().objects.create_user(username, password=PASSWORD)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=codenames, content_type__app_label="imports")
+    )
+    return get_user_model().objects.get(pk=user.pk)  # permissions are cached per instance
+
+
+def drafted(workbook, user=None, *, name: str = "report.xlsx", **options) -> ImportRun:
+    """`workbook` confirmed as a draft by `user`, as the confirm button does."""
+    file = to_file(workbook, name=name)
+    preview = report_preview(path_or_file=file, file_name=name)
+    assert [issue.line() for issue in preview.errors] == []
+    return report_draft(preview=preview, data=file.getvalue(), user=user, **options)
+
+
+def published(workbook, importer, publisher, **options) -> ImportRun:
+    """Drafted by `importer`, published by `publisher`."""
+    replace = options.pop("replace", False)
+    run = drafted(workbook, importer, replace=replace, **options)
+    return run_publish(run, user=publisher)
