@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from units.domain.coverage import coverage_refresh
+from units.domain.lifetimes import Changes
 
 from .drafts import draft_preview, workbook_keep
 from .issues import Issue
@@ -50,15 +51,44 @@ def _refuse(text, run: ImportRun) -> PublishRefused:
     return PublishRefused([Issue(text, {"id": run.id})])
 
 
-def publish_refusal(run: ImportRun, user) -> Issue | None:
-    """Why `user` may not publish `run` (permission, four eyes, state), or None."""
+def publisher_refusal(run: ImportRun, user) -> Issue | None:
+    """Why `user` may not publish `run` whatever its state (permission, four eyes), or None."""
     if not user.has_perm(PUBLISH_PERMISSION):
         return Issue(NOT_PUBLISHER)
     if run.user_id is not None and run.user_id == user.pk:
         return Issue(OWN_RUN, {"id": run.id})
+    return None
+
+
+def publish_refusal(run: ImportRun, user) -> Issue | None:
+    """Why `user` may not publish `run` now (permission, four eyes, state), or None."""
+    return publisher_refusal(run, user) or unpublishable(run)
+
+
+def unpublishable(run: ImportRun) -> Issue | None:
+    """Why `run` cannot be published, whoever asks: not a draft (or withdrawn), no workbook."""
     if run.outcome not in PUBLISHABLE:
         return Issue(NOT_PUBLISHABLE, {"id": run.id})
+    if not DraftWorkbook.objects.filter(run=run).exists():
+        return Issue(NO_WORKBOOK, {"id": run.id})
     return None
+
+
+def run_actions(run: ImportRun, user) -> set[str]:
+    """What `user` may do to `run` from the history: "publish", "withdraw", "discard" (the
+    action itself checks again, with the data of that moment)."""
+    actions = set()
+    if run.outcome in PUBLISHABLE and publisher_refusal(run, user) is None:
+        actions.add("publish")
+    if run.outcome == ImportRun.Outcome.IMPORTED and run.date and user.has_perm(PUBLISH_PERMISSION):
+        actions.add("withdraw")
+    if run.outcome == ImportRun.Outcome.DRAFT and _may_discard(run, user):
+        actions.add("discard")
+    return actions
+
+
+def _may_discard(run: ImportRun, user) -> bool:
+    return run.user_id == user.pk or user.has_perm(PUBLISH_PERMISSION)
 
 
 def run_publish(
@@ -71,8 +101,6 @@ def run_publish(
         refusal = _who_refuses(run, user, command_line)
         if refusal is not None:
             raise PublishRefused([refusal])
-        if not DraftWorkbook.objects.filter(run=run).exists():
-            raise _refuse(NO_WORKBOOK, run)
         preview = draft_preview(run)
         if replace is None:
             replace = run.workbook.replace
@@ -86,9 +114,7 @@ def run_publish(
 
 def _who_refuses(run: ImportRun, user, command_line: bool) -> Issue | None:
     if user is None and command_line:
-        if run.outcome not in PUBLISHABLE:
-            return Issue(NOT_PUBLISHABLE, {"id": run.id})
-        return None
+        return unpublishable(run)
     return publish_refusal(run, user)
 
 
@@ -118,20 +144,40 @@ def run_withdraw(run: ImportRun, *, user=None, command_line: bool = False) -> Im
     """Undo a published run completely (imports.withdraw); it can be published again."""
     with transaction.atomic():
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
-        if not (user is None and command_line) and not user.has_perm(PUBLISH_PERMISSION):
-            raise PublishRefused([Issue(NOT_PUBLISHER)])
-        if run.outcome != ImportRun.Outcome.IMPORTED or run.date is None:
-            raise _refuse(NOT_PUBLISHED, run)
-        try:
-            changes = withdraw_write(run)
-        except WithdrawBlocked as blocked:
-            raise PublishRefused([blocked.issue]) from None
-        coverage_refresh(changes)
-        period_drop_if_empty(run.date)
-        run.outcome = ImportRun.Outcome.WITHDRAWN
-        run.save(update_fields=["outcome"])
+        refusal = withdraw_refusal(run, user, command_line)
+        if refusal is not None:
+            raise PublishRefused([refusal])
+        withdraw_apply(run)
         _record(run, RunEvent.Action.WITHDRAWN, user, command_line)
     return run
+
+
+def withdraw_refusal(run: ImportRun, user, command_line: bool = False) -> Issue | None:
+    """Why `user` may not withdraw `run` (permission, state), or None."""
+    if not (user is None and command_line) and not user.has_perm(PUBLISH_PERMISSION):
+        return Issue(NOT_PUBLISHER)
+    return unwithdrawable(run)
+
+
+def unwithdrawable(run: ImportRun) -> Issue | None:
+    """Why `run` cannot be withdrawn, whoever asks: only a published run can."""
+    if run.outcome != ImportRun.Outcome.IMPORTED or run.date is None:
+        return Issue(NOT_PUBLISHED, {"id": run.id})
+    return None
+
+
+def withdraw_apply(run: ImportRun) -> Changes:
+    """The writes of a withdraw, inside the caller's transaction, coverage refreshed: what
+    changed (imports.publish_plan rolls them back to show a withdraw)."""
+    try:
+        changes = withdraw_write(run)
+    except WithdrawBlocked as blocked:
+        raise PublishRefused([blocked.issue]) from None
+    coverage_refresh(changes)
+    period_drop_if_empty(run.date)
+    run.outcome = ImportRun.Outcome.WITHDRAWN
+    run.save(update_fields=["outcome"])
+    return changes
 
 
 def draft_discard(run: ImportRun, *, user) -> ImportRun:
@@ -140,7 +186,7 @@ def draft_discard(run: ImportRun, *, user) -> ImportRun:
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
         if run.outcome != ImportRun.Outcome.DRAFT:
             raise _refuse(NOT_A_DRAFT, run)
-        if run.user_id != user.pk and not user.has_perm(PUBLISH_PERMISSION):
+        if not _may_discard(run, user):
             raise _refuse(NOT_YOURS, run)
         DraftWorkbook.objects.filter(run=run).delete()
         run.outcome = ImportRun.Outcome.CANCELLED

@@ -1,6 +1,6 @@
 """What restoring a replaced import would change, for the confirmation page (issue 13): the
 dates, the units and their village counts before → after, the figures written back and those
-moved aside.
+moved aside. Publishing and withdrawing show theirs the same way (imports.publish_plan).
 
 The restore itself runs, in a transaction rolled back at the end, so the page shows exactly
 what confirming will do (the same code, not an estimate).
@@ -9,13 +9,14 @@ what confirming will do (the same code, not an estimate).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Max
 
 from units.domain.coverage import COUNTED, coverage_refresh, unit_parents
-from units.models import Coverage, Level, Period, Unit, Village
+from units.domain.lifetimes import Changes
+from units.models import Coverage, Level, Period, Unit, UnitFigure, Village, VillageFigure
 
 from .models import ImportRun, ReplacedFigures
 from .services import restore_write
@@ -43,9 +44,13 @@ class UnitChange:
 
 @dataclass
 class RestorePlan:
+    """What a write will change (a restore, a publish, a withdraw: imports.publish_plan)."""
+
     run: ImportRun
     figures_back: int = 0  # village and unit figures written back
     aside: dict[ImportRun, int] = field(default_factory=dict)  # figures kept, per run
+    back: dict[ImportRun, int] = field(default_factory=dict)  # figures current again, per run
+    own: tuple[int, int] = (0, 0)  # the run's own figures held before → after
     villages: tuple[int, int] = (0, 0)  # villages held before → after
     dates: list[datetime.date] = field(default_factory=list)
     changes: list[UnitChange] = field(default_factory=list)  # the first SHOWN
@@ -54,26 +59,55 @@ class RestorePlan:
 
 def restore_plan(run: ImportRun) -> RestorePlan:
     """Raises ImportRefused when the run is not a replaced one."""
-    plan = RestorePlan(run, villages=(Village.objects.count(), 0))
-    plan.figures_back = sum(
-        len(s.village_figures) + len(s.unit_figures) for s in run.replaced_figures.all()
-    )
-    last_snapshot = ReplacedFigures.objects.aggregate(last=Max("id"))["last"] or 0
+    plan = change_plan(run, lambda: _refreshed(restore_write(run)))
+    plan.figures_back = sum(plan.back.values())
+    return plan
+
+
+def _refreshed(changes: Changes) -> Changes:
+    coverage_refresh(changes)
+    return changes
+
+
+def change_plan(run: ImportRun, write: Callable[[], Changes]) -> RestorePlan:
+    """Run `write` (which refreshes coverage and returns what changed) in a transaction rolled
+    back, and compare: the same code as the real action, not an estimate."""
+    plan = RestorePlan(run, villages=(Village.objects.count(), 0), own=(_own(run), 0))
+    snapshots = _snapshot_ids()
+    dates = set(Period.objects.values_list("date", flat=True))  # a withdraw may drop one
     with transaction.atomic():
-        changes = restore_write(run)
-        coverage_refresh(changes)
-        dates = [period.date for period in Period.objects.order_by("date")]
+        changes = write()
+        dates = sorted(dates | set(Period.objects.values_list("date", flat=True)))
         units = _with_ancestors(changes.dates(dates))
         after = _coverage(units)
         plan.villages = (plan.villages[0], Village.objects.count())
-        for snapshot in ReplacedFigures.objects.filter(id__gt=last_snapshot).select_related("run"):
-            kept = len(snapshot.village_figures) + len(snapshot.unit_figures)
-            plan.aside[snapshot.run] = plan.aside.get(snapshot.run, 0) + kept
+        plan.own = (plan.own[0], _own(run))
+        kept = _snapshot_ids()
+        _count_by_run(plan.aside, kept - snapshots)
         transaction.set_rollback(True)
     run.refresh_from_db()
+    _count_by_run(plan.back, snapshots - kept)  # gone in the write, back after the rollback
     before = _coverage(units)
     _changes_list(plan, before, after)
     return plan
+
+
+def _own(run: ImportRun) -> int:
+    return (
+        VillageFigure.objects.filter(import_run=run).count()
+        + UnitFigure.objects.filter(import_run=run).count()
+    )
+
+
+def _snapshot_ids() -> set[int]:
+    return set(ReplacedFigures.objects.values_list("id", flat=True))
+
+
+def _count_by_run(counts: dict[ImportRun, int], ids: set[int]) -> None:
+    """The figures the snapshots `ids` hold, per run they belong to."""
+    for snapshot in ReplacedFigures.objects.filter(id__in=sorted(ids)).select_related("run"):
+        kept = len(snapshot.village_figures) + len(snapshot.unit_figures)
+        counts[snapshot.run] = counts.get(snapshot.run, 0) + kept
 
 
 def _with_ancestors(touched: dict[datetime.date, set[int]]) -> dict[datetime.date, set[int]]:

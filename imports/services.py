@@ -186,25 +186,55 @@ def report_import(
     `draft`: the draft being published (imports.publish): it becomes the run that wrote the
     figures, and a refusal records nothing, the draft staying a draft.
     """
+    if draft is not None:
+        return _draft_write(preview, replace, draft)
     if preview.same_file is not None:
-        params = {"id": preview.same_file.id, "when": _when(preview.same_file.started)}
-        if draft is not None:
-            raise ImportRefused([Issue(SAME_FILE, params)], draft)
-        message = gettext(SAME_FILE) % params
+        message = gettext(SAME_FILE) % _same_file_params(preview)
         return run_record(preview, user, ImportRun.Outcome.UNCHANGED, message)
     if preview.errors:
-        if draft is not None:
-            raise ImportRefused(preview.errors, draft)
         run = run_record(preview, user, ImportRun.Outcome.REFUSED, _issues_text(preview.errors))
         raise ImportRefused(preview.errors, run)
     try:
         with _collector_paused(), transaction.atomic():
-            return _report_write(preview, replace, user, draft)
+            run, _changes = report_write(preview, replace=replace, user=user)
+            _pause_before_commit()
+            return run
     except _ReplaceNeeded as refusal:
-        if draft is not None:
-            raise ImportRefused([refusal.issue], draft) from None
         run = run_record(preview, user, ImportRun.Outcome.REFUSED, refusal.issue.message)
         raise ImportRefused([refusal.issue], run) from None
+
+
+def _draft_write(preview: Preview, replace: bool, draft: ImportRun) -> ImportRun:
+    """A draft written as its importer's confirm would have been; refused, nothing is recorded
+    and the draft stays a draft."""
+    issues = write_refusal(preview, replace)
+    if issues:
+        raise ImportRefused(issues, draft)
+    with _collector_paused(), transaction.atomic():
+        run, _changes = report_write(preview, replace=replace, user=draft.user, draft=draft)
+        _pause_before_commit()
+        return run
+
+
+def write_refusal(preview: Preview, replace: bool) -> list[Issue]:
+    """Why the preview cannot be written now (the same file, errors, figures held without
+    `replace`); empty when it can."""
+    if preview.same_file is not None:
+        return [Issue(SAME_FILE, _same_file_params(preview))]
+    if preview.errors:
+        return preview.errors
+    issue = None if replace else replace_needed(preview)
+    return [issue] if issue is not None else []
+
+
+def _same_file_params(preview: Preview) -> dict:
+    return {"id": preview.same_file.id, "when": _when(preview.same_file.started)}
+
+
+def _pause_before_commit() -> None:
+    hook = write_hook()
+    if hook is not None:
+        hook.pause("before commit")
 
 
 @contextmanager
@@ -222,16 +252,20 @@ def _collector_paused():
             gc.enable()
 
 
-def _report_write(preview: Preview, replace: bool, user, draft: ImportRun | None) -> ImportRun:
+def report_write(
+    preview: Preview, *, replace: bool, user=None, draft: ImportRun | None = None
+) -> tuple[ImportRun, Changes]:
+    """The writes of `report_import`, inside the caller's transaction, coverage refreshed:
+    the run and what changed (imports.publish_plan rolls them back to show a publish). Raises
+    _ReplaceNeeded when figures are held and not `replace`."""
     period = period_for_date(preview.date)
     held, run_ids = held_figures(preview)
     if held and not replace:
         raise _ReplaceNeeded(_needs_replace(preview, len(held), run_ids))
     run = run_record(preview, user, ImportRun.Outcome.IMPORTED, "", run=draft)
-    hook = write_hook()
     if preview.shape == Shape.VILLAGE_REPORT:
         held_ids = [figure_id for figure_id, _, _ in held]
-        changes = village_report_write(preview, period, run, held_ids, hook)
+        changes = village_report_write(preview, period, run, held_ids, write_hook())
     else:
         if held:
             unit_figures_displace(existing_unit_figures(preview), by=run)
@@ -241,9 +275,7 @@ def _report_write(preview: Preview, replace: bool, user, draft: ImportRun | None
     run.finished = timezone.now()
     run.message = imported_text(preview)
     run.save(update_fields=["finished", "message"])
-    if hook is not None:
-        hook.pause("before commit")
-    return run
+    return run, changes
 
 
 def held_figures(preview: Preview) -> tuple[list[tuple], set]:

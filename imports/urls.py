@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import views
+from . import publish_views, views
 
 
 class Sha256Converter:
@@ -25,6 +25,9 @@ urlpatterns = [
     path("template.xlsx", views.template_download, name="template"),
     path("history/", views.history, name="history"),
     path("history/<int:run_id>/restore/", views.restore, name="restore"),
+    path("history/<int:run_id>/publish/", publish_views.publish, name="publish"),
+    path("history/<int:run_id>/withdraw/", publish_views.withdraw, name="withdraw"),
+    path("history/<int:run_id>/discard/", publish_views.discard, name="discard"),
     path("run/<int:run_id>/", views.run_detail, name="run"),
     path("<sha256:token>/", views.preview, name="preview"),
     path("<sha256:token>/errors.csv", views.errors_csv, name="errors_csv"),

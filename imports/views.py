@@ -2,9 +2,11 @@
 
     upload ─▶ staged file (named by its SHA-256, in the uploader's own folder, listed in the
               uploader's session) ─▶ preview page (report_preview, run afresh on every view)
-                                          │ confirm: report_preview again, then report_import
+                                          │ confirm: report_preview again, then report_draft
                                           ▼
-                                     result page ─▶ the unit pages at the report's date
+                                     result page: a draft, nothing on the site yet
+    history ─▶ publish, withdraw, discard (imports.publish_views: another staff member
+               publishes; issue 11 §2)
     history ─▶ restore: a page of what restoring a replaced run will change (the restore run
                and rolled back, imports.restore_plan) ─▶ POST: the restore
 
@@ -23,6 +25,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -33,11 +36,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from units.reads.unit_page import breadcrumb
 
+from .drafts import report_draft
 from .forms import ColumnMappingForm, ConfirmForm, UploadForm
 from .issues import Issue
 from .layout import SheetHeader
-from .models import ImportRun
+from .models import ImportRun, RunEvent
 from .preview import Preview
+from .publish import run_actions
 from .restore_plan import restore_plan
 from .review import (
     COMMUNE_METRICS,
@@ -45,7 +50,7 @@ from .review import (
     errors_csv_rows,
     unit_summary_table,
 )
-from .services import ImportRefused, report_import, report_restore
+from .services import ImportRefused, report_restore
 from .staging import Staged, staged_get, staged_list, staged_preview, unstage, upload_stage
 from .template import template_workbook
 from .upload import UploadLimit
@@ -204,7 +209,13 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     replace = form.is_valid() and form.cleaned_data["replace"]
     preview = staged_preview(request, staged)
     try:
-        run = report_import(preview=preview, replace=replace, user=request.user)
+        run = report_draft(
+            preview=preview,
+            data=staged.path.read_bytes(),
+            replace=replace,
+            user=request.user,
+            date=staged.date,
+        )
     except ImportRefused as refusal:
         status = 400 if preview.errors else 409
         text = _refusal_text(preview, refusal.issues)
@@ -253,14 +264,21 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(
         ImportRun.objects.select_related("user", "replaced_by", "scope__parent__parent"), pk=run_id
     )
+    run.actions = run_actions(run, request.user)
     units = [*breadcrumb(run.scope), run.scope] if run.scope else []
-    return render(request, "imports/run.html", {"run": run, "units": units})
+    events = run.events.select_related("user")
+    return render(request, "imports/run.html", {"run": run, "units": units, "events": events})
 
 
 @staff_only
 def history(request: HttpRequest) -> HttpResponse:
+    """Every run, latest first, with who published, withdrew, restored or discarded it and when,
+    and the actions the user may take (imports.publish.run_actions)."""
     runs = ImportRun.objects.select_related("user", "scope", "replaced_by").order_by("-started")
+    runs = runs.prefetch_related(Prefetch("events", RunEvent.objects.select_related("user")))
     page = Paginator(runs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    for run in page.object_list:
+        run.actions = run_actions(run, request.user)
     return render(request, "imports/history.html", {"page": page, "runs": page.object_list})
 
 

@@ -38,3 +38,20 @@ def published(workbook, importer, publisher, **options) -> ImportRun:
     replace = options.pop("replace", False)
     run = drafted(workbook, importer, replace=replace, **options)
     return run_publish(run, user=publisher)
+
+
+def second_staff():
+    """A staff member with the permission to publish who imported nothing: the second pair of
+    eyes of the tests that import through the web or the command line."""
+    user = get_user_model().objects.filter(username="second-eyes").first()
+    return user or staff_make("second-eyes", PUBLISHER)
+
+
+def draft_publish(run: ImportRun | None = None) -> ImportRun:
+    """`run` (else the latest draft) published by `second_staff`, as the history's Publish
+    button does after the importer's confirm."""
+    if run is None:
+        run = ImportRun.objects.filter(outcome=ImportRun.Outcome.DRAFT).latest("started")
+    run_publish(run, user=second_staff())
+    run.refresh_from_db()
+    return run

@@ -2,7 +2,8 @@
 importer.
 
 Each reporting date becomes a village-report workbook (`demo_workbooks`) that goes through
-`report_preview` and `report_import`, so the demo exercises every step a real report takes. What
+`report_preview` and `report_publish` (written at once, recorded as published from the command
+line), so the demo exercises every step a real report takes. What
 a report cannot say is applied in between, as the province's own records would: the 2020 merges
 (A + B → C) before the first report that names C, and the moves into the new communes on
 1/7/2025 before the first report under the new communes.
@@ -70,17 +71,20 @@ def demo_loaded() -> bool:
 @transaction.atomic
 def demo_load(plan: DemoPlan | None = None) -> int:
     """Import every demo report in date order. Returns the village rows imported."""
-    from imports.services import report_import, report_preview
+    from imports.publish import report_publish
+    from imports.services import report_preview
 
     plan = plan or demo_plan(demo_communes())
     rows = 0
     for date in sorted(plan.figures):
         _records_update(plan, date)
-        preview = report_preview(path_or_file=_workbook(plan, date), file_name=_name(date))
+        workbook = _workbook(plan, date)
+        preview = report_preview(path_or_file=workbook, file_name=_name(date))
         if preview.errors:
             details = "\n".join(str(issue) for issue in preview.errors[:10])
             raise DemoImportError(f"{_name(date)} refused:\n{details}")
-        report_import(preview=preview)
+        # Published at once, as an operator's `import_report --publish` is: no second person.
+        report_publish(preview=preview, data=workbook.getvalue())
         rows += len(plan.figures[date])
     Village.objects.filter(code__in=[v.code for v in plan.villages]).update(synthetic=True)
     return rows

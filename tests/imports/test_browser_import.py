@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 
 from imports.models import ImportRun
 from imports.services import report_import, report_preview
+from tests.gate import draft_publish
 from tests.workbooks import (
     JOINED,
     OWN,
@@ -57,7 +58,7 @@ def june_report(path):
     return path
 
 
-def test_staff_logs_in_uploads_previews_confirms_and_sees_the_figures(
+def test_staff_logs_in_uploads_previews_confirms_and_sees_the_figures_once_published(
     live_server, page, province, staff, staging, tmp_path
 ):
     page.goto(f"{live_server.url}/import/")
@@ -81,9 +82,12 @@ def test_staff_logs_in_uploads_previews_confirms_and_sees_the_figures(
     page.click("#confirm")
     page.wait_for_selector("#run-message")
     run = ImportRun.objects.get(file_name="Mường Tùng 6-2018.xlsx")
-    assert (run.outcome, run.user) == (ImportRun.Outcome.IMPORTED, staff)
+    assert (run.outcome, run.user) == (ImportRun.Outcome.DRAFT, staff)
     assert list(staging.rglob("*")) == [staging / f"user-{staff.pk}"]
+    assert page.locator("#draft-notice").is_visible()
 
+    draft_publish(run)  # by a second staff member (test_browser_publish.py does it in the pages)
+    page.reload()
     page.get_by_role("link", name="Tỉnh Điện Biên").click()
     page.wait_for_selector("#fig-own")
     assert page.url.endswith(f"/u/{province.province.id}/?date=2018-06-30")

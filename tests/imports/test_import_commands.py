@@ -1,7 +1,8 @@
 """`manage.py import_report` and `manage.py import_template`: output and exit status.
 
-Exit status of import_report: 0 imported or nothing to do, 1 refused (every error on stderr,
-one per line), 2 wrong usage (bad arguments, and a PATH that is no file).
+Exit status of import_report: 0 drafted, published or nothing to do, 1 refused (every error on
+stderr, one per line), 2 wrong usage (bad arguments, and a PATH that is no file). Without
+--publish the import is a draft (issue 11 §2), published by `publish_import RUN --user NAME`.
 """
 
 import io
@@ -16,6 +17,7 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from imports.models import ImportRun
+from tests.gate import PUBLISHER, staff_make
 from tests.workbooks import (
     OWN,
     database_counts,
@@ -42,25 +44,64 @@ def run_command(*args) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
+SUMMARY = [
+    "Shape: village_report; date: 2017-12-31; scope: Xã Mường Tùng",
+    "Sheets: Mường Chà",
+    "Villages: 3 rows, 0 new, 3 changed, 0 unchanged, 1 not reported",
+    "warning: Mường Chà, 9, , , 1 village of Xã Mường Tùng is not in this report and stays "
+    "not reported on 31/12/2017: Bản Huổi Điết.",
+]
+
+
 def test_import_exits_0_and_summarises(province, tmp_path):
-    out, err = run_command(saved(tmp_path, village_report()))
+    out, err = run_command(saved(tmp_path, village_report()), "--publish")
     assert VillageFigure.objects.count() == 3
     run = ImportRun.objects.get()
     assert out.splitlines() == [
-        "Shape: village_report; date: 2017-12-31; scope: Xã Mường Tùng",
-        "Sheets: Mường Chà",
-        "Villages: 3 rows, 0 new, 3 changed, 0 unchanged, 1 not reported",
-        "warning: Mường Chà, 9, , , 1 village of Xã Mường Tùng is not in this report and stays "
-        "not reported on 31/12/2017: Bản Huổi Điết.",
-        f"Import #{run.id}: Imported. 3 rows: 0 new villages, 3 changed, 0 unchanged, 1 not "
+        *SUMMARY,
+        f"Import #{run.id}: Published. 3 rows: 0 new villages, 3 changed, 0 unchanged, 1 not "
         "reported.",
     ]
     assert err == ""  # no progress lines: stderr is not a terminal
+    event = run.events.get()
+    assert (event.action, event.user, event.command_line) == ("published", None, True)
+
+
+def test_import_without_publish_is_a_draft_that_publish_import_publishes(province, tmp_path):
+    out, _ = run_command(saved(tmp_path, village_report()))
+    run = ImportRun.objects.get()
+    assert out.splitlines() == [
+        *SUMMARY,
+        f"Import #{run.id}: Draft: waiting to be published. Draft, waiting to be published by "
+        "another staff member. 3 rows: 0 new villages, 3 changed, 0 unchanged, 1 not reported. "
+        "Nothing is shown on the site until then.",
+    ]
+    assert VillageFigure.objects.count() == 0
+    staff_make("importer")
+    err = io.StringIO()
+    with pytest.raises(CommandError) as refusal:
+        call_command("publish_import", run.id, "--user", "importer", stderr=err)
+    assert refusal.value.returncode == 1
+    assert err.getvalue().splitlines() == [
+        ", , , , Publishing and withdrawing imports needs the permission to publish imports."
+    ]
+    staff_make("publisher", PUBLISHER)
+    out = io.StringIO()
+    call_command("publish_import", run.id, "--user", "publisher", stdout=out)
+    assert out.getvalue().splitlines() == [
+        f"Import #{run.id} published by publisher. 3 rows: 0 new villages, 3 changed, "
+        "0 unchanged, 1 not reported."
+    ]
+    assert VillageFigure.objects.filter(import_run=run).count() == 3
+    assert run.events.get().user.username == "publisher"
+    with pytest.raises(CommandError) as refusal:
+        call_command("publish_import", run.id + 1, "--user", "publisher")
+    assert (refusal.value.returncode, str(refusal.value)) == (2, f"No import #{run.id + 1}.")
 
 
 def test_same_file_again_exits_0_with_nothing_to_do(province, tmp_path):
     path = saved(tmp_path, village_report())
-    run_command(path)
+    run_command(path, "--publish")
     before = database_counts()
     out, _ = run_command(path)
     assert out.splitlines()[0].startswith("Same file as import #")
@@ -116,7 +157,7 @@ def test_dry_run_of_a_refused_report_exits_1_and_records_nothing(province, tmp_p
 
 
 def test_replace_needed_exits_1_and_replace_imports(province, tmp_path):
-    run_command(saved(tmp_path, village_report()))
+    run_command(saved(tmp_path, village_report()), "--publish")
     rows = [*mung_tung_rows()[:3], village(2, "Bản Huổi Lèng", 15, 13, 2, OWN, admissions=1)]
     path = saved(tmp_path, village_report(rows), "second.xlsx")
     err = io.StringIO()
@@ -124,8 +165,8 @@ def test_replace_needed_exits_1_and_replace_imports(province, tmp_path):
         call_command("import_report", str(path), stderr=err)
     assert refusal.value.returncode == 1
     assert "import with replace to supersede them" in err.getvalue()
-    out, _ = run_command(path, "--replace")
-    assert "Imported." in out
+    out, _ = run_command(path, "--replace", "--publish")
+    assert "Published." in out
     assert VillageFigure.objects.get(village__name="Bản Huổi Lèng").members == 15
 
 
@@ -151,7 +192,7 @@ def test_column_option_says_which_column_holds_a_field(province, tmp_path):
     path = saved(tmp_path, workbook)
     with pytest.raises(CommandError):
         run_command(path, "--dry-run")  # "Địa bàn" is no commune column: no commune
-    out, _err = run_command(path, "--column", "commune=B")
+    out, _err = run_command(path, "--column", "commune=B", "--publish")
     assert "Villages: 1 rows, 0 new, 1 changed, 0 unchanged, 3 not reported" in out
     assert VillageFigure.objects.get().commune == province.muong_tung
 

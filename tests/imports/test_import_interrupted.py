@@ -246,6 +246,7 @@ def killed_midway(database_url: str, path: Path, point: str, marker: Path, *opti
         database_url,
         "import_report",
         str(path),
+        "--publish",
         *options,
         settings=import_pause.SETTINGS,
         extra_env=hook,
@@ -286,7 +287,7 @@ def test_import_killed_midway_changes_nothing_and_the_next_run_succeeds(
     assert paused == f"{point}: {written} village figures, not committed"
     assert snapshot(databases, database_url) == before
 
-    again = manage(database_url, "import_report", str(path))
+    again = manage(database_url, "import_report", str(path), "--publish")
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.splitlines()[-1].startswith("Import #")
     assert count(databases, database_url, "SELECT COUNT(*) FROM units_villagefigure") == rows
@@ -306,7 +307,7 @@ def test_a_replace_killed_after_moving_the_old_figures_aside_keeps_them(
     changed = tmp_path / "changed.xlsx"
     assert report_write(changed, members=6) == rows
     database_url = databases.fresh("replace_killed")
-    first = manage(database_url, "import_report", str(path))
+    first = manage(database_url, "import_report", str(path), "--publish")
     assert first.returncode == 0, first.stdout + first.stderr
     before = snapshot(databases, database_url)
 
@@ -319,7 +320,7 @@ def test_a_replace_killed_after_moving_the_old_figures_aside_keeps_them(
     members = "SELECT SUM(members) FROM units_villagefigure"
     assert count(databases, database_url, members) == 5 * rows
 
-    again = manage(database_url, "import_report", str(changed), "--replace")
+    again = manage(database_url, "import_report", str(changed), "--replace", "--publish")
     assert again.returncode == 0, again.stdout + again.stderr
     assert count(databases, database_url, members) == 6 * rows
     replaced = "SELECT COUNT(*) FROM imports_importrun WHERE outcome = 'replaced'"

@@ -17,6 +17,7 @@ from openpyxl import Workbook, load_workbook
 
 from imports.models import ColumnMapping, ImportRun
 from imports.services import report_import, report_preview
+from tests.gate import draft_publish
 from tests.workbooks import (
     JOINED,
     NONE,
@@ -253,11 +254,14 @@ def test_good_file_preview_then_confirm_imports_it(staff_client, staff, province
     assert VillageFigure.objects.count() == 0
 
     response = staff_client.post(reverse("imports:confirm", args=[token]))
-    run = ImportRun.objects.get(outcome=ImportRun.Outcome.IMPORTED)
+    run = ImportRun.objects.get(outcome=ImportRun.Outcome.DRAFT)
     assert (response.status_code, response["Location"]) == (
         302,
         reverse("imports:run", args=[run.id]),
     )
+    assert VillageFigure.objects.count() == 0  # a draft until another staff member publishes
+    assert staff_client.get(response["Location"]).content.decode().count('id="draft-notice"') == 1
+    run = draft_publish(run)
     assert (run.user, run.file_name, run.date, run.scope) == (
         staff,
         "report.xlsx",
@@ -450,6 +454,7 @@ def test_confirm_makes_the_preview_again_and_needs_replace(staff_client, provinc
 
     response = staff_client.post(reverse("imports:confirm", args=[token]), {"replace": "on"})
     assert response.status_code == 302
+    draft_publish()
     assert VillageFigure.objects.get(village=province.villages["Bản Huổi Lèng"]).members == 14
     first.refresh_from_db()
     assert first.outcome == ImportRun.Outcome.REPLACED
@@ -602,7 +607,7 @@ def test_history_lists_runs_and_restores_a_replaced_one(
     cang = province.villages["Bản Nậm Cang 1"]
     assert VillageFigure.objects.get(village=cang).status == Status.JOINED
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):  # the runs' events in one more
         response = staff_client.get(reverse("imports:history"))
     content = response.content.decode()
     first_row = re.search(rf'<tr id="run-{first.id}".*?</tr>', content, re.S).group(0)

@@ -4,8 +4,8 @@ tested").
 The site runs in gunicorn (tests/servers.py) on a database of this module's own, holding
 Điện Biên's units and a first report for 31/12/2017; once with the page cache off (the test
 settings) and once on (as in production). A second report for the same date, which changes every
-village of every commune, is imported with --replace by `manage.py import_report` in another
-process, while reader threads fetch, over and over, the JSON API for the province (with its
+village of every commune, is imported with --replace --publish by `manage.py import_report` in
+another process, while reader threads fetch, over and over, the JSON API for the province (with its
 districts), two districts (with their communes) and two communes (with their villages), and the
 coverage table's CSV export by district.
 
@@ -324,7 +324,7 @@ def site(request, tmp_path_factory) -> Iterator[Site]:
         manage_ok(database_url, "load_units", "--province", PROVINCE)
         old_totals = report_write(folder / "old.xlsx", old_figures)
         new_totals = report_write(folder / "new.xlsx", new_figures)
-        manage_ok(database_url, "import_report", str(folder / "old.xlsx"))
+        manage_ok(database_url, "import_report", "--publish", str(folder / "old.xlsx"))
         page_cache = {"PAGE_CACHE_SECONDS": PAGE_CACHE[request.param]}
         server = server_start(database_url, folder / "gunicorn.log", extra_env=page_cache)
         try:
@@ -361,6 +361,7 @@ def import_watched(site: Site, marker: Path) -> tuple[list[Pause], float]:
         site.database_url,
         "import_report",
         "--replace",
+        "--publish",
         str(site.new_report),
         settings=import_pause.SETTINGS,
         extra_env=hook,
@@ -406,7 +407,7 @@ def imports_run(site: Site, marker: Path) -> Timeline:
     time.sleep(READ_ON_AFTER)
     flips_started = time.monotonic()
     for report in (site.old_report, site.new_report) * (FLIPS // 2):
-        manage_ok(site.database_url, "import_report", "--replace", str(report))
+        manage_ok(site.database_url, "import_report", "--replace", "--publish", str(report))
     return Timeline(pauses, imported, flips_started, time.monotonic())
 
 

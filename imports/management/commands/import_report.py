@@ -1,14 +1,19 @@
 """Import a village report or unit summary from the command line.
 
     python manage.py import_report PATH [--date YYYY-MM-DD] [--dry-run] [--replace]
-                                        [--column FIELD=LETTER ...]
+                                        [--column FIELD=LETTER ...] [--publish]
+
+The import is a draft, shown on the site once a staff member with the permission to publish
+publishes it (the import history, or `publish_import RUN --user NAME`); `--publish` writes it at
+once, recorded as published from the command line: the operator on the server is trusted as a
+second pair of eyes is on the web (docs/import-format.md, "What an import does").
 
 `--column commune=B` says column B holds the communes, where its header does not say so in
 words the importer knows (repeat it for each column; the fields are those of imports.fields:
 village, commune, district, members, full_members, probationary_members, status, host, …).
 
-Exit status: 0 imported, or nothing to do (the same file again; --dry-run of a valid report);
-1 refused: every error on stderr, one per line as "sheet, row, column, value, message";
+Exit status: 0 drafted, published, or nothing to do (the same file again; --dry-run of a valid
+report); 1 refused: every error on stderr, one per line as "sheet, row, column, value, message";
 2 wrong usage, a missing PATH included (argparse's own status for bad arguments).
 """
 
@@ -18,9 +23,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from imports.drafts import report_draft
 from imports.mapping import ColumnsRefused, columns_parse
 from imports.models import ImportRun
 from imports.preview import Preview
+from imports.publish import report_publish
 from imports.services import ImportRefused, report_import, report_preview
 
 REFUSED = 1
@@ -29,7 +36,8 @@ USAGE = 2
 
 class Command(BaseCommand):
     help = (
-        "Import a report workbook (docs/import-format.md): preview, then write in one transaction."
+        "Import a report workbook (docs/import-format.md): preview, then keep it as a draft to "
+        "publish, or with --publish write it in one transaction."
     )
 
     def add_arguments(self, parser) -> None:
@@ -46,6 +54,11 @@ class Command(BaseCommand):
             "--replace",
             action="store_true",
             help="supersede figures already imported for the same date and scope",
+        )
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="publish at once (recorded as published from the command line), not a draft",
         )
         parser.add_argument(
             "--column",
@@ -79,13 +92,16 @@ class Command(BaseCommand):
             return
         if preview.rows:
             self.progress(f"Writing {preview.rows} rows…")
+        write = report_publish if options["publish"] else report_draft
         try:
-            run = report_import(preview=preview, replace=replace)
+            data = path.read_bytes()
+            run = write(preview=preview, data=data, replace=replace, date=date, columns=columns)
         except ImportRefused as refusal:
             for issue in refusal.issues:
                 self.stderr.write(issue.line())
             raise CommandError("Refused.", returncode=REFUSED) from None
-        style = self.style.SUCCESS if run.outcome == ImportRun.Outcome.IMPORTED else str
+        done = (ImportRun.Outcome.IMPORTED, ImportRun.Outcome.DRAFT)
+        style = self.style.SUCCESS if run.outcome in done else str
         self.stdout.write(style(f"Import #{run.id}: {run.get_outcome_display()}. {run.message}"))
         self.progress(f"Done in {time.monotonic() - started:.1f} s.")
 

@@ -1,0 +1,63 @@
+"""Four eyes in Chromium (issue 11 §2): one staff member imports a report, which stays a draft
+nobody else sees; a second, holding the permission to publish, reads what publishing will change
+and publishes it; the history says who did what. Screenshot of the publish step."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from imports.models import ImportRun
+from tests.gate import PASSWORD, PUBLISHER, staff_make
+
+# The miniature province with 31/12/2017 imported, the staging folder and the 30/06/2018 report.
+from tests.imports.test_browser_import import june_report, province, staging  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+
+
+def log_in(page, url: str, username: str) -> None:
+    page.goto(f"{url}/accounts/login/?next=/import/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login")
+    page.wait_for_url(f"{url}/import/")
+
+
+def test_one_imports_another_publishes(live_server, page, province, staging, tmp_path):  # noqa: F811
+    staff_make("anh")
+    staff_make("binh", PUBLISHER)
+    url = live_server.url
+    commune = f"{url}/u/{province.muong_tung.id}/"
+
+    log_in(page, url, "anh")
+    page.set_input_files("#id_file", str(june_report(tmp_path / "Mường Tùng 6-2018.xlsx")))
+    page.click("#upload")
+    page.click("#confirm")
+    page.wait_for_selector("#draft-notice")
+    run = ImportRun.objects.get(file_name="Mường Tùng 6-2018.xlsx")
+    assert run.outcome == ImportRun.Outcome.DRAFT
+    page.goto(f"{url}/import/history/")
+    assert page.locator(f"#publish-{run.id}").count() == 0  # not by the importer
+    assert page.locator(f"#discard-{run.id}").is_visible()
+    page.click("form[action='/accounts/logout/'] button")
+
+    page.goto(commune)  # a visitor: the draft's date is nowhere
+    assert "30/06/2018" not in page.content()
+
+    log_in(page, url, "binh")
+    page.goto(f"{url}/import/history/")
+    page.click(f"#publish-{run.id}")
+    summary = page.locator("#publish-summary").inner_text()
+    assert summary.startswith("3 số liệu ngày 30/06/2018 của Xã Mường Tùng sẽ có trên trang")
+    assert page.locator("#publish-changes").is_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "publish.png"), full_page=True)
+    page.click("#publish-confirm")
+    page.wait_for_selector(f"#events-{run.id} li")
+    assert page.locator(f"#events-{run.id}").inner_text().startswith("Đã công bố bởi binh, ")
+    assert page.locator(f"#withdraw-{run.id}").is_visible()
+
+    page.goto(f"{commune}?date=2018-06-30")
+    assert page.locator("#fig-own").inner_text() == "2"
