@@ -78,8 +78,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# PYTEST_ARGS narrows the run, e.g. make test PYTEST_ARGS='-m "not soak"' (markers in
+# pyproject.toml); without it, the whole suite.
 test: dev-deps chromium messages node_modules/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: dev-deps
 	$(BIN)/ruff check .

@@ -35,6 +35,8 @@ from openpyxl import Workbook
 from imports.generators.demo_workbooks import COLUMNS, HEADING, NUMBERS, TITLE, to_roman
 from tests import import_pause
 
+pytestmark = pytest.mark.slow
+
 PROJECT = Path(__file__).resolve().parents[2]
 UNITS_CSV = PROJECT / "fixtures" / "units" / "units_gso2004.csv"
 PROVINCE = "11"  # Điện Biên

@@ -473,6 +473,7 @@ EXTRA_MB = 64
 EXTRA_CPU_SECONDS = 1.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", BOUNDED_CASES)
 def test_command_line_refusal_is_bounded(case, hostile, baseline, tmp_path):
     run = command_measured(tmp_path, hostile[case].data)
@@ -482,6 +483,7 @@ def test_command_line_refusal_is_bounded(case, hostile, baseline, tmp_path):
     assert run.seconds < 60
 
 
+@pytest.mark.slow
 def test_a_file_over_the_size_limit_is_not_read(baseline, tmp_path):
     path = tmp_path / "report.xlsx"
     with path.open("wb") as file:

@@ -47,6 +47,8 @@ from tests.servers import (
     server_start,
 )
 
+pytestmark = pytest.mark.slow
+
 UNITS_CSV = PROJECT / "fixtures" / "units" / "units_gso2004.csv"
 PROVINCE = "11"  # Điện Biên
 DATE = "2017-12-31"

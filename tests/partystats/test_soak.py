@@ -41,6 +41,8 @@ import pytest
 
 from tests.servers import ScratchDatabases, Server, manage_ok, rss_bytes, server_start
 
+pytestmark = pytest.mark.soak
+
 SOAK_SECONDS = float(os.environ.get("PARTYSTATS_SOAK_SECONDS", "180"))
 CONNECTIONS = 32
 WORKERS = 2
