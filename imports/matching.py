@@ -46,14 +46,16 @@ def villages_match(report: VillageReport, date: datetime.date, findings: Finding
     """Match every village row to a known village of its commune; warn about new ones; refuse
     the same village twice (however it is spelt: two spellings of one known village are one)."""
     index = VillageIndex(list(report.communes), date)
+    keys = _name_keys(report.entries)
     seen: dict[tuple, VillageEntry] = {}
     for entry in report.entries:
-        match = index.find(entry.commune.id, entry.name, entry.code)
+        key = keys[entry.name]
+        match = index.find(entry.commune.id, entry.name, entry.code, key)
         if match.found is not None:
             entry.village_id = match.found.id
             identity: tuple = ("known", entry.village_id)
         else:
-            entry.key = name_key(entry.name)
+            entry.key = key
             # Two villages of one name in a commune (communes merged in 2025) differ by code.
             identity = ("new", entry.commune.id, entry.code or entry.key)
             _new_village_warn(entry, match, index, findings)
@@ -63,6 +65,12 @@ def villages_match(report: VillageReport, date: datetime.date, findings: Finding
             params |= {"sheet": first.sheet, "row": first.row}
             findings.add(entry_issue(entry, DUPLICATE_VILLAGE, params))
     return index
+
+
+def _name_keys(entries: list[VillageEntry]) -> dict[str, str]:
+    """Each distinct village name's key, folded once: names repeat from commune to commune
+    ("Thôn 1", "Bản Na"), so a national report has far fewer names than rows."""
+    return {name: name_key(name) for name in {entry.name for entry in entries}}
 
 
 def _new_village_warn(
