@@ -11,7 +11,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from units.models import Coverage
+from units.models import Coverage, Status
 from units.web.exports import neutralise
 
 from . import fields as f
@@ -21,10 +21,10 @@ from .reader import UnreadableWorkbook, workbook_read
 
 COMMUNE_METRICS = (
     ("villages", gettext_lazy("Villages")),
-    ("own_cell", gettext_lazy("With their own cell")),
-    ("joined", gettext_lazy("Attending a joined cell")),
-    ("no_members", gettext_lazy("With no member")),
-    ("not_reported", gettext_lazy("Not reported")),
+    ("own_cell", Status.OWN_CELL.label),
+    ("joined", Status.JOINED.label),
+    ("no_members", Status.NO_MEMBERS.label),
+    ("not_reported", Status.NOT_REPORTED.label),
     ("members", gettext_lazy("Members")),
 )
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units.domain.lifetimes import Changes, lifetimes_settle
-from units.domain.names import name_key
+from units.domain.names import name_key, sort_key
 from units.domain.rows import db_value, rows_insert, rows_insert_returning
 from units.models import (
     VILLAGE_FIGURE_FIELDS,
@@ -33,7 +33,7 @@ from .validate import VillageEntry
 
 BEFORE_IMPORTS = _("figures present before any import")
 FIGURE_FIELDS = (*VILLAGE_FIGURE_FIELDS, "import_run")
-VILLAGE_FIELDS = ("name", "name_key", "code", "valid_from", "from_reports")
+VILLAGE_FIELDS = ("name", "name_key", "sort_key", "code", "valid_from", "from_reports")
 PLACEMENT_FIELDS = ("village", "commune", "valid_from", "valid_to", "from_reports")
 
 
@@ -142,7 +142,10 @@ def villages_create(preview: Preview, changes: Changes) -> list[int]:
     ids = rows_insert_returning(
         Village,
         VILLAGE_FIELDS,
-        [(e.name[:120], e.key[:120], e.code[:20], date, True) for e in new.values()],
+        [
+            (e.name[:120], e.key[:120], sort_key(e.name), e.code[:20], date, True)
+            for e in new.values()
+        ],
     )
     ends = {}  # commune id → its last day, as the database takes it
     as_stored = {}  # a date → as the database takes it: converted once, not per commune

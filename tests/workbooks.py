@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from imports.models import ImportRun
 from imports.services import ImportRefused, report_import, report_preview
-from units.domain.names import COMMUNE_KINDS, DISTRICT_KINDS, PROVINCE_KINDS, name_key
+from units.domain.names import COMMUNE_KINDS, DISTRICT_KINDS, PROVINCE_KINDS, name_key, sort_key
 from units.models import (
     LAST_DAY_BEFORE_REFORM,
     REFORM_DATE,
@@ -219,6 +219,7 @@ def unit(scheme, level, code, name, parent=None) -> Unit:
         code=code,
         name=name,
         name_key=name_key(name, kinds.get(level, COMMUNE_KINDS)),
+        sort_key=sort_key(name, kinds.get(level, COMMUNE_KINDS)),
         parent=parent,
         valid_from=REFORM_DATE if new else datetime.date(2004, 1, 1),
         valid_to=None if new else LAST_DAY_BEFORE_REFORM,
@@ -227,7 +228,9 @@ def unit(scheme, level, code, name, parent=None) -> Unit:
 
 def placed_village(name: str, commune: Unit, since: datetime.date) -> Village:
     """A village placed in `commune` from `since` (to the commune's end)."""
-    created = Village.objects.create(name=name, name_key=name_key(name), valid_from=since)
+    created = Village.objects.create(
+        name=name, name_key=name_key(name), sort_key=sort_key(name), valid_from=since
+    )
     VillagePlacement.objects.create(
         village=created, commune=commune, valid_from=since, valid_to=commune.valid_to
     )
@@ -251,7 +254,9 @@ def small_province():
 
     def village(name, commune, commune_2025=None):
         placed = datetime.date(2015, 1, 1)
-        created = Village.objects.create(name=name, name_key=name_key(name), valid_from=placed)
+        created = Village.objects.create(
+            name=name, name_key=name_key(name), sort_key=sort_key(name), valid_from=placed
+        )
         VillagePlacement.objects.create(
             village=created, commune=commune, valid_from=placed, valid_to=LAST_DAY_BEFORE_REFORM
         )

@@ -87,6 +87,8 @@ class Unit(models.Model):
     valid_to = models.DateField(null=True, blank=True)
     # Lower-case, no diacritics: for matching report names and for search.
     name_key = models.CharField(max_length=120, db_index=True)
+    # Vietnamese alphabetical order: units.domain.names.unit_sort_key(name, level).
+    sort_key = models.CharField(max_length=400)
 
     objects = UnitQuerySet.as_manager()
 
@@ -104,6 +106,8 @@ class Unit(models.Model):
                 | Q(valid_to__isnull=False, valid_to__lte=LAST_DAY_BEFORE_REFORM),
                 name="district_ends_before_reform",
             ),
+            # Every path that writes a unit sets its sort key (lists are ordered by it).
+            models.CheckConstraint(condition=~Q(sort_key=""), name="unit_sort_key_set"),
         ]
 
     def __str__(self) -> str:
@@ -146,6 +150,7 @@ class Village(models.Model):
 
     name = models.CharField(max_length=120)  # as commonly written, with its kind: "Bản Nậm Cang 1"
     name_key = models.CharField(max_length=120, db_index=True)  # see units.domain.names.name_key
+    sort_key = models.CharField(max_length=400)  # units.domain.names.sort_key(name)
     code = models.CharField(max_length=20, blank=True)  # "Mã thôn" when a province keeps one
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)  # the day before it was merged away
@@ -157,12 +162,13 @@ class Village(models.Model):
     objects = VillageQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name_key", "id"]
+        ordering = ["sort_key", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
                 name="village_valid_range",
             ),
+            models.CheckConstraint(condition=~Q(sort_key=""), name="village_sort_key_set"),
         ]
 
     def __str__(self) -> str:

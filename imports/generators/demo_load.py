@@ -18,7 +18,7 @@ from django.db import transaction
 
 from imports.generators.demo_plan import MERGE_DATE, DemoCommune, DemoPlan, demo_plan
 from imports.generators.demo_workbooks import commune_names, village_report_workbook
-from units.domain.names import name_key
+from units.domain.names import name_key, sort_key
 from units.models import (
     LAST_DAY_BEFORE_REFORM,
     REFORM_DATE,
@@ -120,8 +120,9 @@ def villages_merge_record(plan: DemoPlan) -> None:
     day_before = MERGE_DATE - datetime.timedelta(days=1)
     for demo in (d for d in plan.villages if d.merged_from):
         merged = Village.objects.create(
-            name=demo.name, name_key=name_key(demo.name), code=demo.code, valid_from=MERGE_DATE
-        )
+            name=demo.name, name_key=name_key(demo.name), sort_key=sort_key(demo.name),
+            code=demo.code, valid_from=MERGE_DATE,
+        )  # fmt: skip
         VillagePlacement.objects.create(
             village=merged, commune=communes[demo.commune.code], valid_from=MERGE_DATE,
             valid_to=LAST_DAY_BEFORE_REFORM,

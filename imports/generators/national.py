@@ -27,7 +27,7 @@ from django.db import connection, transaction
 
 from imports.models import ImportRun
 from units.domain.coverage import coverage_rebuild, period_for_date
-from units.domain.names import name_key
+from units.domain.names import name_key, sort_key
 from units.domain.refdata import normalise_province_codes, read_units, units_load
 from units.domain.rows import db_value, rows_insert
 from units.models import (
@@ -412,8 +412,11 @@ def villages_write(plan: NationalPlan) -> list[int]:
     valid_from = db_value(Village, "valid_from", plan.dates[0])
     rows_insert(
         Village,
-        ("name", "name_key", "code", "valid_from", "valid_to", "synthetic"),
-        ((v.name, name_key(v.name), v.code, valid_from, None, True) for v in plan.villages),
+        ("name", "name_key", "sort_key", "code", "valid_from", "valid_to", "synthetic"),
+        (
+            (v.name, name_key(v.name), sort_key(v.name), v.code, valid_from, None, True)
+            for v in plan.villages
+        ),
     )
     # The table held no village before (see national_generate), so every code is ours.
     ids = dict(Village.objects.values_list("code", "id"))

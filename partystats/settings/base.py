@@ -42,6 +42,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that can answer an error: errors under /api/ become JSON.
+    "units.web.api_errors.ApiJsonErrorsMiddleware",
     # Before the session and auth: answers anonymous visitors from rendered pages (see CACHES).
     "partystats.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,6 +1,12 @@
 // Draws the unit page's trend charts from the JSON the page embeds (json_script), with the
 // project's own copy of Chart.js. Everything the charts show is also in the "Show data" tables,
 // so the page stays complete without JavaScript.
+//
+// - The x axis runs from the first date drawn to the last, no further.
+// - A date where no village was reported has y = null: the line breaks there (not reported is
+//   never zero, docs/domain.md §1); the page says which dates.
+// - The PNG download carries the chart's title, the unit, the date range, the series rule and
+//   the source under the chart itself.
 (function () {
   "use strict";
 
@@ -26,7 +32,7 @@
 
   function line(label, points, colour) {
     return { type: "line", label: label, data: points, borderColor: colour, backgroundColor: colour,
-             pointRadius: 2, borderWidth: 2, tension: 0 };
+             pointRadius: 2, borderWidth: 2, tension: 0, spanGaps: false };
   }
 
   function dots(label, points, colour) {
@@ -34,16 +40,29 @@
              backgroundColor: "#ffffff", pointRadius: 5, pointBorderWidth: 2, pointStyle: "rectRot" };
   }
 
-  function options(language) {
+  // The first and last x of everything drawn: the axis fits the data.
+  function xRange(datasets) {
+    var xs = [];
+    datasets.forEach(function (dataset) {
+      dataset.data.forEach(function (point) { xs.push(point.x); });
+    });
+    if (!xs.length) { return {}; }
+    return { min: Math.min.apply(null, xs), max: Math.max.apply(null, xs) };
+  }
+
+  function options(language, range) {
     return {
       animation: false,
       responsive: true,
+      maintainAspectRatio: false,  // the box's height is the stylesheet's (.chart-box)
       parsing: true,
       scales: {
-        x: { type: "linear", ticks: { callback: function (value) { return dateText(value); }, maxTicksLimit: 8 } },
+        x: { type: "linear", min: range.min, max: range.max, bounds: "data",
+             ticks: { callback: function (value) { return dateText(value); }, maxTicksLimit: 6 } },
         y: { beginAtZero: true, ticks: { callback: function (value) { return numberText(value, language); } } }
       },
       plugins: {
+        legend: { position: "bottom", labels: { boxWidth: 12, boxHeight: 12, padding: 8 } },
         tooltip: { callbacks: {
           title: function (items) { return dateText(items[0].parsed.x); },
           label: function (item) { return item.dataset.label + ": " + numberText(item.parsed.y, language); }
@@ -55,14 +74,66 @@
   function draw(canvasId, datasets, language) {
     var canvas = document.getElementById(canvasId);
     if (!canvas) { return null; }
-    return new window.Chart(canvas, { data: { datasets: datasets }, options: options(language) });
+    var config = { data: { datasets: datasets }, options: options(language, xRange(datasets)) };
+    return new window.Chart(canvas, config);
   }
 
-  function enablePngLinks(charts) {
+  // Lines of `text` that fit `width` pixels in the context's font.
+  function wrap(context, text, width) {
+    var lines = [];
+    var current = "";
+    text.split(" ").forEach(function (word) {
+      var tried = current ? current + " " + word : word;
+      if (context.measureText(tried).width > width && current) {
+        lines.push(current);
+        current = word;
+      } else {
+        current = tried;
+      }
+    });
+    if (current) { lines.push(current); }
+    return lines;
+  }
+
+  // The chart on a white card with its title above and where it comes from below.
+  function captionedPng(chart, text) {
+    var source = chart.canvas;
+    var ratio = source.width / source.clientWidth || 1;
+    var pad = 12 * ratio;
+    var lineHeight = 18 * ratio;
+    var card = document.createElement("canvas");
+    var context = card.getContext("2d");
+    card.width = source.width + 2 * pad;
+    context.font = (13 * ratio) + "px sans-serif";
+    var head = [source.dataset.title + " · " + text.unit, text.range + " · " + text.rule];
+    var foot = wrap(context, text.source, card.width - 2 * pad);
+    if (text.gapNote) { foot.unshift(text.gapNote); }
+    card.height = source.height + (head.length + foot.length) * lineHeight + 3 * pad;
+    context.fillStyle = "#ffffff";
+    context.fillRect(0, 0, card.width, card.height);
+    context.fillStyle = "#1a1a1a";
+    context.textBaseline = "top";
+    head.forEach(function (textLine, index) {
+      context.font = (index === 0 ? "bold " : "") + (14 * ratio) + "px sans-serif";
+      context.fillText(textLine, pad, pad + index * lineHeight);
+    });
+    var top = pad + head.length * lineHeight + pad / 2;
+    context.drawImage(source, pad, top);
+    context.font = (12 * ratio) + "px sans-serif";
+    foot.forEach(function (textLine, index) {
+      context.fillText(textLine, pad, top + source.height + pad / 2 + index * lineHeight);
+    });
+    return { url: card.toDataURL("image/png"), lines: head.concat(foot) };
+  }
+
+  function enablePngLinks(charts, text) {
     document.querySelectorAll("a.chart-png").forEach(function (link) {
       link.addEventListener("click", function () {
         var chart = charts[link.dataset.chart];
-        if (chart) { link.href = chart.toBase64Image("image/png", 1); }
+        if (!chart) { return; }
+        var png = captionedPng(chart, text);
+        link.href = png.url;
+        link.dataset.caption = png.lines.join("\n");  // what the image says, for the tests
       });
     });
   }
@@ -87,7 +158,7 @@
       dots(text.members + published, data.published.members, COLOURS.members)
     ], language);
     document.body.dataset.chartsDrawn = "true";
-    enablePngLinks(charts);
+    enablePngLinks(charts, text);
   }
 
   if (document.readyState === "loading") {

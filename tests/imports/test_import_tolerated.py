@@ -23,7 +23,7 @@ from tests.workbooks import (
     village_report,
     village_sheet,
 )
-from units.domain.names import name_key
+from units.domain.names import name_key, sort_key
 from units.models import Status, Village, VillagePlacement
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -280,6 +280,7 @@ def test_status_synonyms(province):
 
 def test_village_names_spelt_differently_match_the_known_villages(province):
     hoa = Village.objects.create(name="Bản Hòa Bình", name_key=name_key("Bản Hòa Bình"),
+                                 sort_key=sort_key("Bản Hòa Bình"),
                                  valid_from=D(2015, 1, 1))  # fmt: skip
     VillagePlacement.objects.create(village=hoa, commune=province.muong_tung,
                                     valid_from=D(2015, 1, 1))  # fmt: skip

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.test import Client
 
+from units.domain.names import unit_sort_key
 from units.models import Level, Scheme, Unit
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,7 @@ def province() -> Unit:
         code="11",
         name="Tỉnh Điện Biên",
         name_key="tinh dien bien",
+        sort_key=unit_sort_key("Tỉnh Điện Biên", Level.PROVINCE),
         valid_from=datetime.date(2004, 1, 1),
         valid_to=datetime.date(2025, 6, 30),
     )

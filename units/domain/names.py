@@ -2,6 +2,8 @@
 
 "Bản Nậm Cang 1", "nậm  cang 1" and "NAM CANG 1" are the same village; so are "Hòa" and "Hoà"
 (old and new tone placement) and names in NFC or NFD form.
+
+Names are listed in Vietnamese alphabetical order (`sort_key`, docs/names.md).
 """
 
 from __future__ import annotations
@@ -29,6 +31,17 @@ VILLAGE_KINDS = (
 COMMUNE_KINDS = ("thi tran", "phuong", "dac khu", "xa")
 DISTRICT_KINDS = ("thanh pho", "thi xa", "huyen", "quan", "tp", "tx")
 PROVINCE_KINDS = ("thanh pho", "tinh")
+# The kinds each level of administrative unit is written with ("Xã", "Huyện", "Tỉnh" …).
+LEVEL_KINDS = {"province": PROVINCE_KINDS, "district": DISTRICT_KINDS, "commune": COMMUNE_KINDS}
+# How each kind is written at the start of a name, for finding names by their kind alone.
+KIND_SPELLINGS = {
+    "to dan pho": ("Tổ dân phố",), "tieu khu": ("Tiểu khu",), "thon": ("Thôn",),
+    "ban": ("Bản",), "khoi": ("Khối",), "xom": ("Xóm",), "doi": ("Đội",), "tdp": ("TDP",),
+    "to": ("Tổ",), "thi tran": ("Thị trấn",), "phuong": ("Phường",), "dac khu": ("Đặc khu",),
+    "xa": ("Xã",), "thanh pho": ("Thành phố", "TP."), "thi xa": ("Thị xã", "TX."),
+    "huyen": ("Huyện",), "quan": ("Quận",), "tp": ("TP.", "TP"), "tx": ("TX.", "TX"),
+    "tinh": ("Tỉnh",),
+}  # fmt: skip
 
 _SPACES = re.compile(r"\s+")
 
@@ -73,7 +86,104 @@ def tidy(name: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", str(name))).strip()
 
 
+def substring_distance(query: str, text: str) -> int:
+    """The fewest edits (insert, delete, change a letter) that make `query` appear in `text`:
+    "namkang" is 1 from "namcang1" (Sellers' algorithm: the match may start anywhere)."""
+    previous = [0] * (len(text) + 1)
+    for i, wanted in enumerate(query, 1):
+        current = [i] + [0] * len(text)
+        for j, found in enumerate(text, 1):
+            current[j] = min(
+                previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (wanted != found)
+            )
+        previous = current
+    return min(previous)
+
+
 def closest(key: str, candidates: dict[str, str], limit: int = 3) -> list[str]:
     """Display names whose keys are closest to `key` (candidates maps key → display name)."""
     matches = difflib.get_close_matches(key, list(candidates), n=limit, cutoff=0.6)
     return [candidates[match] for match in matches]
+
+
+# ---------------------------------------------------------------------------------- sort order
+
+# The Vietnamese alphabet (with f, j, w, z for names from other languages): ă after a, â after
+# ă, đ after d, ê after e, ô and ơ after o, ư after u (docs/names.md).
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_LETTER_CODES = {letter: f"{10 + index:02d}" for index, letter in enumerate(_ALPHABET)}
+# Marks that make another letter (breve, circumflex, horn) and the five tones, in dictionary
+# order: none, huyền, hỏi, ngã, sắc, nặng.
+_SHAPED = {
+    ("a", "\u0306"): "ă", ("a", "\u0302"): "â", ("e", "\u0302"): "ê",
+    ("o", "\u0302"): "ô", ("o", "\u031b"): "ơ", ("u", "\u031b"): "ư",
+}  # fmt: skip
+_TONES = {"\u0300": "1", "\u0309": "2", "\u0303": "3", "\u0301": "4", "\u0323": "5"}
+_END, _WORD_BREAK, _NUMBER = "00", "01", "02"
+SORT_KEY_LENGTH = 400
+
+
+def _words(text: str) -> list[tuple[list[str], str]]:
+    """Each word as its letters and digit runs, with its tone ("0" for none)."""
+    words: list[tuple[list[str], str]] = []
+    items: list[str] = []
+    tone = "0"
+    for char in unicodedata.normalize("NFD", text.lower()):
+        if unicodedata.category(char) == "Mn":
+            if items and (items[-1], char) in _SHAPED:
+                items[-1] = _SHAPED[(items[-1], char)]
+            elif char in _TONES and tone == "0":
+                tone = _TONES[char]
+        elif char in "0123456789":
+            if items and items[-1][0] in "0123456789":
+                items[-1] += char
+            else:
+                items.append(char)
+        elif char.isalpha():
+            items.append(char)
+        elif items:  # a space, a hyphen, a dot: the word ends
+            words.append((items, tone))
+            items, tone = [], "0"
+    if items:
+        words.append((items, tone))
+    return words
+
+
+def _item_code(item: str) -> str:
+    if item[0] in "0123456789":  # a number: by its length, then its digits (2 < 10)
+        digits = item.lstrip("0") or "0"
+        return f"{_NUMBER}{len(digits):02d}{digits}"
+    return _LETTER_CODES.get(item) or f"99{ord(item):07d}"
+
+
+def _collation(text: str) -> str:
+    """Letters and numbers first, then the tones word by word: tones decide only between
+    names whose letters are the same ("Cha" < "Chà" < "Chả" < "Chá" < "Chai")."""
+    words = _words(text)
+    letters = _WORD_BREAK.join("".join(_item_code(item) for item in items) for items, _ in words)
+    return letters + _END + "".join(tone for _, tone in words) + _END
+
+
+def sort_key(name: str, kinds: tuple[str, ...] = VILLAGE_KINDS) -> str:
+    """The key that orders names in Vietnamese alphabetical order, numbers in natural order.
+
+    Digits only, so that SQL orders it the same on SQLite and PostgreSQL whatever the
+    database's collation ("C" or a language's): stored beside each name (`Unit.sort_key`,
+    `Village.sort_key`) for lists that are paged in SQL, and used as is in Python.
+    Compared on the name without its kind ("Xã", "Bản"), then on the kind.
+    """
+    words = tidy(name).split(" ")
+    folded = fold(name)
+    kind_words = 0
+    for kind in kinds:
+        if folded.startswith(kind + " ") or folded.startswith(kind + "."):
+            kind_words = len(kind.split(" "))
+            break
+    if kind_words >= len(words):
+        kind_words = 0
+    rest, kind = " ".join(words[kind_words:]), " ".join(words[:kind_words])
+    return (_collation(rest) + _collation(kind))[:SORT_KEY_LENGTH]
+
+
+def unit_sort_key(name: str, level: str) -> str:
+    return sort_key(name, LEVEL_KINDS[level])

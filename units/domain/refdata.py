@@ -18,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from units.domain.names import COMMUNE_KINDS, DISTRICT_KINDS, PROVINCE_KINDS, name_key
+from units.domain.names import COMMUNE_KINDS, DISTRICT_KINDS, PROVINCE_KINDS, name_key, sort_key
 from units.models import LAST_DAY_BEFORE_REFORM, REFORM_DATE, Level, Scheme, Unit, UnitSuccession
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures" / "units"
@@ -47,7 +47,7 @@ LEVELS = {
     Scheme.GSO2025: [(Level.PROVINCE, None), (Level.COMMUNE, Level.PROVINCE)],
 }
 UnitIds = dict[tuple[str, str], int]  # (level, code) → Unit.pk, within one scheme
-UPDATE_FIELDS = ["name", "parent", "valid_from", "valid_to", "name_key"]
+UPDATE_FIELDS = ["name", "parent", "valid_from", "valid_to", "name_key", "sort_key"]
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,7 @@ def upsert_level(
             valid_from=valid_from,
             valid_to=valid_to,
             name_key=name_key(row.name, KINDS[level]),
+            sort_key=sort_key(row.name, KINDS[level]),
         )
         for row in rows
         if row.level == level

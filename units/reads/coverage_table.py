@@ -15,13 +15,25 @@ from functools import cached_property
 from itertools import chain, islice
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    FloatField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.http import QueryDict
 
 from units.models import Coverage, Level, Period, Status, Unit, VillagePlacement
+from units.reads.dates import periods_with_coverage
 from units.reads.filters import CoverageFilter, Group
-from units.reads.unit_page import periods_with_coverage
+from units.reads.unit_page import share
 
 ROWS_PER_PAGE = 100
 EXPORT_CHUNK = 2000
@@ -64,6 +76,8 @@ class CoverageRow:
     joined: int | None = None
     no_members: int | None = None
     not_reported: int | None = None
+    own_cell_share: float | None = None  # unit rows: % of the reported villages
+    member_share: float | None = None  # own cell or joined
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,14 @@ class Totals:
     def without_cell(self) -> int:
         """Villages without their own cell: joined + no members (docs/domain.md §1)."""
         return self.joined + self.no_members
+
+    @property
+    def own_cell_share(self) -> float | None:
+        return share(self.own_cell, self.villages - self.not_reported)
+
+    @property
+    def member_share(self) -> float | None:
+        return share(self.own_cell + self.joined, self.villages - self.not_reported)
 
 
 @dataclass
@@ -124,8 +146,14 @@ class CoverageTable:
         return self.totals, chain(first, rows)
 
     def page(self, number: str | int | None) -> tuple[Page, list[CoverageRow]]:
+        """One page of rows; past the end, the last page; before the start (0, -1), the first
+        (Paginator.get_page would give the last)."""
         paginator = Paginator(self.queryset, ROWS_PER_PAGE)
         paginator.count = self.totals.rows  # known already: no second COUNT over the rows
+        try:
+            number = max(int(number), 1)
+        except (TypeError, ValueError):
+            number = 1
         page = paginator.get_page(number)
         return page, [row_from(record) for record in page.object_list]
 
@@ -179,7 +207,7 @@ def coverage_rows(*, group: Group, period: Period) -> QuerySet:
         Coverage.objects.filter(
             period=period, unit__level=group, unit__in=Unit.objects.valid_on(period.date)
         )
-        .annotate(**_place_keys("unit", Level(group.value)))
+        .annotate(**_place_keys("unit", Level(group.value)), **_shares())
         .select_related("unit__parent__parent")
         .order_by("unit__code", "unit_id")
     )
@@ -203,17 +231,29 @@ def village_rows(period: Period) -> QuerySet[VillagePlacement]:
             **_place_keys("commune", Level.COMMUNE),
         )
         .select_related("village", "commune__parent__parent")
-        .order_by("commune__code", "village__name_key", "village_id")
+        .order_by("commune__code", "village__sort_key", "village_id")
     )
 
 
+def _shares() -> dict:
+    """% of the reported villages with their own cell, and with a member (own cell or joined);
+    NULL when none was reported, so such rows sort last and show "–"."""
+    reported = NullIf(F("villages") - F("not_reported"), 0)
+    hundred = Value(100.0, output_field=FloatField())
+    return {
+        "own_cell_share": Cast(F("own_cell"), FloatField()) * hundred / reported,
+        "member_share": Cast(F("own_cell") + F("joined"), FloatField()) * hundred / reported,
+    }
+
+
 def _place_keys(path: str, level: Level) -> dict:
-    """Sortable names of the row's province, district and commune (`*_key`, no diacritics).
+    """Sortable names of the row's province, district and commune (`*_key`, in Vietnamese
+    alphabetical order: units.domain.names.sort_key).
 
     A commune's parent is its district before 1/7/2025 and its province after.
     """
-    own = F(f"{path}__name_key")
-    parent = F(f"{path}__parent__name_key")
+    own = F(f"{path}__sort_key")
+    parent = F(f"{path}__parent__sort_key")
     if level == Level.PROVINCE:
         return {"province_key": own}
     if level == Level.DISTRICT:
@@ -223,7 +263,7 @@ def _place_keys(path: str, level: Level) -> dict:
         "commune_key": own,
         "district_key": Case(When(under_district, then=parent)),
         "province_key": Case(
-            When(under_district, then=F(f"{path}__parent__parent__name_key")), default=parent
+            When(under_district, then=F(f"{path}__parent__parent__sort_key")), default=parent
         ),
     }
 
@@ -279,8 +319,14 @@ def row_from(record: VillagePlacement | Coverage) -> CoverageRow:
         joined=record.joined,
         no_members=record.no_members,
         not_reported=record.not_reported,
+        own_cell_share=_rounded(record.own_cell_share),
+        member_share=_rounded(record.member_share),
         **_places(record.unit),
     )
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def _places(unit: Unit) -> dict[str, Place | None]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from units.models import Coverage, Level, Period, Unit
-from units.reads.unit_page import VillageChanges, figures_under, village_changes
+from units.reads.village_lists import VillageChanges, figures_under, village_changes
 
 SITE_FEED_ENTRIES = 40  # the site's feed: the latest entries of every province together
 
@@ -40,7 +40,10 @@ def unit_entries(unit: Unit, *, limit: int | None = None) -> list[FeedEntry]:
     pairs = list(zip(periods, periods[1:], strict=False))[-limit if limit else 0 :]
     return [
         FeedEntry(
-            unit, period, previous, village_changes(unit, figures_under(unit, period), previous)
+            unit,
+            period,
+            previous,
+            village_changes(figures_under(unit, period), figures_under(unit, previous), previous),
         )
         for previous, period in reversed(pairs)
     ]

@@ -11,6 +11,8 @@ first and then hands the rows to `filter_queryset`.
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 from django.db.models import F, Q, QuerySet, TextChoices
 from django.utils.formats import date_format
@@ -26,8 +28,10 @@ from units.domain.names import (
     name_key,
     strip_kind,
 )
-from units.models import Coverage, Level, Period, Status, Unit, VillagePlacement
-from units.reads.unit_page import units_within
+from units.models import REFORM_DATE, Coverage, Level, Period, Status, Unit, VillagePlacement
+from units.reads.dates import BadDate, parse_date
+from units.reads.lineage import UnitElsewhere, units_standing_for
+from units.reads.village_lists import units_within
 
 
 class Group(TextChoices):
@@ -41,14 +45,16 @@ class Group(TextChoices):
 
 DEFAULT_GROUP = Group.COMMUNE
 COUNT_COLUMNS = ("villages", "own_cell", "joined", "no_members", "not_reported")
+# Shares of the reported villages, in per cent (units.reads.coverage_table annotates them).
+SHARE_COLUMNS = ("own_cell_share", "member_share")
 
 # Sort keys a visitor may ask for, per grouping (`-` in front for descending); anything else is
 # refused by the form, so no parameter reaches order_by() unchecked.
 SORT_KEYS = {
     Group.VILLAGE: ("name", "commune", "district", "province", "status", "members"),
-    Group.COMMUNE: ("name", "district", "province", *COUNT_COLUMNS, "members"),
-    Group.DISTRICT: ("name", "province", *COUNT_COLUMNS, "members"),
-    Group.PROVINCE: ("name", *COUNT_COLUMNS, "members"),
+    Group.COMMUNE: ("name", "district", "province", *COUNT_COLUMNS, "members", *SHARE_COLUMNS),
+    Group.DISTRICT: ("name", "province", *COUNT_COLUMNS, "members", *SHARE_COLUMNS),
+    Group.PROVINCE: ("name", *COUNT_COLUMNS, "members", *SHARE_COLUMNS),
 }
 ALL_SORT_KEYS = tuple(dict.fromkeys(key for keys in SORT_KEYS.values() for key in keys))
 
@@ -72,8 +78,12 @@ def units_of(level: str):
 
 
 def units_at(level: str) -> QuerySet[Unit]:
+    """Every unit of a level: what the filter accepts (a permalink may name a unit of the other
+    scheme; the table then says which units stood for it). The drop-downs list fewer."""
     return (
-        Unit.objects.filter(level=level).select_related("parent__parent").order_by("scheme", "code")
+        Unit.objects.filter(level=level)
+        .select_related("parent__parent")
+        .order_by("sort_key", "scheme", "code")
     )
 
 
@@ -139,11 +149,18 @@ class CoverageFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, data, *, periods: list[Period]):
-        """`periods`: the dates with coverage, oldest first; the latest is the default date."""
+        """`periods`: the dates with coverage, oldest first; the latest is the default date.
+
+        A day that is not a reporting date stands for the nearest earlier one (`requested_date`
+        keeps the day asked for, so the page can say so)."""
         data = data.copy()
         self.periods = {period.date.isoformat(): period for period in periods}
+        self.requested_date: datetime.date | None = None
+        self.stood_for: dict[str, UnitElsewhere] = {}  # place filters naming another scheme
         if not data.get("date") and periods:
             data["date"] = periods[-1].date.isoformat()
+        elif data.get("date") not in self.periods:
+            self._nearest_earlier(data, periods)
         if not data.get("group"):
             data["group"] = DEFAULT_GROUP
         super().__init__(data)
@@ -153,19 +170,59 @@ class CoverageFilter(django_filters.FilterSet):
             (iso, lazy_str(date_label, period)) for iso, period in reversed(self.periods.items())
         ]
 
+    def _nearest_earlier(self, data, periods: list[Period]) -> None:
+        try:
+            asked = parse_date(data.get("date"))
+        except BadDate:
+            return  # the form refuses it, with its message
+        earlier = [p for p in periods if p.date < asked]
+        if earlier:
+            self.requested_date = asked
+            data["date"] = earlier[-1].date.isoformat()
+
     def place_lists_narrow(self) -> None:
-        """List in the drop-downs only the districts and communes inside the place chosen above
-        (what the filters accept is unchanged: a permalink to any commune still works)."""
+        """List in the drop-downs only the units that exist at the table's date, and only the
+        districts and communes inside the place chosen above (what the filters accept is
+        unchanged: a permalink to any commune still works, and stays selected)."""
+        date = self._date()
         chosen = {level: self._chosen(level) for level in ("province", "district", "commune")}
+        for level in ("province", "district", "commune"):
+            field = self.form.fields[level]
+            field.queryset = _existing_or_chosen(field.queryset, date, chosen[level])
         for level, above in (("district", ("province",)), ("commune", ("district", "province"))):
             field = self.form.fields[level]
-            inside = _units_inside(field.queryset, [chosen[name] for name in above], chosen[level])
+            places = [self._standing(chosen[name], name) for name in above]
+            inside = _units_inside(field.queryset, places, chosen[level])
             listed = field.queryset if inside is None else inside
             if listed.count() > PLACES_LISTED_AT_MOST:  # Hà Nội alone has 580 communes
                 listed = field.queryset.filter(pk__in=[chosen[level].pk] if chosen[level] else [])
                 # The bound field copied the help text when the form was validated.
                 self.form[level].help_text = _("Choose a place above to list its units here.")
             field.queryset = listed
+        self._groups_narrow(date)
+
+    def _date(self) -> datetime.date | None:
+        data = getattr(self.form, "cleaned_data", {})
+        period = self.periods.get(data.get("date"))
+        return period.date if period else None
+
+    def _standing(self, unit: Unit | None, level: str) -> list[Unit] | Unit | None:
+        """The chosen place, or the units that stood for it at the date (another scheme's)."""
+        if level in self.stood_for:
+            return self.stood_for[level].standing
+        return unit
+
+    def _groups_narrow(self, date: datetime.date | None) -> None:
+        """No "one row per district" after 1/7/2025, unless a permalink asks for it."""
+        field = self.form.fields["group"]
+        if date is not None and date >= REFORM_DATE and self._chosen("group") != Group.DISTRICT:
+            field.choices = [(v, label) for v, label in field.choices if v != Group.DISTRICT]
+
+    @property
+    def no_districts_then(self) -> bool:
+        """One row per district asked for at a date after the reform: there are none."""
+        date = self._date()
+        return self.grouping == Group.DISTRICT and date is not None and date >= REFORM_DATE
 
     def _chosen(self, level: str) -> Unit | None:
         data = getattr(self.form, "cleaned_data", {})
@@ -188,16 +245,12 @@ class CoverageFilter(django_filters.FilterSet):
 
         With one row per district and a commune chosen, the row is that commune's district.
         """
-        around = [unit.id]
-        parent = unit.parent
-        while parent is not None:
-            around.append(parent.id)
-            parent = parent.parent
-        # One IN over a subquery of units: the rows are then found through their unit's index.
-        # An OR over the rows' joined parents scanned every village placement (0.4 s at
-        # national scale, bench/README.md).
-        units = units_within(unit) | Unit.objects.filter(pk__in=around)
-        return queryset.filter(**{f"{_unit_path(queryset)}__in": units.values("id")})
+        date = self.period.date
+        places = [unit]
+        if not unit.is_valid_on(date):  # a unit of the other scheme: the units that stood for it
+            self.stood_for[name] = units_standing_for(unit, date)
+            places = self.stood_for[name].standing
+        return queryset.filter(_rows_around(_unit_path(queryset), places))
 
     def filter_status(self, queryset: QuerySet, name: str, status: str) -> QuerySet:
         """A village with that status; a unit with at least one such village."""
@@ -233,13 +286,39 @@ def date_label(period: Period) -> str:
 lazy_str = lazy(lambda function, *args: function(*args), str)
 
 
-def _units_inside(units: QuerySet, above: list[Unit | None], chosen: Unit | None):
-    """The units of `units` inside the nearest chosen place above, or beside the chosen unit;
-    None when nothing narrows the list."""
-    place = next((unit for unit in above if unit is not None), None)
+def _rows_around(path: str, places: list[Unit]) -> Q:
+    """Rows inside any of the places, or the rows of the units that contain them. No place:
+    no row (a unit that nothing stood for at the date).
+
+    One IN over a subquery of units: the rows are then found through their unit's index. An OR
+    over the rows' joined parents scanned every village placement (0.4 s at national scale,
+    bench/README.md)."""
+    units = Unit.objects.none()
+    for place in places:
+        around = [place.id]
+        parent = place.parent
+        while parent is not None:
+            around.append(parent.id)
+            parent = parent.parent
+        units = units | units_within(place) | Unit.objects.filter(pk__in=around)
+    return Q(**{f"{path}__in": units.values("id")})
+
+
+def _existing_or_chosen(units: QuerySet, date: datetime.date | None, chosen: Unit | None):
+    """The units that exist at the date, and the chosen one whatever its dates."""
+    if date is None:
+        return units
+    return units.valid_on(date) | units.filter(pk=getattr(chosen, "pk", None))
+
+
+def _units_inside(units: QuerySet, above: list, chosen: Unit | None):
+    """The units of `units` inside the nearest chosen place above (or inside the units that
+    stood for it), or beside the chosen unit; None when nothing narrows the list."""
+    place = next((unit for unit in above if unit), None)
     if place is not None:
+        places = place if isinstance(place, list) else [place]
         return units.filter(
-            Q(parent=place) | Q(parent__parent=place) | Q(pk=getattr(chosen, "pk", None))
+            Q(parent__in=places) | Q(parent__parent__in=places) | Q(pk=getattr(chosen, "pk", None))
         )
     if chosen is not None and chosen.parent_id is not None:
         return units.filter(parent_id=chosen.parent_id)
@@ -252,8 +331,8 @@ def _unit_path(queryset: QuerySet) -> str:
 
 
 def _sort_expressions(queryset: QuerySet, key: str) -> list[F]:
-    if key == "name":
-        field = "village__name_key" if queryset.model is VillagePlacement else "unit__name_key"
+    if key == "name":  # Vietnamese alphabetical order (units.domain.names.sort_key)
+        field = "village__sort_key" if queryset.model is VillagePlacement else "unit__sort_key"
         return [F(field)]
     if key in ("commune", "district", "province"):
         return [F(f"{key}_key")]

@@ -165,11 +165,11 @@ def changes(page: UnitPage) -> list[Sentence]:
     """Since the start of the resolution (31/12/2015), and since the previous date."""
     now = page.coverage
     sentences = []
-    if now is not None and page.baseline is not None:
+    if now is not None and page.baseline_coverage is not None:
         label = _("the start of 2016 (%(date)s, start of resolution 04-NQ/TU)") % {
             "date": day(RESOLUTION_BASELINE)
         }
-        sentences.append(change_since(label, page.baseline, now))
+        sentences.append(change_since(label, page.baseline_coverage, now))
     previous = page.previous
     if now is not None and previous is not None and previous.period_id != _baseline_id(page):
         sentences.append(change_since(day(page.previous_period.date), previous, now))
@@ -177,7 +177,8 @@ def changes(page: UnitPage) -> list[Sentence]:
 
 
 def _baseline_id(page: UnitPage) -> int | None:
-    return page.baseline.period_id if page.baseline is not None else None
+    baseline = page.baseline_coverage
+    return baseline.period_id if baseline is not None else None
 
 
 # The 15–20% a year target -------------------------------------------------------------------------

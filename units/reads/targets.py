@@ -29,9 +29,12 @@ from units.models import (
     Source,
     UnitFigure,
 )
+from units.reads.dates import Baseline
 
 # The resolution's figures start from the situation at the start of 2016.
 RESOLUTION_BASELINE = datetime.date(2015, 12, 31)
+# What Điện Biên's unit pages count changes from (passed in to the generic unit page).
+RESOLUTION_START = Baseline(RESOLUTION_BASELINE, _("start of resolution 04-NQ/TU"))
 RESOLUTION_FIRST_YEAR, RESOLUTION_LAST_YEAR = 2016, 2020
 ADMISSIONS_PER_YEAR = 2000  # "kết nạp 2.000 đảng viên" each year
 REDUCTION_PERCENT = Decimal(15)  # "giảm 15–20% mỗi năm": the lower bound is what must be met

@@ -5,8 +5,10 @@ from decimal import Decimal
 from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from units.models import Qualifier, Status
+from units.reads.village_lists import Risk
 
 register = template.Library()
 
@@ -40,7 +42,28 @@ def qualified(value, qualifier: str) -> str:
 
 @register.filter
 def status_label(status: str) -> str:
+    """The one label of a status, in the page's language (units.models.Status)."""
     return Status(status).label
+
+
+RISK_LABELS = {
+    Risk.FEW: gettext_lazy("one or two members"),
+    Risk.WORSE: gettext_lazy("status got worse"),
+    Risk.FALLING: gettext_lazy("lost a third of its members or more"),
+}
+
+
+@register.filter
+def risk_labels(reasons: tuple[str, ...]) -> str:
+    return "; ".join(str(RISK_LABELS[reason]) for reason in reasons)
+
+
+@register.filter
+def share_value(value: float | None) -> str:
+    """A share in per cent with one decimal: "12,5%" in Vietnamese; "–" when unknown."""
+    if value is None:
+        return "–"
+    return number_format(value, decimal_pos=1) + "%"
 
 
 @register.filter

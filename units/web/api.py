@@ -1,18 +1,38 @@
-"""The read-only JSON API: the same selectors as the pages, so the figures cannot drift apart."""
+"""The read-only JSON API: the same selectors as the pages, so the figures cannot drift apart.
+
+`/api/v1/figures?unit=<id>&date=` answers what the unit page `/u/<id>/?date=` shows, from the
+same selector (`units.reads.unit_page.unit_page_select`), as the README documents.
+"""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from units.models import Coverage, Unit, UnitFigure
-from units.reads import unit_page as selectors
+from units.reads.dates import BadDate, parse_date
+from units.reads.lineage import Relation, UnitElsewhere
+from units.reads.targets import RESOLUTION_START
+from units.reads.unit_page import NoFiguresAtDate, UnitNotFound, UnitPage, unit_page_select
+
+
+class Answer:
+    """`status` of a figures answer: what a client checks before reading the figures."""
+
+    OK = "ok"  # figures at the date asked for
+    NEAREST_EARLIER = "nearest_earlier_date"  # not a reporting date: the nearest earlier one
+    STOOD_FOR = "unit_not_valid_on_date"  # see `stood_for_by`
 
 
 def _error(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
+    return JsonResponse({"error": message}, status=status, json_dumps_params=JSON_OPTIONS)
+
+
+JSON_OPTIONS = {"ensure_ascii": False}
 
 
 def _unit_json(unit: Unit) -> dict:
@@ -67,58 +87,96 @@ def published_json(figure: UnitFigure) -> dict:
     }
 
 
-@require_GET
+@require_safe
 def units_list(request: HttpRequest) -> JsonResponse:
     provinces = Unit.objects.provinces().order_by("scheme", "code")
     return JsonResponse({"units": [_unit_json(unit) for unit in provinces]})
 
 
-@require_GET
+def figures_url(unit: Unit, date) -> str:
+    return f"{reverse('api-figures')}?{urlencode({'unit': unit.id, 'date': date.isoformat()})}"
+
+
+@require_safe
 def figures(request: HttpRequest) -> JsonResponse:
     try:
         unit_id = int(request.GET.get("unit", ""))
-        date = selectors.parse_date(request.GET.get("date"))
-    except (ValueError, selectors.BadDate):
+        answer = unit_page_select(
+            unit_id=unit_id, date=parse_date(request.GET.get("date")), baseline=RESOLUTION_START
+        )
+    except (ValueError, BadDate):
         return _error(400, _("Give unit=<id> and date=YYYY-MM-DD."))
-    unit = Unit.objects.select_related("parent__parent").filter(pk=unit_id).first()
-    if unit is None:
+    except UnitNotFound:
         return _error(404, _("No unit with id %(id)s.") % {"id": unit_id})
-    periods = selectors.periods_within(unit, selectors.periods_with_coverage())
-    period = selectors.period_choose(date, periods)
-    if period is None:
-        return _error(404, _("No figures for this unit at this date."))
-    page = selectors.unit_page(unit, period, periods)
-    return JsonResponse(
-        {
-            "unit": _unit_json(unit),
-            "date": period.date.isoformat(),
-            "figures": {
-                "computed": coverage_json(page.coverage),
-                "published": [published_json(f) for f in page.published],
-            },
-            "parent": _unit_json(unit.parent) if unit.parent else None,
-            "children": _children_json(page),
+    except NoFiguresAtDate:
+        return _error(404, _("No figures for this unit at or before this date."))
+    if isinstance(answer, UnitElsewhere):
+        return elsewhere_json(answer)
+    return JsonResponse(page_json(answer), json_dumps_params=JSON_OPTIONS)
+
+
+def page_json(page: UnitPage) -> dict:
+    unit = page.unit
+    return {
+        "status": Answer.NEAREST_EARLIER if page.date.is_nearest_earlier else Answer.OK,
+        "requested_date": page.date.requested.isoformat() if page.date.requested else None,
+        "unit": _unit_json(unit),
+        "date": page.period.date.isoformat(),
+        "figures": {
+            "computed": coverage_json(page.coverage),
+            "published": [published_json(f) for f in page.published],
         },
-        json_dumps_params={"ensure_ascii": False},
-    )
+        "parent": _unit_json(unit.parent) if unit.parent else None,
+        "children": _children_json(page),
+    }
 
 
-def _children_json(page: selectors.UnitPage) -> list[dict]:
+def elsewhere_message(answer: UnitElsewhere) -> str:
+    values = {"unit": answer.unit.name, "date": answer.date.isoformat()}
+    if not answer.standing:
+        return _("%(unit)s did not exist on %(date)s, and no unit stood for it then.") % values
+    if answer.relation == Relation.SUCCESSORS:
+        return _("%(unit)s no longer existed on %(date)s: these units continued it.") % values
+    return _("%(unit)s did not exist yet on %(date)s: it continues these units.") % values
+
+
+def elsewhere_json(answer: UnitElsewhere) -> JsonResponse:
+    """A unit asked for at a date outside its life: the units that stood for it then, each
+    with the URL of its figures. 303 to the one unit when there is one (as the page redirects),
+    300 when there are several, 404 when none."""
+    standing = [
+        {**_unit_json(u), "figures_url": figures_url(u, answer.date)} for u in answer.standing
+    ]
+    body = {
+        "status": Answer.STOOD_FOR,
+        "error": elsewhere_message(answer),
+        "unit": _unit_json(answer.unit),
+        "date": answer.date.isoformat(),
+        "relation": answer.relation,
+        "stood_for_by": standing,
+    }
+    status = 303 if answer.sole else 300 if answer.standing else 404
+    response = JsonResponse(body, status=status, json_dumps_params=JSON_OPTIONS)
+    if answer.sole:
+        response["Location"] = standing[0]["figures_url"]
+    return response
+
+
+def _children_json(page: UnitPage) -> list[dict]:
     children = [
         {**_unit_json(row.unit), "figures": coverage_json(row.coverage)} for row in page.children
     ]
     for row in page.villages:
-        figure = row.figure
         children.append(
             {
-                "id": row.village.id,
-                "name": row.village.name,
+                "id": row.id,
+                "name": row.name,
                 "level": "village",
-                "url": reverse("village", args=[row.village.id]),
+                "url": reverse("village", args=[row.id]),
                 "figures": {
-                    "source": "village report" if figure else None,
+                    "source": "village report" if row.reported else None,
                     "status": row.status,
-                    "members": figure.members if figure else None,
+                    "members": row.members,
                 },
             }
         )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
+from units.models import Status
 from units.reads.coverage_table import CoverageTable, InvalidFilters, NoFigures, coverage_table
 from units.reads.filters import SORT_KEYS
 from units.web import exports
@@ -29,10 +30,14 @@ HEADER_LABELS = {
     "status": gettext_lazy("Status"),
     "members": gettext_lazy("Members"),
     "villages": exports.VILLAGES_COUNT.label,
-    "own_cell": gettext_lazy("With their own cell"),
-    "joined": gettext_lazy("Attending a joined cell"),
-    "no_members": gettext_lazy("With no member"),
-    "not_reported": gettext_lazy("Not reported"),
+    # One label per status, the model's (units.models.Status), here as everywhere.
+    "own_cell": Status.OWN_CELL.label,
+    "joined": Status.JOINED.label,
+    "no_members": Status.NO_MEMBERS.label,
+    "not_reported": Status.NOT_REPORTED.label,
+    # "%" passed in: a bare "%" in a message would read as a format to gettext's tools.
+    "own_cell_share": gettext_lazy("%(percent)s with own cell"),
+    "member_share": gettext_lazy("%(percent)s with a member"),
 }
 
 
@@ -86,6 +91,8 @@ def headers(table: CoverageTable) -> list[Header]:
     result = []
     for key in SORT_KEYS[table.group]:
         label = table.group.label if key == "name" else HEADER_LABELS[key]
+        if key.endswith("_share"):
+            label = label % {"percent": "%"}
         if key == "name" and table.group == "village":
             label = VILLAGE_NAME
         aria_sort = {key: "ascending", f"-{key}": "descending"}.get(current)

@@ -19,14 +19,13 @@ from csp.constants import HEADER
 from csp.utils import build_policy
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from units.models import Unit
-from units.reads import unit_page as selectors
+from units.reads.unit_page import NoFiguresAtDate, UnitNotFound, unit_page_select
 
 DRAWN = {"villages": ("villages_no_members", "villages_joined"), "members": ("members",)}
 CHARTS = tuple(DRAWN)
@@ -52,23 +51,21 @@ def chart(request: HttpRequest, unit_id: int, chart_name: str) -> HttpResponse:
         raise Http404(
             _("No chart is named “%(name)s”: villages or members.") % {"name": chart_name}
         )
-    unit = get_object_or_404(Unit, pk=unit_id)
-    regroup = request.GET.get("series") == selectors.SeriesRule.REGROUPED and unit.valid_to is None
-    if regroup:
-        rule, series = selectors.SeriesRule.REGROUPED, selectors.series_regrouped(unit)
-    else:
-        rule, series = selectors.SeriesRule.AS_REPORTED, selectors.series_as_reported(unit)
-    related = list(Unit.objects.filter(successions__successor=unit)) + list(
-        Unit.objects.filter(predecessions__predecessor=unit)
-    )
-    published = selectors.published_series(unit, related)
+    # The unit page's own selector: the embedded chart is the page's chart, same rule.
+    try:
+        page = unit_page_select(unit_id=unit_id, series=request.GET.get("series"))
+    except UnitNotFound as error:
+        raise Http404(_("No province, district or commune has this number.")) from error
+    except NoFiguresAtDate as error:
+        raise Http404(_("No figures for this unit at or before this date.")) from error
+    published = page.published_series
     drawn = DRAWN[chart_name]  # the published figures this chart shows, whose sources it names
     context = {
-        "unit": unit,
+        "unit": page.unit,
         "chart_name": chart_name,
-        "series": series,
-        "series_rule": rule,
-        "chart": selectors.chart_data(series, published, rule),
+        "series": page.series,
+        "series_rule": page.rule,
+        "chart": page.chart,
         "sources": list({f.source_id: f.source for f in published if f.metric in drawn}.values()),
     }
     with translation.override(embed_language(request)):

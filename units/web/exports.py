@@ -71,10 +71,10 @@ VILLAGES_COUNT = Column(
 )
 UNIT_FIGURES = [
     VILLAGES_COUNT,
-    Column("own_cell", gettext_lazy("With their own cell"), "count"),
-    Column("joined", gettext_lazy("Attending a joined cell"), "count"),
-    Column("no_members", gettext_lazy("With no member"), "count"),
-    Column("not_reported", gettext_lazy("Not reported"), "count"),
+    Column("own_cell", Status.OWN_CELL.label, "count"),
+    Column("joined", Status.JOINED.label, "count"),
+    Column("no_members", Status.NO_MEMBERS.label, "count"),
+    Column("not_reported", Status.NOT_REPORTED.label, "count"),
     Column("members", gettext_lazy("Members"), "count"),
 ]
 LEVELS_SHOWN = {

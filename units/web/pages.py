@@ -1,4 +1,4 @@
-"""Public, read-only pages. Each view resolves its unit and date, calls a selector, renders."""
+"""Public, read-only pages. Each view reads its query string, calls a selector, renders."""
 
 from __future__ import annotations
 
@@ -8,9 +8,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from partystats.errors import BadQuery
 from units.models import Level, Unit, Village
 from units.reads import paragraph, published_dates
-from units.reads import unit_page as selectors
+from units.reads.dates import BadDate, parse_date, periods_with_coverage
+from units.reads.lineage import UnitElsewhere
+from units.reads.targets import RESOLUTION_START
+from units.reads.unit_page import (
+    ChildRank,
+    NoFiguresAtDate,
+    UnitNotFound,
+    breadcrumb,
+    unit_page_select,
+)
+from units.reads.village_page import village_history
 
 LIST_AT_MOST = (
     250  # villages per change or at-risk list on a unit page (the 210 new cells of 2017 fit)
@@ -20,99 +31,82 @@ LIST_AT_MOST = (
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The provinces with data; with a single one, go straight to it."""
-    periods = selectors.periods_with_coverage()
+    periods = periods_with_coverage()
     if not periods:
         return render(request, "units/empty.html", status=200)
     latest = periods[-1]
     provinces = list(
-        Unit.objects.provinces().filter(coverage__period=latest).order_by("name").distinct()
+        Unit.objects.provinces().filter(coverage__period=latest).order_by("sort_key").distinct()
     )
     if len(provinces) == 1:
         return redirect("unit", unit_id=provinces[0].id)
     return render(request, "units/home.html", {"provinces": provinces, "period": latest})
 
 
-def _requested_date(request: HttpRequest):
-    try:
-        return selectors.parse_date(request.GET.get("date"))
-    except selectors.BadDate as error:
-        raise Http404(_("Not a date: %(value)s (use YYYY-MM-DD)") % {"value": error}) from error
+def not_a_date_message(error: BadDate) -> str:
+    return _("Not a date: %(value)s (use YYYY-MM-DD)") % {"value": error}
 
 
 @require_safe
 def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = get_object_or_404(Unit.objects.select_related("parent__parent"), pk=unit_id)
-    requested = _requested_date(request)
-    all_periods = selectors.periods_with_coverage()
-    if requested and not unit.is_valid_on(requested):
-        # A permalink of a unit that did not exist on that date: go to the one that did.
-        standing = selectors.unit_on(unit, requested)
-        if standing is not None:
-            return redirect(f"{reverse('unit', args=[standing.id])}?date={requested.isoformat()}")
-    periods = selectors.periods_within(unit, all_periods)
-    period = selectors.period_choose(requested, periods)
-    if period is None:
-        raise Http404(_("No figures for this unit at this date."))
-    page = selectors.unit_page(unit, period, periods)
-    rule, series = _series(request, unit)
-    published = selectors.published_series(unit, page.predecessors + page.successors)
-    since = _compare_period(request, page, periods)
-    figures_now = selectors.figures_under(unit, period)
+    try:
+        answer = unit_page_select(
+            unit_id=unit_id,
+            date=parse_date(request.GET.get("date")),
+            compare=parse_date(request.GET.get("compare")),
+            series=request.GET.get("series"),
+            rank=request.GET.get("rank"),
+            baseline=RESOLUTION_START,
+        )
+    except BadDate as error:  # a 400 that says what was wrong (partystats/errors.py)
+        raise BadQuery(not_a_date_message(error)) from error
+    except UnitNotFound as error:
+        raise Http404(_("No province, district or commune has this number.")) from error
+    except NoFiguresAtDate as error:
+        raise Http404(_("No figures for this unit at or before this date.")) from error
+    if isinstance(answer, UnitElsewhere):
+        return unit_elsewhere(request, answer)
+    page = answer
     context = {
-        "series": series,
-        "series_rule": rule,
-        "can_regroup": unit.valid_to is None and bool(page.predecessors),
-        "chart": selectors.chart_data(series, published, rule),
-        "published_series": published,
-        "changes": selectors.village_changes(unit, figures_now, since),
-        "at_risk": selectors.villages_at_risk(
-            unit, figures_now, selectors.period_year_before(period, periods)
-        ),
         "page": page,
-        "unit": unit,
-        "period": period,
-        "periods": periods,
-        "crumbs": selectors.breadcrumb(unit),
-        "ended": unit.valid_to,
+        "unit": page.unit,
+        "period": page.period,
+        "periods": page.periods,
+        "crumbs": breadcrumb(page.unit),
+        "ended": page.unit.valid_to,
+        "ranks": ChildRank,
         # A province has thousands of villages: its lists stop here (the page stays light).
         "list_at_most": LIST_AT_MOST,
         "list_slice": f":{LIST_AT_MOST}",
-        "published_elsewhere": published_dates.published_elsewhere(unit, periods),
-        "paragraph": paragraph.report_paragraph(page, permalink=_permalink(request, unit, period)),
+        "published_elsewhere": published_dates.published_elsewhere(page.unit, page.periods),
+        "paragraph": paragraph.report_paragraph(page, permalink=_permalink(request, page)),
     }
     return render(request, "units/unit.html", context)
 
 
-def _permalink(request: HttpRequest, unit: Unit, period) -> str:
-    return request.build_absolute_uri(f"{reverse('unit', args=[unit.id])}?date={period.date}")
+def _permalink(request: HttpRequest, page) -> str:
+    url = f"{reverse('unit', args=[page.unit.id])}?date={page.period.date}"
+    return request.build_absolute_uri(url)
 
 
-def _compare_period(request: HttpRequest, page, periods):
-    """The date changes are counted from: `?compare=`, else the previous date."""
-    try:
-        wanted = selectors.parse_date(request.GET.get("compare"))
-    except selectors.BadDate:
-        wanted = None
-    earlier = [p for p in periods if p.date < page.period.date]
-    chosen = next((p for p in earlier if p.date == wanted), None)
-    return chosen or page.previous_period
-
-
-def _series(request: HttpRequest, unit: Unit) -> tuple[str, list]:
-    """The unit's series under the rule asked for; regrouping only for units that exist today."""
-    rule = request.GET.get("series", selectors.SeriesRule.AS_REPORTED)
-    if rule == selectors.SeriesRule.REGROUPED and unit.valid_to is None:
-        return rule, selectors.series_regrouped(unit)
-    return selectors.SeriesRule.AS_REPORTED, selectors.series_as_reported(unit)
+def unit_elsewhere(request: HttpRequest, answer: UnitElsewhere) -> HttpResponse:
+    """A permalink to a unit at a date outside its life: to the one unit that stood for it
+    then; a list of them when there were several (300); 404 when none did."""
+    date = answer.date.isoformat()
+    if answer.sole is not None:
+        return redirect(f"{reverse('unit', args=[answer.sole.id])}?date={date}")
+    status = 300 if answer.standing else 404
+    context = {"answer": answer, "unit": answer.unit, "crumbs": breadcrumb(answer.unit)}
+    return render(request, "units/unit_elsewhere.html", context, status=status)
 
 
 @require_safe
 def village_detail(request: HttpRequest, village_id: int) -> HttpResponse:
     village = get_object_or_404(Village, pk=village_id)
-    history = selectors.village_history(village, selectors.periods_with_coverage())
+    history = village_history(village, periods_with_coverage())
     current = history.placements[-1] if history.placements else None
     crumbs = []
     if current is not None:
-        crumbs = selectors.breadcrumb(current.commune) + [current.commune]
+        crumbs = breadcrumb(current.commune) + [current.commune]
     context = {"history": history, "village": village, "crumbs": crumbs, "Level": Level}
     return render(request, "units/village.html", context)

@@ -28,7 +28,7 @@ from django.db import connections
 
 from partystats.middleware import data_version_read, version_tag
 from units.models import Level, Unit
-from units.reads.unit_page import periods_with_coverage
+from units.reads.dates import periods_with_coverage
 
 logger = logging.getLogger(__name__)
 LEVEL_ORDER = {Level.PROVINCE: 0, Level.DISTRICT: 1, Level.COMMUNE: 2}

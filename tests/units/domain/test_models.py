@@ -8,7 +8,7 @@ from django.db.models import ProtectedError  # noqa: F401  (documents what PROTE
 from django.test.utils import CaptureQueriesContext
 
 from units.domain.coverage import coverage_rebuild, period_for_date
-from units.domain.names import name_key
+from units.domain.names import name_key, sort_key
 from units.models import Level, Scheme, Status, Unit, Village, VillageFigure, VillagePlacement
 
 D = datetime.date
@@ -23,6 +23,7 @@ def commune():
         code="99",
         name="Tỉnh Thử",
         name_key="thu",
+        sort_key=sort_key("Tỉnh Thử"),
         valid_from=D(2004, 1, 1),
         valid_to=D(2025, 6, 30),
     )
@@ -32,6 +33,7 @@ def commune():
         code="991",
         name="Huyện Một",
         name_key="mot",
+        sort_key=sort_key("Huyện Một"),
         parent=province,
         valid_from=D(2004, 1, 1),
         valid_to=D(2025, 6, 30),
@@ -42,6 +44,7 @@ def commune():
         code="99101",
         name="Xã Hai",
         name_key="hai",
+        sort_key=sort_key("Xã Hai"),
         parent=district,
         valid_from=D(2004, 1, 1),
         valid_to=D(2025, 6, 30),
@@ -51,7 +54,10 @@ def commune():
 def add_villages(commune: Unit, count: int, period, start: int = 0) -> None:
     for number in range(start, start + count):
         village = Village.objects.create(
-            name=f"Bản {number}", name_key=name_key(f"Bản {number}"), valid_from=D(2015, 1, 1)
+            name=f"Bản {number}",
+            name_key=name_key(f"Bản {number}"),
+            sort_key=sort_key(f"Bản {number}"),
+            valid_from=D(2015, 1, 1),
         )
         VillagePlacement.objects.create(village=village, commune=commune, valid_from=D(2015, 1, 1))
         if number % 3:  # every third village is left unreported
@@ -69,7 +75,9 @@ def add_villages(commune: Unit, count: int, period, start: int = 0) -> None:
 
 
 def figure(commune, period, **fields):
-    village = Village.objects.create(name="Bản X", name_key="x", valid_from=D(2015, 1, 1))
+    village = Village.objects.create(
+        name="Bản X", name_key="x", sort_key=sort_key("Bản X"), valid_from=D(2015, 1, 1)
+    )
     values = {"status": Status.OWN_CELL, "members": 5} | fields
     return VillageFigure(village=village, period=period, commune=commune, **values)
 
@@ -111,6 +119,7 @@ def test_unit_code_is_unique_only_within_its_scheme(commune):
             code="99101",
             name="Xã B",
             name_key="b",
+            sort_key=sort_key("Xã B"),
             valid_from=D(2004, 1, 1),
             valid_to=D(2025, 6, 30),
         )
@@ -120,6 +129,7 @@ def test_unit_code_is_unique_only_within_its_scheme(commune):
         code="99101",
         name="Xã B",
         name_key="b",
+        sort_key=sort_key("Xã B"),
         valid_from=D(2025, 7, 1),
     )
     assert Unit.objects.filter(code="99101").count() == 2
@@ -133,6 +143,7 @@ def test_a_district_cannot_outlive_the_reform(commune):
             code="777",
             name="Huyện",
             name_key="h",
+            sort_key=sort_key("Huyện"),
             valid_from=D(2025, 7, 1),
         )
 

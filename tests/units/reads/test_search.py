@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from units.domain.names import name_key
+from units.domain.names import name_key, sort_key
 from units.models import Level, Scheme, Unit, Village, VillagePlacement
 from units.reads.search import QueryTooShort, search_keys, search_run
 
@@ -87,7 +87,9 @@ def test_a_province_code_finds_the_province_in_both_schemes(client, demo):
 def test_a_script_name_is_shown_as_text(client, demo):
     name = "<script>alert(1)</script>"
     commune = Unit.objects.get(scheme=Scheme.GSO2025, level=Level.COMMUNE, name="Xã Na Sang")
-    village = Village.objects.create(name=name, name_key=name_key(name), valid_from=D(2020, 1, 1))
+    village = Village.objects.create(
+        name=name, name_key=name_key(name), sort_key=sort_key(name), valid_from=D(2020, 1, 1)
+    )
     VillagePlacement.objects.create(village=village, commune=commune, valid_from=D(2020, 1, 1))
     html = get(client, "/search/?q=alert")
     assert "<script>alert(1)" not in html
@@ -147,7 +149,7 @@ def test_search_queries_are_fixed_whatever_the_number_of_villages(client, demo):
     for number in range(60):
         name = f"Bản Huổi Hạ {number}"
         village = Village.objects.create(
-            name=name, name_key=name_key(name), valid_from=D(2020, 1, 1)
+            name=name, name_key=name_key(name), sort_key=sort_key(name), valid_from=D(2020, 1, 1)
         )
         VillagePlacement.objects.create(village=village, commune=commune, valid_from=D(2020, 1, 1))
     assert queries() == few
@@ -160,3 +162,49 @@ def test_search_keys_fold_and_drop_the_kind():
     assert search_keys("tổ dân phố 3") == ("to dan pho 3", "3")
     with pytest.raises(QueryTooShort):
         search_keys(" h ")
+
+
+# A missing space, a kind alone, a near spelling (issue 13) -------------------------------------
+
+
+def test_a_missing_space_still_finds_the_village(client, demo):
+    rows = result_rows(get(client, "/search/?q=namcang"))
+    assert len(rows) == 2
+    assert rows[0].startswith("Bản Nậm Cang 1 ") and rows[1].startswith("Bản Nậm Cang 2 ")
+
+
+def test_a_near_spelling_finds_the_village_and_says_it_is_near(client, demo):
+    html = get(client, "/search/?q=nam+kang")
+    rows = result_rows(html)
+    assert rows[0].startswith("Bản Nậm Cang 1") and rows[1].startswith("Bản Nậm Cang 2")
+    count_line = re.search(r'id="search-count"[^>]*>(.*?)</p>', html, re.S).group(1)
+    assert "Nothing is written exactly “nam kang”; these names are the nearest." in count_line
+    # Nearest first: the two that differ only by c/k before those one letter away.
+    assert all("Nậm Cang" not in row for row in rows[2:])
+    results = search_run(query="nam kang")
+    assert results.near and results.villages_total == len(rows)
+
+
+def test_a_kind_alone_finds_the_names_of_that_kind_not_one_commune(client, demo):
+    results = search_run(query="ban")
+    assert results.villages_total > 1000  # every "Bản …" village, not only Xã Mường Báng
+    assert [unit.name for unit in results.units] == ["Xã Mường Báng"]
+    assert all(result.village.name.startswith("Bản ") for result in results.villages)
+
+
+def test_exact_names_rank_before_words_and_parts_of_words(client, demo):
+    results = search_run(query="muong nhe")
+    names = [unit.name for unit in results.units]
+    # "Mường Nhé" exactly (district, old and new communes) before names that only start so.
+    exact = [name for name in names if name.endswith("Mường Nhé")]
+    assert names[: len(exact)] == exact and len(exact) >= 2
+    assert not search_run(query="zzqq").total  # nothing near either
+
+
+def test_the_edit_distance_to_a_part_of_a_name():
+    from units.domain.names import substring_distance
+
+    assert substring_distance("namcang", "bannamcang1") == 0
+    assert substring_distance("namkang", "namcang1") == 1
+    assert substring_distance("muongcha", "xamuongnha") == 1
+    assert substring_distance("abc", "xyz") == 3

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from units.domain.names import name_key
+from units.domain.names import name_key, sort_key
 from units.models import (
     Coverage,
     Level,
@@ -195,7 +195,7 @@ def test_target_pages_have_fixed_query_counts(client, demo):
     for number in range(25):
         name = f"Bản Thử {number}"
         village = Village.objects.create(
-            name=name, name_key=name_key(name), valid_from=D(2015, 12, 31)
+            name=name, name_key=name_key(name), sort_key=sort_key(name), valid_from=D(2015, 12, 31)
         )
         VillagePlacement.objects.create(
             village=village, commune=old, valid_from=D(2015, 12, 31), valid_to=D(2025, 6, 30)

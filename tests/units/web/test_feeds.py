@@ -10,7 +10,7 @@ import pytest
 
 from units.models import Level, Scheme, Unit, Village
 from units.reads.feed import unit_entries
-from units.reads.unit_page import figures_under, village_changes
+from units.reads.village_lists import figures_under, village_changes
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,8 @@ def test_a_unit_feed_has_an_entry_per_date_with_the_pages_changes(client, demo):
         for p in [e.period for e in unit_entries(unit)] + [e.previous for e in unit_entries(unit)]
     }
     now = figures_under(unit, periods[datetime.date(2017, 12, 31)])
-    changes = village_changes(unit, now, periods[datetime.date(2017, 9, 30)])
+    before = periods[datetime.date(2017, 9, 30)]
+    changes = village_changes(now, figures_under(unit, before), before)
     counts = (len(changes.gained_member), len(changes.gained_cell), len(changes.backwards))
     member, cell, back = counts
     assert entry.title == (

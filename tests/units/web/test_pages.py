@@ -91,9 +91,9 @@ def test_village_page_shows_moves_and_merges(client, demo):
     assert 'id="merged-from"' in html
 
 
-def test_unknown_unit_and_bad_date_are_not_found(client, demo):
+def test_an_unknown_unit_is_not_found_and_a_bad_date_is_a_bad_request(client, demo):
     assert client.get("/u/999999/").status_code == 404
-    assert client.get(f"/u/{old_province().id}/?date=2017-13-45").status_code == 404
+    assert client.get(f"/u/{old_province().id}/?date=2017-13-45").status_code == 400
 
 
 def test_api_lists_provinces_and_walks_the_tree(client, demo):
@@ -139,15 +139,17 @@ def test_api_errors_are_json(client, demo, query, status):
 
 def test_new_commune_series_regroups_the_old_communes_villages(client, demo):
     new_commune = Unit.objects.get(scheme=Scheme.GSO2025, level=Level.COMMUNE, name="Xã Mường Tùng")
-    as_reported = get(client, f"/u/{new_commune.id}/")
+    as_reported = get(client, f"/u/{new_commune.id}/?series=reported")
     assert "?date=" in as_reported and "series=regrouped" in as_reported
     series = as_reported.split('<table class="series">')[1].split("</table>")[0]
     rows_reported = series.count('<tr><th scope="row">')
     assert rows_reported == 5  # 30/09/2025 … 30/09/2026: the commune exists from 1/7/2025
-    regrouped = get(client, f"/u/{new_commune.id}/?series=regrouped")
-    rows = regrouped.split('<table class="series">')[1].split("</table>")[0]
-    assert rows.count('<tr><th scope="row">') == 44  # every quarter since 31/12/2015
-    assert "31/12/2015" in rows
+    # By default the whole series: a commune formed from several is regrouped (issue 13).
+    for url in (f"/u/{new_commune.id}/", f"/u/{new_commune.id}/?series=regrouped"):
+        regrouped = get(client, url)
+        rows = regrouped.split('<table class="series">')[1].split("</table>")[0]
+        assert rows.count('<tr><th scope="row">') == 44  # every quarter since 31/12/2015
+        assert "31/12/2015" in rows and "series=reported" in regrouped
     # A district never regroups: it ended with the reform.
     district = Unit.objects.get(scheme=Scheme.GSO2004, name="Huyện Mường Chà")
     html = get(client, f"/u/{district.id}/?series=regrouped")
@@ -168,16 +170,54 @@ def test_re_whitened_villages_are_listed_as_going_backwards(client, demo):
     assert backwards.count("Chưa có đảng viên") >= 3  # the three passing re-whitenings
 
 
-def test_villages_at_risk_have_few_or_falling_members(client, demo):
-    commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")
-    html = get(client, f"/u/{commune.id}/?date=2017-12-31")
+def test_villages_at_risk_have_few_members_a_worse_status_or_a_steep_fall(client, demo):
+    """One or two members, a status that got worse, or a third of the members gone since a year
+    before; each with its commune (issue 13)."""
+    district = Unit.objects.get(scheme=Scheme.GSO2004, name="Huyện Mường Chà")
+    html = get(client, f"/u/{district.id}/?date=2018-06-30", "en")
     table = html.split('id="at-risk"')[1].split("</table>")[0]
-    rows = re.findall(r"<tr><th scope=\"row\">.*?</tr>", table, re.S)
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", table, re.S)
     assert rows
+    communes = {u.name for u in Unit.objects.filter(parent=district)}
+    reasons_seen = set()
     for row in rows:
-        members = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', row)]
-        now, year_before = members[0], members[1] if len(members) > 1 else None
-        assert now in (1, 2) or (year_before is not None and now < year_before)
+        cells = [
+            re.sub(r"<[^>]+>", "", cell).strip() for cell in re.split(r"</t[hd]><t[hd][^>]*>", row)
+        ]
+        _, commune, _, now, before, why = cells
+        assert commune in communes
+        now, before = int(now), int(before) if before != "–" else None
+        reasons = set(why.split("; "))
+        reasons_seen |= reasons
+        assert ("one or two members" in reasons) == (now in (1, 2))
+        if "lost a third of its members or more" in reasons:
+            assert 3 * now <= 2 * before
+    assert reasons_seen <= {
+        "one or two members",
+        "status got worse",
+        "lost a third of its members or more",
+    }
+
+
+@pytest.mark.parametrize(
+    ("before", "now", "reasons"),
+    [
+        (("own_cell", 37), ("own_cell", 36), ()),  # lost one of 37: not at risk
+        (("own_cell", 37), ("own_cell", 25), ()),  # lost 12 of 37, less than a third
+        (("own_cell", 36), ("own_cell", 24), ("falling",)),  # lost a third
+        (("own_cell", 3), ("joined", 2), ("few", "worse", "falling")),
+        (("joined", 4), ("joined", 2), ("few", "falling")),
+        (("joined", 1), ("no_members", 0), ("worse", "falling")),  # re-whitened
+        (None, ("joined", 1), ("few",)),  # no figure a year before
+        (("not_reported", None), ("joined", 5), ()),
+    ],
+)
+def test_the_at_risk_rule(before, now, reasons):
+    from units.reads.village_lists import FigureRow, VillageRef, risk_reasons
+
+    ref = VillageRef(1, "Bản Thử", "1", 1, "Xã Thử")
+    earlier = FigureRow(ref, *before) if before else None
+    assert risk_reasons(FigureRow(ref, *now), earlier) == reasons
 
 
 def test_chart_data_matches_the_figures_and_says_its_rule(client, demo):

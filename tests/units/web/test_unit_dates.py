@@ -1,0 +1,130 @@
+"""Unit pages and the API at dates around the reform, at dates that are no reporting date, and
+with dates that are no date at all (issue 13, "Dates and the reform")."""
+
+import re
+
+import pytest
+
+from units.models import Level, Scheme, Unit
+
+pytestmark = pytest.mark.django_db
+
+
+def unit(scheme: str, name: str) -> Unit:
+    return Unit.objects.get(scheme=scheme, name=name)
+
+
+def get(client, url: str, language: str = "en", status: int = 200):
+    client.cookies["django_language"] = language
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response
+
+
+def text(html: str, element_id: str) -> str:
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:p|ul)>', html, re.S)
+    assert match, element_id
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip()
+
+
+def test_a_2025_commune_at_2017_points_to_the_communes_it_continues(client, demo):
+    new = unit(Scheme.GSO2025, "Xã Mường Tùng")
+    html = get(client, f"/u/{new.id}/?date=2017-12-31", status=300).content.decode()
+    assert text(html, "elsewhere") == (
+        "Xã Mường Tùng exists from 01/07/2025. On 31/12/2017 it was still these units:"
+    )
+    old = [unit(Scheme.GSO2004, "Xã Huổi Lèng"), unit(Scheme.GSO2004, "Xã Mường Tùng")]
+    links = re.findall(r'<li><a href="(/u/\d+/\?date=2017-12-31)">([^<]+)</a>', html)
+    assert links == [(f"/u/{u.id}/?date=2017-12-31", u.name) for u in old]
+    assert "No village figures" not in html
+
+
+def test_a_district_after_the_reform_points_to_the_communes_that_took_its_communes(client, demo):
+    district = unit(Scheme.GSO2004, "Huyện Mường Chà")
+    html = get(client, f"/u/{district.id}/?date=2026-09-30", status=300).content.decode()
+    assert text(html, "elsewhere").startswith("Huyện Mường Chà existed until 30/06/2025.")
+    successors = Unit.objects.filter(predecessions__predecessor__parent=district)
+    successors = set(successors.values_list("id", flat=True))
+    linked = {int(i) for i in re.findall(r'<li><a href="/u/(\d+)/\?date=2026-09-30"', html)}
+    assert linked == successors and len(successors) > 1
+
+
+def test_a_unit_continued_one_to_one_redirects_page_and_api_alike(client, demo):
+    old = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    new = Unit.objects.get(scheme=Scheme.GSO2025, level=Level.PROVINCE, code="11")
+    response = get(client, f"/u/{new.id}/?date=2017-12-31", status=302)
+    assert response.url == f"/u/{old.id}/?date=2017-12-31"
+    response = get(client, f"/api/v1/figures?unit={new.id}&date=2017-12-31", status=303)
+    assert response["Location"] == f"/api/v1/figures?unit={old.id}&date=2017-12-31"
+    data = response.json()
+    assert data["status"] == "unit_not_valid_on_date" and data["relation"] == "predecessors"
+    assert [u["id"] for u in data["stood_for_by"]] == [old.id]
+
+
+def test_the_api_names_the_predecessors_of_a_unit_asked_for_before_it_existed(client, demo):
+    new = unit(Scheme.GSO2025, "Xã Mường Tùng")
+    response = get(client, f"/api/v1/figures?unit={new.id}&date=2017-12-31", status=300)
+    data = response.json()
+    assert data["status"] == "unit_not_valid_on_date"
+    assert data["error"] == (
+        "Xã Mường Tùng did not exist yet on 2017-12-31: it continues these units."
+    )
+    assert [u["name"] for u in data["stood_for_by"]] == ["Xã Huổi Lèng", "Xã Mường Tùng"]
+    old = data["stood_for_by"][0]
+    assert old["scheme"] == "gso2004" and old["figures_url"].endswith("&date=2017-12-31")
+    assert client.get(old["figures_url"]).json()["figures"]["computed"]["villages"] > 0
+
+
+@pytest.mark.parametrize("query", ["date=garbage", "date=2017-13-45", "compare=31-12-2016"])
+def test_a_unit_page_answers_a_bad_date_with_a_400_that_says_so(client, demo, query):
+    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    html = get(client, f"/u/{province.id}/?{query}", status=400).content.decode()
+    value = query.split("=")[1]
+    message = f"Not a date: {value} (use YYYY-MM-DD)"
+    assert text(html, "error-message") == message
+    vi = get(client, f"/u/{province.id}/?{query}", language="vi", status=400).content.decode()
+    assert text(vi, "error-message") == f"Không phải ngày: {value} (dùng dạng YYYY-MM-DD)"
+
+
+def test_a_day_that_is_no_reporting_date_shows_the_nearest_earlier_one_and_says_so(client, demo):
+    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    html = get(client, f"/u/{province.id}/?date=2017-12-30").content.decode()
+    assert text(html, "date-note") == (
+        "30/12/2017 is not a reporting date: these are the figures at 30/09/2017, "
+        "the nearest earlier one."
+    )
+    assert '<option value="2017-09-30" selected>' in html
+    data = get(client, f"/api/v1/figures?unit={province.id}&date=2017-12-30").json()
+    assert data["status"] == "nearest_earlier_date"
+    assert (data["requested_date"], data["date"]) == ("2017-12-30", "2017-09-30")
+    html = get(client, f"/u/{province.id}/?date=2017-12-31").content.decode()
+    assert 'id="date-note"' not in html
+
+
+def test_a_date_before_any_figure_is_not_found_on_page_and_api(client, demo):
+    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    get(client, f"/u/{province.id}/?date=2010-06-30", status=404)
+    data = get(client, f"/api/v1/figures?unit={province.id}&date=2010-06-30", status=404).json()
+    assert data["error"] == "No figures for this unit at or before this date."
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("get", "/api/v1/nothing", 404),
+        ("get", "/api/", 404),
+        ("get", "/api/v2/figures?unit=1", 404),
+        ("post", "/api/v1/units", 405),
+        ("delete", "/api/v1/figures?unit=1", 405),
+    ],
+)
+def test_api_errors_are_json_everywhere_under_api(client, demo, method, url, status):
+    client.cookies["django_language"] = "en"
+    response = getattr(client, method)(url)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    message = response.json()["error"]
+    if status == 404:
+        assert message  # partystats/errors.py says it
+    else:
+        assert message == "Only GET (and HEAD) are answered here." and "GET" in response["Allow"]
