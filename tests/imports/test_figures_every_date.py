@@ -161,7 +161,7 @@ def test_a_commune_lists_each_village_once_and_as_many_as_its_coverage_says(demo
         for commune in Unit.objects.filter(
             scheme=Scheme.GSO2004, level=Level.COMMUNE, parent__name=MUONG_NHE
         ):
-            listed = [row.village.id for row in commune_villages(commune, period)]
+            listed = [row.id for row in commune_villages(commune, period)]
             assert len(listed) == len(set(listed))
             coverage = Coverage.objects.filter(unit=commune, period=period).first()
             assert len(listed) == (coverage.villages if coverage else 0)

@@ -18,7 +18,8 @@ from django.test.utils import CaptureQueriesContext
 
 from units.models import Coverage, Level, Scheme, Unit, VillagePlacement
 from units.reads.coverage_table import coverage_table
-from units.reads.unit_page import periods_with_coverage, units_within
+from units.reads.dates import periods_with_coverage
+from units.reads.village_lists import units_within
 
 pytestmark = pytest.mark.django_db
 
