@@ -314,6 +314,11 @@ class ReductionTarget:
     series: list[ReductionSeries]
 
     @property
+    def has_projection(self) -> bool:
+        """Whether any row is projected: the note about projections is shown only then."""
+        return any(row.projected for series in self.series for row in series.rows)
+
+    @property
     def met(self) -> bool | None:
         verdicts = [series.met for series in self.series]
         return None if None in verdicts else all(verdicts)

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from units.domain.coverage import data_version_bump
 from units.domain.names import name_key, sort_key
 from units.models import (
     Coverage,
@@ -224,3 +225,15 @@ def test_target_tables_are_real_tables(client, demo):
             assert "<caption>" in table and '<th scope="col">' in table
             assert '<th scope="row">' in table
         assert "Source:" in html  # the target in words, with its source
+
+
+def test_the_projection_note_is_shown_only_beside_projected_rows(client, demo):
+    """Issue 13: a footnote about "dự báo" rows on a table that had none."""
+    html = get(client, "/targets/villages-down/", "vi")
+    assert 'class="projected"' not in html and 'id="projection-note"' not in html
+    VillageFigure.objects.filter(period__date__gt=D(2019, 12, 31)).delete()
+    Coverage.objects.filter(period__date__gt=D(2019, 12, 31)).delete()
+    data_version_bump()  # a new version: the page is not served from the page cache
+    html = get(client, "/targets/villages-down/", "vi")
+    assert 'class="projected"' in html
+    assert "Các dòng ghi “dự báo”" in re.search(r'id="projection-note">(.*?)<', html).group(1)

@@ -40,7 +40,9 @@ def test_province_page_shows_every_figure_of_the_article(client, demo):
     assert "210" in text_of(html, "pub-new_village_cells")
     assert "121%" in text_of(html, "admissions-target")
     # 95 → 23 and 328 → 208 since the start of the resolution (31/12/2015).
-    changes = re.search(r'<table class="changes">(.*?)</table>', html, re.S).group(1)
+    changes = re.search(
+        r'<table class="changes" id="changes-table">(.*?)</table>', html, re.S
+    ).group(1)
     cells = [
         re.sub(r"<[^>]+>", "", cell).strip()
         for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", changes, re.S)
