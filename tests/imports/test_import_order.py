@@ -31,7 +31,13 @@ from imports.services import report_import, report_preview, report_restore
 from tests.figures_state import figures_state
 from tests.workbooks import JOINED, NONE, OWN, section, to_file, village, village_report
 from units.domain.coverage import coverage_differences, figures_unplaced
-from units.domain.names import COMMUNE_KINDS, DISTRICT_KINDS, PROVINCE_KINDS, name_key
+from units.domain.names import (
+    COMMUNE_KINDS,
+    DISTRICT_KINDS,
+    PROVINCE_KINDS,
+    name_key,
+    sort_key,
+)
 from units.models import (
     LAST_DAY_BEFORE_REFORM,
     REFORM_DATE,
@@ -68,6 +74,7 @@ def units() -> None:
         return Unit.objects.create(
             scheme=scheme, level=level, code=code, name=name, parent=parent,
             name_key=name_key(name, kinds.get(level, COMMUNE_KINDS)),
+            sort_key=sort_key(name, kinds.get(level, COMMUNE_KINDS)),
             valid_from=REFORM_DATE if new else start,
             valid_to=None if new else LAST_DAY_BEFORE_REFORM,
         )  # fmt: skip
@@ -93,8 +100,9 @@ def merge_record(commune: Unit, commune_2025: Unit) -> None:
 
     def recorded(name, start, end, *placements):
         created = Village.objects.create(
-            name=name, name_key=name_key(name), valid_from=start, valid_to=end
-        )
+            name=name, name_key=name_key(name), sort_key=sort_key(name),
+            valid_from=start, valid_to=end,
+        )  # fmt: skip
         for where, since, until in placements:
             VillagePlacement.objects.create(
                 village=created, commune=where, valid_from=since, valid_to=until

@@ -425,6 +425,30 @@ def add_villages(commune: Unit, count: int, start: int) -> None:
     coverage_rebuild(periods=[period])
 
 
+def test_a_unit_link_carries_its_id_without_a_thousands_separator(client):
+    """Vietnamese pages group digits ("12.345"): an id in a link must not be grouped, or the
+    link filters on another unit (PostgreSQL and the national data have ids in the thousands)."""
+    province = Unit.objects.create(
+        id=12345, scheme=Scheme.GSO2004, level=Level.PROVINCE, code="98", name="Tỉnh Thử",
+        name_key=name_key("Tỉnh Thử"), sort_key=sort_key("Tỉnh Thử"),
+        valid_from=D(2004, 1, 1), valid_to=D(2025, 6, 30),
+    )  # fmt: skip
+    commune = Unit.objects.create(
+        id=12346, scheme=Scheme.GSO2004, level=Level.COMMUNE, code="98101", name="Xã Ba",
+        name_key=name_key("Xã Ba"), sort_key=sort_key("Xã Ba"), parent=Unit.objects.create(
+            id=12347, scheme=Scheme.GSO2004, level=Level.DISTRICT, code="981", name="Huyện Hai",
+            name_key=name_key("Huyện Hai"), sort_key=sort_key("Huyện Hai"), parent=province,
+            valid_from=D(2004, 1, 1), valid_to=D(2025, 6, 30),
+        ), valid_from=D(2004, 1, 1), valid_to=D(2025, 6, 30),
+    )  # fmt: skip
+    add_villages(commune, 3, 0)
+    client.cookies["django_language"] = "vi"
+    for unit, group in ((commune, "village"), (commune.parent, "commune")):
+        html = client.get(f"/u/{unit.id}/?date=2017-12-31").content.decode()
+        link = html_lib.unescape(re.search(r'id="coverage-link" href="([^"]+)"', html).group(1))
+        assert link == f"/coverage/?date=2017-12-31&{unit.level}={unit.id}&group={group}"
+
+
 @pytest.mark.parametrize(
     "query",
     [
