@@ -29,6 +29,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture
+def english() -> Iterator[None]:
+    """Messages in English, as the tests assert them (the site's default language is vi)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """One Chromium for the whole session. A missing Chromium fails the test, never skips it."""

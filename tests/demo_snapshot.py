@@ -3,7 +3,8 @@
 `load_demo` goes through the real importer (≈ 30 s). Tests that flush the database (browser
 tests with a live server) or load the demo per module would pay that every time; instead the
 first load is captured row by row and later loads insert the same rows in one transaction.
-The importer path is still exercised by the first load and by tests/test_demo_figures.py.
+The importer path is still exercised by the first load and by
+tests/imports/generators/test_demo_figures.py.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The site served by a real gunicorn on loopback, against a database of the test's own.
 
 For the tests that need a second process to see the data (an import running while readers
-fetch pages, tests/test_readers_during_import.py) or real connections (the soak,
-tests/test_soak.py). pytest-django's test database cannot serve them: on SQLite it lives in the
-test process's memory, and what a test writes there is never committed. So, as in
-tests/test_import_interrupted.py, each module makes its own database on the suite's backend
+fetch pages, tests/partystats/test_readers_during_import.py) or real connections (the soak,
+tests/partystats/test_soak.py). pytest-django's test database cannot serve them: on SQLite it
+lives in the test process's memory, and what a test writes there is never committed. So, as in
+tests/imports/test_import_interrupted.py, each module makes its own database on the suite's backend
 (a SQLite file; on PostgreSQL, when DATABASE_URL says so, a database created on that server and
 dropped at the end) and fills it with `manage.py` commands in subprocesses.
 """

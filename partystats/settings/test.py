@@ -9,6 +9,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
-# Login throttling stays on, as in production, so the suite proves it (tests/test_security.py);
+# Login throttling stays on, as in production, so the suite proves it
+# (tests/partystats/test_security.py);
 # every test starts with no failed attempts, since the attempts live in the rolled-back database.
 AXES_ENABLED = True

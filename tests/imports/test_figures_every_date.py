@@ -11,7 +11,6 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from imports.generators.demo_load import demo_communes
 from imports.generators.demo_plan import DemoFigure, demo_plan
@@ -24,16 +23,10 @@ from units.models import Coverage, Level, Scheme, Status, Unit, Village, Village
 from units.reads.coverage_table import village_rows
 from units.reads.unit_page import commune_villages
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 D = datetime.date
 DEC_2017, JUN_2018 = D(2017, 12, 31), D(2018, 6, 30)
 MUONG_CHA, MUONG_NHE = "Huyện Mường Chà", "Huyện Mường Nhé"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import transaction
-from django.utils import translation
 
 from imports.models import ImportRun
 from imports.services import report_import, report_preview, report_restore
@@ -50,16 +49,10 @@ from units.models import (
     VillageSuccession,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 D = datetime.date
 SEEDS = (1, 2, 3, 4, 5)
 MERGE = D(2020, 1, 1)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 # ---------------------------------------------------------------------------- the province

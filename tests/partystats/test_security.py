@@ -58,7 +58,9 @@ def fill(route: str, samples: dict[str, list[str]]) -> list[str]:
     """Every URL a route gives with the sample values of its parameters."""
     names = PARAMETER.findall(route)
     missing = [name for name in names if name not in samples]
-    assert not missing, f"teach tests/test_security.py a sample value for {missing} ({route})"
+    assert not missing, (
+        f"teach tests/partystats/test_security.py a sample value for {missing} ({route})"
+    )
     urls = []
     for values in itertools.product(*(samples[name] for name in names)):
         chosen = dict(zip(names, values, strict=True))
