@@ -343,7 +343,7 @@ def _places(unit: Unit) -> dict[str, Place | None]:
 # level of its unit and of the unit's two ancestors (a commune's parent is a district before
 # 1/7/2025 and its province after).
 VILLAGE_ROW_FIELDS = ("village__name", "village_id", "status", "members")
-UNIT_ROW_FIELDS = ("unit__name", "unit_id", "members", *COUNTS)
+UNIT_ROW_FIELDS = ("unit__name", "unit_id", "members", *COUNTS, "own_cell_share", "member_share")
 ANCESTRY = ("", "__parent", "__parent__parent")
 PLACE_FIELDS = ("id", "code", "name", "level")
 
@@ -371,6 +371,8 @@ def row_from_values(values: dict, *, village: bool) -> CoverageRow:
         village_id=None,
         unit_id=values["unit_id"],
         **{name: values[name] for name in ("members", *COUNTS)},
+        own_cell_share=_rounded(values["own_cell_share"]),
+        member_share=_rounded(values["member_share"]),
         **_places_of(values, "unit"),
     )
 
