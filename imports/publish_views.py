@@ -53,16 +53,8 @@ def publish(request: HttpRequest, run_id: int) -> HttpResponse:
     refusal = publisher_refusal(run, request.user)
     if refusal is not None:
         return error_response(request, 403, refusal.message)
-    try:
-        if request.method != "POST":
-            plan = publish_plan(run)
-            return render(request, "imports/publish.html", {"run": run, "plan": plan})
-        run_publish(run, user=request.user)
-    except PublishRefused as refused:
-        return _refused(request, refused.issues)
-    text = _("Import #%(id)s published: its figures are on the site.") % {"id": run.id}
-    messages.success(request, text)
-    return redirect("imports:history")
+    done = _("Import #%(id)s published: its figures are on the site.")
+    return _confirmed(request, run, publish_plan, run_publish, "imports/publish.html", done)
 
 
 @staff_only
@@ -72,15 +64,20 @@ def withdraw(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run(run_id)
     if not request.user.has_perm(PUBLISH_PERMISSION):
         return error_response(request, 403, str(NOT_PUBLISHER))
+    done = _("Import #%(id)s withdrawn: the figures are as they were before it.")
+    return _confirmed(request, run, withdraw_plan, run_withdraw, "imports/withdraw.html", done)
+
+
+def _confirmed(request, run, plan_make, act, template: str, done: str) -> HttpResponse:
+    """The confirmation step publish and withdraw share: GET shows what `act` will change (its
+    plan), POST does it and goes back to the history; a refusal says why either way."""
     try:
         if request.method != "POST":
-            plan = withdraw_plan(run)
-            return render(request, "imports/withdraw.html", {"run": run, "plan": plan})
-        run_withdraw(run, user=request.user)
+            return render(request, template, {"run": run, "plan": plan_make(run)})
+        act(run, user=request.user)
     except PublishRefused as refused:
         return _refused(request, refused.issues)
-    text = _("Import #%(id)s withdrawn: the figures are as they were before it.") % {"id": run.id}
-    messages.success(request, text)
+    messages.success(request, done % {"id": run.id})
     return redirect("imports:history")
 
 
