@@ -47,7 +47,10 @@ SOAK_SECONDS = float(os.environ.get("PARTYSTATS_SOAK_SECONDS", "180"))
 CONNECTIONS = 32
 WORKERS = 2
 THREADS = 4
-SAMPLE_EVERY = 2.0  # seconds between two readings of the workers' memory
+# Seconds between two readings of the workers' memory: every 2 s, more often in a short run so
+# that even a few seconds' soak (PARTYSTATS_SOAK_SECONDS=5) has the readings the memory verdict
+# needs (at least 6) instead of failing on medians of nothing.
+SAMPLE_EVERY = min(2.0, SOAK_SECONDS / 12)
 REQUEST_TIMEOUT = 60.0
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 # Steady memory: the median of the workers' summed resident memory over the last third of the
