@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db import router, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -143,6 +144,7 @@ def draft_view_start(request: HttpRequest, run_id: int) -> HttpResponse:
     return redirect(f"{reverse('unit', args=[run.scope_id])}?date={run.date.isoformat()}")
 
 
+@login_required  # as every page under /import/; not staff_only: one who lost it may still stop
 @require_POST
 def draft_view_stop(request: HttpRequest) -> HttpResponse:
     """From the banner: the published figures again, on the same page."""
