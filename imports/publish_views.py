@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from partystats.errors import error_response
 
+from .draft_view import draft_view_end
 from .issues import Issue
 from .models import ImportRun
 from .publish import (
@@ -77,6 +78,7 @@ def _confirmed(request, run, plan_make, act, template: str, done: str) -> HttpRe
         act(run, user=request.user)
     except PublishRefused as refused:
         return _refused(request, refused.issues)
+    draft_view_end(request, run)  # published: nothing left to view as a draft
     messages.success(request, done % {"id": run.id})
     return redirect("imports:history")
 
@@ -89,5 +91,6 @@ def discard(request: HttpRequest, run_id: int) -> HttpResponse:
         draft_discard(run, user=request.user)
     except PublishRefused as refused:
         return _refused(request, refused.issues)
+    draft_view_end(request, run)
     messages.info(request, _("Draft #%(id)s discarded: nothing was published.") % {"id": run.id})
     return redirect("imports:history")

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import publish_views, views
+from . import draft_view, publish_views, views
 
 
 class Sha256Converter:
@@ -28,6 +28,8 @@ urlpatterns = [
     path("history/<int:run_id>/publish/", publish_views.publish, name="publish"),
     path("history/<int:run_id>/withdraw/", publish_views.withdraw, name="withdraw"),
     path("history/<int:run_id>/discard/", publish_views.discard, name="discard"),
+    path("history/<int:run_id>/view/", draft_view.draft_view_start, name="draft_view"),
+    path("draft/stop/", draft_view.draft_view_stop, name="draft_view_stop"),
     path("run/<int:run_id>/", views.run_detail, name="run"),
     path("<sha256:token>/", views.preview, name="preview"),
     path("<sha256:token>/errors.csv", views.errors_csv, name="errors_csv"),

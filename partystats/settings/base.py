@@ -54,6 +54,9 @@ MIDDLEWARE = [
     "partystats.middleware.DataVersionCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A staff member viewing a draft: the page rendered with it, in a transaction rolled back
+    # (imports/draft_view.py); before the read snapshot, whose transaction could not write.
+    "imports.draft_view.DraftViewMiddleware",
     # Around the view only: each public page reads one snapshot of the figures.
     "partystats.middleware.ReadSnapshotMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lock-out page.
@@ -74,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "imports.draft_view.draft_banner",
             ],
         },
     },

@@ -1,6 +1,8 @@
 """Four eyes in Chromium (issue 11 §2): one staff member imports a report, which stays a draft
 nobody else sees; a second, holding the permission to publish, reads what publishing will change
-and publishes it; the history says who did what. Screenshot of the publish step."""
+and publishes it; the history says who did what. Screenshot of the publish step. And the draft
+seen on the site by the publisher before publishing it, under its banner, while a visitor sees
+the published figures."""
 
 from pathlib import Path
 
@@ -8,10 +10,11 @@ import pytest
 from django.conf import settings
 
 from imports.models import ImportRun
-from tests.gate import PASSWORD, PUBLISHER, staff_make
+from tests.gate import PASSWORD, PUBLISHER, drafted, staff_make
 
 # The miniature province with 31/12/2017 imported, the staging folder and the 30/06/2018 report.
 from tests.imports.test_browser_import import june_report, province, staging  # noqa: F401
+from tests.imports.test_publish import june_report as june_with_a_new_village
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
@@ -60,4 +63,52 @@ def test_one_imports_another_publishes(live_server, page, province, staging, tmp
     assert page.locator(f"#withdraw-{run.id}").is_visible()
 
     page.goto(f"{commune}?date=2018-06-30")
+    assert page.locator("#fig-own").inner_text() == "2"
+
+
+def test_a_publisher_views_the_draft_on_the_site_then_publishes_it(
+    live_server,
+    page,
+    province,  # noqa: F811
+):
+    """The draft's own figure under the banner, for the publisher only; then published."""
+    importer = staff_make("anh")
+    staff_make("binh", PUBLISHER)
+    draft = drafted(june_with_a_new_village(), importer, name="june.xlsx")
+    url = live_server.url
+    commune = f"{url}/u/{province.muong_tung.id}/"
+    page.goto(f"{commune}?date=2017-12-31")
+    published_own = page.locator("#fig-own").inner_text()
+
+    log_in(page, url, "binh")
+    page.goto(f"{url}/import/run/{draft.id}/")
+    page.click("#draft-view")
+    page.wait_for_selector("#draft-banner")
+    assert (
+        page.locator("#draft-banner-text")
+        .inner_text()
+        .startswith(
+            f"Bản nháp #{draft.id} — chưa công bố: số liệu trên trang này gồm bản nháp (june.xlsx, "
+            "30/06/2018, Xã Mường Tùng)."
+        )
+    )
+    assert page.url == f"{commune}?date=2018-06-30"
+    assert page.locator("#fig-own").inner_text() == "2"  # Bản Nậm Piền's new cell, and Huổi Lèng
+    assert published_own == "1"
+
+    visitor = page.context.browser.new_context(locale="vi-VN")  # no session: the public site
+    try:
+        other = visitor.new_page()
+        other.goto(f"{commune}?date=2017-12-31")
+        assert other.locator("#draft-banner").count() == 0
+        assert "30/06/2018" not in other.content()
+    finally:
+        visitor.close()
+
+    page.click("#draft-banner-run")
+    page.click("#publish")
+    page.click("#publish-confirm")
+    page.wait_for_selector(f"#events-{draft.id} li")
+    page.goto(f"{commune}?date=2018-06-30")
+    assert page.locator("#draft-banner").count() == 0  # published: no draft left to view
     assert page.locator("#fig-own").inner_text() == "2"

@@ -261,3 +261,42 @@ def test_template_command_writes_the_template(tmp_path):
     assert sheet["E5"].value == "Trong đó"
     assert "E5:F5" in {str(cells) for cells in sheet.merged_cells.ranges}
     assert [cell.value for cell in sheet[7]] == ["A", "B", "C", "1", "2", "3", "4", "5", "6", "7"]
+
+
+def test_withdraw_import_withdraws_as_a_publisher_or_the_server(province, tmp_path):
+    before = database_counts()
+    run_command(saved(tmp_path, village_report()), "--publish")
+    run = ImportRun.objects.get()
+    staff_make("importer")
+    err = io.StringIO()
+    with pytest.raises(CommandError) as refusal:
+        call_command("withdraw_import", run.id, "--user", "importer", stderr=err)
+    assert refusal.value.returncode == 1
+    assert err.getvalue().splitlines() == [
+        ", , , , Publishing and withdrawing imports needs the permission to publish imports."
+    ]
+    with pytest.raises(CommandError) as refusal:
+        call_command("withdraw_import", run.id, "--user", "nobody")
+    assert (refusal.value.returncode, str(refusal.value)) == (2, "No user 'nobody'.")
+
+    staff_make("publisher", PUBLISHER)
+    out = io.StringIO()
+    call_command("withdraw_import", run.id, "--user", "publisher", stdout=out)
+    assert out.getvalue().splitlines() == [f"Import #{run.id} withdrawn by publisher."]
+    assert database_counts() | {"runs_not_refused": 0} == before | {"runs_not_refused": 0}
+    event = run.events.last()
+    assert (event.action, event.user.username) == ("withdrawn", "publisher")
+
+    err = io.StringIO()
+    with pytest.raises(CommandError) as refusal:
+        call_command("withdraw_import", run.id, stderr=err)  # withdrawn already
+    assert refusal.value.returncode == 1
+    assert err.getvalue().splitlines() == [
+        f", , , , Import #{run.id} is not published: nothing to withdraw."
+    ]
+    call_command("publish_import", run.id, "--user", "publisher")  # not its importer: the CLI
+    out = io.StringIO()
+    call_command("withdraw_import", run.id, stdout=out)
+    assert out.getvalue().splitlines() == [f"Import #{run.id} withdrawn from the command line."]
+    event = run.events.last()
+    assert (event.action, event.user, event.command_line) == ("withdrawn", None, True)
