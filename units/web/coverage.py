@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
-from units.models import Status
+from units.models import REFORM_DATE, Status
 from units.reads.coverage_table import CoverageTable, InvalidFilters, NoFigures, coverage_table
 from units.reads.filters import SORT_KEYS
 from units.web import exports
@@ -86,10 +86,14 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 
 def headers(table: CoverageTable) -> list[Header]:
-    """The columns of the grouping, in the order SORT_KEYS lists them, each with its sort link."""
+    """The columns of the grouping, in the order SORT_KEYS lists them, each with its sort link.
+    From 1/7/2025 there are no districts: no district column (as in the exports)."""
     current = table.filterset.form.cleaned_data.get("sort") or ""
+    no_districts = table.date >= REFORM_DATE and table.group != "district"
     result = []
     for key in SORT_KEYS[table.group]:
+        if key == "district" and no_districts:
+            continue
         label = table.group.label if key == "name" else HEADER_LABELS[key]
         if key.endswith("_share"):
             label = label % {"percent": "%"}

@@ -142,10 +142,28 @@ def test_member_range_keeps_villages_within_it(client, demo):
     assert data["filters"]["members_min"] == 10 and data["filters"]["members_max"] == 12
 
 
+def html_headers(html: str) -> list[str]:
+    head = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
+    return [cell_text(c) for c in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)]
+
+
 def test_after_the_reform_communes_sit_directly_under_the_province(client, demo):
-    rows = html_rows(page_html(client, "?date=2025-09-30&group=commune"))
-    assert len(rows) == 45 and {row[1] for row in rows} == {"–"}
+    html = page_html(client, "?date=2025-09-30&group=commune")
+    rows = html_rows(html)
+    assert len(rows) == 45 and {row[1] for row in rows} == {"Tỉnh Điện Biên"}
+    assert html_headers(html)[:2] == ["Xã", "Tỉnh"]
     assert html_rows(page_html(client, "?date=2025-09-30&group=district")) == []
+
+
+@pytest.mark.parametrize("group", ["village", "commune"])
+def test_after_the_reform_the_page_has_no_district_column_as_its_exports(client, demo, group):
+    query = f"?date=2025-09-30&group={group}"
+    headers = html_headers(page_html(client, query))
+    _, rows = csv_content(client, query)
+    assert "Huyện" not in headers and "Huyện" not in rows[0]
+    assert len(headers) == len(html_rows(page_html(client, query))[0])
+    before = html_headers(page_html(client, f"?date=2025-06-30&group={group}"))
+    assert "Huyện" in before
 
 
 def test_default_date_is_the_latest_and_the_permalink_names_it(client, demo):
