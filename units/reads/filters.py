@@ -219,6 +219,17 @@ class CoverageFilter(django_filters.FilterSet):
             field.choices = [(v, label) for v, label in field.choices if v != Group.DISTRICT]
 
     @property
+    def district_filter_unused(self) -> bool:
+        """No "District" drop-down after 1/7/2025 (it would list none), unless one is chosen."""
+        date = self._date()
+        return (
+            date is not None
+            and date >= REFORM_DATE
+            and self._chosen("district") is None
+            and getattr(self.form, "cleaned_data", {}).get("group") != Group.DISTRICT
+        )
+
+    @property
     def no_districts_then(self) -> bool:
         """One row per district asked for at a date after the reform: there are none."""
         date = self._date()
