@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from units.models import REFORM_DATE
+
+from . import fields as f
 from .layout import SheetHeader
 from .mapping import ColumnsRefused, column_mapping_save, column_options
 from .unreadable import TOO_LARGE
@@ -72,10 +77,16 @@ NOT_IMPORTED = _("— not imported —")
 class ColumnMappingForm(forms.Form):
     """One choice per headed column of a sheet's header: the field it holds, or none."""
 
-    def __init__(self, *args, header: SheetHeader, **kwargs) -> None:
+    def __init__(
+        self, *args, header: SheetHeader, date: datetime.date | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.header = header
-        options = [("", NOT_IMPORTED), *column_options(header.shape)]
+        options = [("", NOT_IMPORTED), *column_options(header.shape, date)]
+        read_as = {column.field for column in header.columns}
+        if date is not None and date >= REFORM_DATE and f.DISTRICT not in read_as:
+            # No districts from 1/7/2025: a district column would be refused (import-format.md).
+            options = [option for option in options if option[0] != f.DISTRICT]
         for column in header.columns:
             self.fields[self.name_of(column.index)] = forms.ChoiceField(
                 label=f"{column.letter} · {column.header}",

@@ -6,6 +6,8 @@ command line's `--column commune=B`. Choices made on the preview are remembered 
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils.translation import gettext_lazy as _
 
 from . import fields as f
@@ -36,9 +38,11 @@ def choices_from_letters(columns: dict[str, str]) -> ColumnChoices:
     return {column_index(letter): key for letter, key in columns.items()}
 
 
-def column_options(shape: str) -> list[tuple[str, str]]:
-    """(field key, label) of every column a report of `shape` may have, for a choice list."""
-    return [(known.key, known.label) for known in f.FIELDS_BY_SHAPE[shape]]
+def column_options(shape: str, date: datetime.date | None = None) -> list[tuple[str, str]]:
+    """(field key, label) of every column a report of `shape` may have, for a choice list;
+    labelled in the units of the report's date when it is known (no "thị trấn" after
+    1/7/2025)."""
+    return [(known.key, known.label_on(date)) for known in f.FIELDS_BY_SHAPE[shape]]
 
 
 def column_mapping_save(*, header: SheetHeader, choices: ColumnChoices, user=None) -> ColumnMapping:

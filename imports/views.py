@@ -89,7 +89,7 @@ def _preview_render(
         unit_columns, unit_rows = unit_summary_table(preview)
     header = header_to_map(preview)
     if mapping_form is None and header is not None:
-        mapping_form = ColumnMappingForm(header=header)
+        mapping_form = ColumnMappingForm(header=header, date=preview.date)
     context = {
         "staged": staged,
         "preview": preview,
@@ -237,7 +237,7 @@ def columns(request: HttpRequest, token: str) -> HttpResponse:
     if header is None:
         messages.error(request, _("This sheet's header has changed: choose the columns again."))
         return redirect("imports:preview", token=token)
-    form = ColumnMappingForm(request.POST, header=header)
+    form = ColumnMappingForm(request.POST, header=header, date=preview.date)
     if form.is_valid() and form.save(request.user) is not None:
         messages.success(
             request,

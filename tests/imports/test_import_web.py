@@ -578,6 +578,30 @@ def test_a_column_not_recognised_is_mapped_on_the_preview_and_remembered(
     assert "Columns chosen before are applied." in response.content.decode()
 
 
+def option_labels(response, name: str) -> list[str]:
+    select = re.search(rf'<select name="{name}".*?</select>', response.content.decode(), re.S)
+    return [html.unescape(label) for label in re.findall(r">([^<]*)</option>", select.group(0))]
+
+
+@pytest.mark.parametrize(
+    ("date_line", "commune", "district"),
+    [
+        ("Tính đến 31/12/2017", "Xã, phường, thị trấn", True),
+        ("Tính đến 30/09/2025", "Xã, phường, đặc khu", False),  # no thị trấn, no huyện
+    ],
+)
+def test_the_mapping_form_names_the_units_of_the_reports_date(
+    staff_client, province, date_line, commune, district
+):
+    token = uploaded(staff_client, to_file(place_report(date_line=date_line)))
+    response = staff_client.get(reverse("imports:preview", args=[token]))
+    labels = option_labels(response, "column_1")
+    assert commune in labels
+    assert ("Huyện, thành phố, thị xã" in labels) is district
+    if not district:
+        assert not [label for label in labels if "thị trấn" in label or "Huyện" in label]
+
+
 def test_a_field_given_two_columns_is_refused_on_the_mapping_form(staff_client, province):
     token = uploaded(staff_client, to_file(place_report()))
     columns = PLACE_COLUMNS | {"column_1": "village"}
