@@ -12,6 +12,7 @@ from django.db.models import Max, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from units.domain.names import unit_sort_key
 from units.models import Level, Status, Unit, UnitFigure, VillageFigure, VillagePlacement
 
 from .dates import date_text
@@ -160,10 +161,18 @@ def village_changes_preview(preview: Preview) -> None:
             params = {"name": entry.name, "previous": date_text(previous_date)}
             preview.warnings.append(entry_issue(entry, text, params, warning=True))
     _not_reported_warn(preview, index, communes)
-    preview.communes = sorted(
-        communes.values(), key=lambda c: (c.district.name if c.district else "", c.commune.name)
-    )
+    preview.communes = sorted(communes.values(), key=_commune_order)
     _existing_village_figures(preview)
+
+
+def _commune_order(figures: CommuneFigures) -> tuple[str, str]:
+    """Districts, then communes, in Vietnamese alphabetical order (Điện after Dương, Ảng
+    among the A's), as the public pages list them."""
+    district = figures.district
+    return (
+        unit_sort_key(district.name, district.level) if district else "",
+        unit_sort_key(figures.commune.name, figures.commune.level),
+    )
 
 
 def _figures_add(figures: CommuneFigures, entry) -> None:

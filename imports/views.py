@@ -96,6 +96,8 @@ def _preview_render(
         "shape_label": ImportRun.Shape(preview.shape).label if preview.shape else "",
         "before_date": before_date,
         "communes": communes,
+        # No "District" column for a report from 1/7/2025: there are no districts.
+        "commune_districts": any(change.figures.district for change in communes),
         "commune_metrics": [label for _key, label in COMMUNE_METRICS],
         "unit_columns": unit_columns,
         "unit_rows": unit_rows,

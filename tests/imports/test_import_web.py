@@ -16,6 +16,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from imports.models import ColumnMapping, ImportRun
+from imports.preview import CommuneFigures, _commune_order
 from imports.services import report_import, report_preview
 from tests.gate import draft_publish
 from tests.workbooks import (
@@ -24,12 +25,13 @@ from tests.workbooks import (
     OWN,
     database_counts,
     mung_tung_rows,
+    section,
     to_file,
     village,
     village_report,
     village_sheet,
 )
-from units.models import Status, VillageFigure
+from units.models import Level, Status, Unit, VillageFigure
 
 pytestmark = pytest.mark.django_db
 DEC_2017 = datetime.date(2017, 12, 31)
@@ -302,6 +304,33 @@ def test_preview_shows_commune_figures_before_and_after(staff_client, province):
         "1",
         "2",
     )
+
+
+def test_a_preview_after_the_reform_has_no_district_column(staff_client, province):
+    rows = [["TỔNG CỘNG", None, None, 16, 14, 2, None, None, 1], *mung_tung_rows()[1:5]]
+    rows[1] = section("I", "Xã Mường Tùng")
+    report = village_report(rows, date_line="Số liệu tính đến ngày 30/09/2025")
+    token = uploaded(staff_client, to_file(report))
+    response = staff_client.get(reverse("imports:preview", args=[token]))
+    table = re.search(r'id="communes">(.*?)</table>', response.content.decode(), re.S).group(1)
+    head = [html.unescape(c) for c in re.findall(r"<th[^>]*>(.*?)</th>", table.split("<tbody>")[0])]
+    assert head[0] == "Commune" and "District" not in head
+    body = table.split("<tbody>")[1]
+    cells = [html.unescape(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", body)]
+    assert cells[:3] == ["Xã Mường Tùng", "—", "4"]  # the commune, its villages before, after
+
+
+def test_the_preview_lists_communes_in_vietnamese_order():
+    names = ["Xã Núa Ngam", "Xã Nậm Kè", "Phường Mường Thanh", "Phường Điện Biên Phủ", "Xã Ẳng Tở"]
+    communes = [CommuneFigures(Unit(name=name, level=Level.COMMUNE)) for name in names]
+    ordered = [figures.commune.name for figures in sorted(communes, key=_commune_order)]
+    assert ordered == [
+        "Xã Ẳng Tở",
+        "Phường Điện Biên Phủ",
+        "Phường Mường Thanh",
+        "Xã Nậm Kè",
+        "Xã Núa Ngam",
+    ]
 
 
 def test_the_same_figures_again_preview_as_unchanged_against_the_same_date(staff_client, province):
