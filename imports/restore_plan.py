@@ -35,10 +35,11 @@ class UnitChange:
     after: tuple | None
 
     def pairs(self) -> list[tuple[int | None, int | None]]:
-        """(before, after) for villages, own cell, joined, no members, not reported."""
+        """(before, after) for villages, own cell, joined, no members, not reported, members and
+        admissions: every value that can make a unit's row differ, so no row reads unchanged."""
         return [
             (self.before[i] if self.before else None, self.after[i] if self.after else None)
-            for i in range(5)
+            for i in range(len(COUNTED))
         ]
 
 

@@ -687,9 +687,10 @@ def test_history_lists_runs_and_restores_a_replaced_one(
     changes = re.search(r'<table class="restore-changes".*?</table>', content, re.S).group(0)
     rows = re.findall(r"<tr>(.*?)</tr>", changes, re.S)
     assert [squeezed(row) for row in rows[1:]] == [
-        "31/12/2017 Tỉnh Điện Biên 5 → 5 1 → 1 2 → 1 0 → 1 2 → 2",
-        "31/12/2017 Huyện Mường Chà 4 → 4 1 → 1 2 → 1 0 → 1 1 → 1",
-        "31/12/2017 Xã Mường Tùng 4 → 4 1 → 1 2 → 1 0 → 1 1 → 1",
+        # villages, own cell, joined, no members, not reported, members, admitted
+        "31/12/2017 Tỉnh Điện Biên 5 → 5 1 → 1 2 → 1 0 → 1 2 → 2 17 → 16 1 → 1",
+        "31/12/2017 Huyện Mường Chà 4 → 4 1 → 1 2 → 1 0 → 1 1 → 1 17 → 16 1 → 1",
+        "31/12/2017 Xã Mường Tùng 4 → 4 1 → 1 2 → 1 0 → 1 1 → 1 17 → 16 1 → 1",
     ]
     assert database_counts() == before
     assert VillageFigure.objects.get(village=cang).status == Status.JOINED

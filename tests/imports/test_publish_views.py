@@ -17,7 +17,7 @@ from imports.publish import PublishRefused, run_withdraw
 from tests.figures_state import stored_rows
 from tests.gate import PUBLISHER, drafted, published, staff_make
 from tests.imports.test_publish import corrected_december, june_report
-from tests.workbooks import JOINED, OWN, section, village, village_report
+from tests.workbooks import JOINED, OWN, mung_tung_rows, section, village, village_report
 from units.domain.coverage import period_for_date
 from units.models import Status, VillageFigure
 
@@ -260,3 +260,18 @@ def test_a_publisher_discards_another_s_draft(province, importer, publisher):
     draft.refresh_from_db()
     assert draft.outcome == ImportRun.Outcome.CANCELLED
     assert draft.events.get().user == publisher
+
+
+def test_the_plan_shows_a_change_of_members_alone(province, importer, publisher):
+    """A corrected report that changes only a village's member count: the plan's rows must show
+    that change (it listed the units with their village counts only, all "x → x")."""
+    published(village_report(), importer, publisher)
+    rows = mung_tung_rows()
+    rows[3] = village(2, "Bản Huổi Lèng", 15, 13, 2, OWN, admissions=1)
+    rows[5] = [None, "Cộng xã", None, 17, 15, 2, None, None, 1, None]
+    draft = drafted(village_report(rows), importer, replace=True, name="members.xlsx")
+    response = client_of(publisher).get(f"/import/history/{draft.id}/publish/")
+    text = page_text(response)
+    table = text.split('id="publish-changes"')[1].split("</table>")[0]
+    assert ">Members<" in table
+    assert "16 → 17" in table
