@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.utils import dateformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from units.domain.names import fold
 from units.models import Coverage, Level, Metric, Source, UnitFigure, Village
@@ -108,15 +108,22 @@ def villages_published(unit_name: str, figures: list[UnitFigure]) -> Sentence | 
 
 def villages_computed(unit_name: str, coverage: Coverage) -> Sentence:
     """The village counts computed from the reports, with what was not reported."""
+    joined = ngettext(
+        "%(n)s village without its own cell, attending a joined cell",
+        "%(n)s villages without their own cell, attending a joined cell",
+        coverage.joined,
+    ) % {"n": count(coverage.joined)}
+    own = ngettext(
+        "%(n)s village has its own cell", "%(n)s villages have their own cell", coverage.own_cell
+    ) % {"n": count(coverage.own_cell)}
     text = _(
         "%(scope)s there remain %(white)s villages with no party member (“trắng” đảng viên); "
-        "%(joined)s villages without their own cell, attending a joined cell; %(own)s villages "
-        "have their own cell"
+        "%(joined)s; %(own)s"
     ) % {
         "scope": scope(unit_name),
         "white": of_total(coverage.no_members, coverage.villages),
-        "joined": count(coverage.joined),
-        "own": count(coverage.own_cell),
+        "joined": joined,  # "1 village without its own cell", not "1 villages"
+        "own": own,
     }
     if coverage.not_reported:
         text += _(

@@ -153,3 +153,17 @@ def test_villages_not_reported_are_said_never_counted_as_zero(
     said = re.search(missing, texts)
     assert said and said.group(1) == "2", texts
     assert counted in texts
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "; 1 village without its own cell, attending a joined cell; 1,526 villages have"),
+        ("vi", "; 1 bản chưa có chi bộ độc lập đang phải sinh hoạt ghép; 1.526 bản đã có chi bộ"),
+    ],
+)
+def test_one_village_is_said_in_the_singular(client, demo, language, expected):
+    """At 30/9/2026 the province has one joined village: "1 village", never "1 villages"."""
+    province = unit(Scheme.GSO2025, Level.PROVINCE, "Tỉnh Điện Biên")
+    sentences, _citation = paragraph(client, f"/u/{province.id}/?date=2026-09-30", language)
+    assert expected in sentences[0][1]
