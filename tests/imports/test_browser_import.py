@@ -104,3 +104,22 @@ def test_anonymous_visitor_is_sent_to_log_in(live_server, page, transactional_db
     page.goto(f"{live_server.url}/import/history/")
     assert page.url == f"{live_server.url}/accounts/login/?next=/import/history/"
     assert not staging.exists()
+
+
+def test_the_column_step_heading_sits_beside_its_disclosure_marker(
+    live_server, page, province, staff, staging, tmp_path
+):
+    """The preview's "Which column is which" is a <details> whose <summary> holds an <h2>: the
+    heading must share the marker's line, not leave the marker alone on a line above it."""
+    page.goto(f"{live_server.url}/import/")
+    page.fill("#id_username", "staff")
+    page.fill("#id_password", PASSWORD)
+    page.click("#login")
+    page.wait_for_url(f"{live_server.url}/import/")
+    page.set_input_files("#id_file", str(june_report(tmp_path / "june.xlsx")))
+    page.click("#upload")
+    page.wait_for_selector("#column-mapping")
+    summary = page.locator("#column-mapping > summary").bounding_box()
+    heading = page.locator("#columns-h").bounding_box()
+    assert summary["height"] < 1.5 * heading["height"]  # one line, not marker + heading
+    assert abs(summary["y"] - heading["y"]) < heading["height"] / 2
