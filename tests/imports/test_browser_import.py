@@ -123,3 +123,23 @@ def test_the_column_step_heading_sits_beside_its_disclosure_marker(
     heading = page.locator("#columns-h").bounding_box()
     assert summary["height"] < 1.5 * heading["height"]  # one line, not marker + heading
     assert abs(summary["y"] - heading["y"]) < heading["height"] / 2
+
+
+def test_the_import_history_stays_inside_the_page(
+    live_server, page, province, staff, staging, tmp_path
+):
+    """The history's sixteen columns scroll inside their box: the page itself never scrolls
+    sideways (the table ran past the content column and the window's edge)."""
+    report_import(preview=report_preview(path_or_file=june_report(tmp_path / "june.xlsx")))
+    page.set_viewport_size({"width": 1000, "height": 800})
+    page.goto(f"{live_server.url}/import/")
+    page.fill("#id_username", "staff")
+    page.fill("#id_password", PASSWORD)
+    page.click("#login")
+    page.wait_for_url(f"{live_server.url}/import/")
+    page.goto(f"{live_server.url}/import/history/")
+    page.wait_for_selector("#history")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1000
+    main = page.locator("main").bounding_box()
+    box = page.locator("#history").locator("xpath=..").bounding_box()
+    assert box["x"] + box["width"] <= main["x"] + main["width"] + 1
