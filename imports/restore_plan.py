@@ -148,4 +148,9 @@ def _changes_list(plan: RestorePlan, before: dict, after: dict) -> None:
         UnitChange(date, names[unit_id], before.get((date, unit_id)), after.get((date, unit_id)))
         for date, unit_id in shown
     ]
-    plan.changes = sorted(changes, key=lambda c: (c.date, LEVELS.get(c.unit.level, 3), c.unit.name))
+    # Vietnamese alphabetical order, as the public pages list units (Điện before Mường).
+    plan.changes = sorted(changes, key=_change_order)
+
+
+def _change_order(change: UnitChange) -> tuple:
+    return change.date, LEVELS.get(change.unit.level, 3), change.unit.sort_key
