@@ -133,7 +133,7 @@ def spreadsheet_value(column: Column, value, labels: dict[str, str]):
 def source_line(table: CoverageTable, page_url: str) -> str:
     return _(
         "Source: partystats, %(url)s, figures at %(date)s; village-level demo figures are synthetic"
-    ) % {"url": page_url, "date": table.date.isoformat()}
+    ) % {"url": page_url, "date": date_format(table.date, "SHORT_DATE_FORMAT")}
 
 
 def title(table: CoverageTable) -> str:

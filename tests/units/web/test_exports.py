@@ -62,6 +62,8 @@ def test_the_sidecar_describes_the_csv_of_the_same_url(client, demo, language):
         meta["csv_url"] == "http://testserver/coverage/?date=2017-12-31&group=district&format=csv"
     )
     assert meta["source"]["synthetic_below_province"] is True
+    written = {"vi": "số liệu tại ngày 31/12/2017", "en": "figures at 31/12/2017"}[language]
+    assert written in meta["source"]["text"]  # the date as the title writes it, not ISO
     assert {c["key"]: c["type"] for c in meta["columns"]}["villages"] == "integer"
     assert any("dtype=str" in note for note in meta["notes"])
 
