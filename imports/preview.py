@@ -113,7 +113,7 @@ def scope_of(units: list[Unit], index: UnitIndex) -> Unit | None:
         return units[0] if units else None
     parents = {unit.parent_id for unit in units}
     if len(parents) == 1 and all(unit.level == Level.COMMUNE for unit in units):
-        return index.by_id.get(parents.pop())
+        return index.unit(parents.pop())
     provinces = {_province_of(unit, index) for unit in units}
     return provinces.pop() if len(provinces) == 1 else None
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef, Q
 
 from units.domain.names import (
@@ -100,32 +102,61 @@ class _Names:
         return preferred[0] if len(preferred) == 1 else None
 
 
+class UnitRow(NamedTuple):
+    """A unit as the index holds it: a plain row, made a `Unit` only when a lookup returns it.
+    Its fields in the model's order, as `Model.from_db` takes them."""
+
+    id: int
+    scheme: str
+    level: str
+    code: str
+    name: str
+    parent_id: int | None
+    valid_to: datetime.date | None
+    name_key: str
+
+
 class UnitIndex:
-    """The units valid at `date`, in the scheme of that date."""
+    """The units valid at `date`, in the scheme of that date.
+
+    Held as plain rows: a country's 10,800 units made model instances cost more than the rest
+    of a one-province report's import (bench/README.md, 4/12/2026); a report names a few
+    hundred of them, each made a `Unit` once, when found."""
 
     def __init__(self, date: datetime.date) -> None:
         self.date = date
         self.scheme = scheme_for(date)
-        units = list(
-            Unit.objects.filter(scheme=self.scheme)
-            .valid_on(date)
-            .only("id", "name", "name_key", "level", "code", "parent_id", "valid_to", "scheme")
-        )
-        self.by_id = {unit.id: unit for unit in units}
-        self.provinces = [unit for unit in units if unit.level == Level.PROVINCE]
+        rows = Unit.objects.filter(scheme=self.scheme).valid_on(date).values_list(*UnitRow._fields)
+        self._rows = {row[0]: UnitRow(*row) for row in rows}
+        self._units: dict[int, Unit] = {}
+        self.provinces = [
+            self.unit(row.id) for row in self._rows.values() if row.level == Level.PROVINCE
+        ]
         self._children: dict[tuple[int | None, str], _Names] = defaultdict(_Names)
         self._where: dict[tuple[str, str], set[int]] | None = None  # see _provinces_with
-        for unit in units:
-            self._children[(unit.parent_id, unit.level)].add(unit, unit.name_key)
-            if unit.level == Level.COMMUNE:
-                district = self.by_id.get(unit.parent_id)
+        for row in self._rows.values():
+            self._children[(row.parent_id, row.level)].add(row, row.name_key)
+            if row.level == Level.COMMUNE:
+                district = self._rows.get(row.parent_id)
                 if district is not None and district.level == Level.DISTRICT:
-                    grandparent = (district.parent_id, Level.COMMUNE)
-                    self._children[grandparent].add(unit, unit.name_key)
+                    self._children[(district.parent_id, Level.COMMUNE)].add(row, row.name_key)
+
+    def unit(self, unit_id: int | None) -> Unit | None:
+        """The unit of that id valid at the date (None if there is none), one instance each:
+        loaded with the row's fields, the others deferred as a query's `only` would."""
+        if unit_id not in self._units:
+            row = self._rows.get(unit_id)
+            if row is None:
+                return None
+            self._units[unit_id] = Unit.from_db(DEFAULT_DB_ALIAS, UnitRow._fields, row)
+        return self._units[unit_id]
 
     def find(self, name: str, level: str, parent_id: int | None) -> Match:
         """A district or commune by name under `parent_id` (a commune under its province too)."""
-        return self._children[(parent_id, level)].find(name, KINDS[level])
+        match = self._children[(parent_id, level)].find(name, KINDS[level])
+        if match.found is not None:
+            match.found = self.unit(match.found.id)
+        return match
 
     def province_choose(self, names: list[tuple[str, str]], title: str) -> Unit | None:
         """The province the report is about: the one where most of its unit names are found,
@@ -174,7 +205,7 @@ class UnitIndex:
         return name_key(province.name, PROVINCE_KINDS) in folded_title
 
     def parent(self, unit: Unit) -> Unit | None:
-        return self.by_id.get(unit.parent_id) if unit.parent_id else None
+        return self.unit(unit.parent_id) if unit.parent_id else None
 
 
 @dataclass(frozen=True)
