@@ -16,6 +16,7 @@ from units.models import Level, Status, Unit, UnitFigure, VillageFigure, Village
 
 from .dates import date_text
 from .fields import Shape
+from .idlists import ids_in
 from .issues import Issue
 from .layout import SheetHeader
 from .models import ImportRun
@@ -179,7 +180,7 @@ def _figures_add(figures: CommuneFigures, entry) -> None:
 
 
 def _placed_in(commune_ids: list[int]):
-    return VillagePlacement.objects.filter(commune_id__in=commune_ids).values("village_id")
+    return VillagePlacement.objects.filter(commune_id__in=ids_in(commune_ids)).values("village_id")
 
 
 @dataclass
@@ -245,7 +246,7 @@ def village_figures_held(
         return []  # a first report for the date: no need to list a national report's communes
     communes = set(commune_ids)
     candidates = held_that_day.filter(
-        Q(commune_id__in=communes) | Q(village_id__in=_placed_in(sorted(communes)))
+        Q(commune_id__in=ids_in(communes)) | Q(village_id__in=_placed_in(sorted(communes)))
     )
     rows = candidates.values_list("id", "village_id", "commune_id", "import_run_id")
     return [

@@ -34,6 +34,8 @@ from units.models import (
     valid_between,
 )
 
+from .idlists import ids_in
+
 KINDS = {
     Level.PROVINCE: PROVINCE_KINDS,
     Level.DISTRICT: DISTRICT_KINDS,
@@ -239,14 +241,13 @@ class VillageIndex:
         self.placed: dict[int, list[KnownVillage]] = defaultdict(list)
         self.current: set[tuple[int, int]] = set()  # (commune id, village id)
         communes = sorted(set(commune_ids))
-        for chunk in _chunks(communes, 500):
-            self._current_load(chunk)
+        self._current_load(communes)
         self._elsewhere_load(communes)
 
     def _current_load(self, commune_ids: list[int]) -> None:
         rows = (
             VillagePlacement.objects.valid_on(self.date)
-            .filter(commune_id__in=commune_ids)
+            .filter(commune_id__in=ids_in(commune_ids))
             .values_list(
                 "commune_id", "village_id", "village__name", "village__name_key", "village__code"
             )
@@ -267,10 +268,9 @@ class VillageIndex:
                 linked[other].append((target, how))
         wanted = set(communes)
         found: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-        for chunk in _chunks(sorted(wanted | set(linked)), 500):
-            for row in _unplaced(chunk, self.date):
-                for commune_id in _targets(row, linked, wanted, self.date):
-                    found[(commune_id, row[1])].append(row)
+        for row in _unplaced(sorted(wanted | set(linked)), self.date):
+            for commune_id in _targets(row, linked, wanted, self.date):
+                found[(commune_id, row[1])].append(row)
         for (commune_id, _), rows in found.items():
             self._elsewhere_add(commune_id, rows)
 
@@ -323,23 +323,23 @@ def _crosswalk(communes: list[int], date: datetime.date) -> dict[int, list[tuple
     """commune id → (linked commune, how): the communes it continued ("before", from a date
     up to `date`) and those that continued it later ("after")."""
     links: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for chunk in _chunks(communes, 500):
-        successions = UnitSuccession.objects.filter(
-            Q(successor_id__in=chunk, date__lte=date) | Q(predecessor_id__in=chunk, date__gt=date)
-        ).values_list("predecessor_id", "successor_id", "date")
-        wanted = set(chunk)
-        for old, new, when in successions:
-            if new in wanted and when <= date:
-                links[new].append((old, "before"))
-            if old in wanted and when > date:
-                links[old].append((new, "after"))
+    successions = UnitSuccession.objects.filter(
+        Q(successor_id__in=ids_in(communes), date__lte=date)
+        | Q(predecessor_id__in=ids_in(communes), date__gt=date)
+    ).values_list("predecessor_id", "successor_id", "date")
+    wanted = set(communes)
+    for old, new, when in successions:
+        if new in wanted and when <= date:
+            links[new].append((old, "before"))
+        if old in wanted and when > date:
+            links[old].append((new, "after"))
     return links
 
 
 def _unplaced(commune_ids: list[int], date: datetime.date):
     """Placements in the communes of villages placed nowhere at `date`, with their village."""
     return (
-        VillagePlacement.objects.filter(commune_id__in=commune_ids)
+        VillagePlacement.objects.filter(commune_id__in=ids_in(commune_ids))
         .exclude(village_id__in=VillagePlacement.objects.valid_on(date).values("village_id"))
         .annotate(merged=Exists(VillageSuccession.objects.filter(successor=OuterRef("village"))))
         .values_list(
@@ -371,8 +371,3 @@ def _targets(row: tuple, linked: dict, communes: set[int], date: datetime.date) 
         if (ended or begins) and target not in targets:
             targets.append(target)
     return targets
-
-
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
