@@ -207,7 +207,8 @@ class UnitIndex:
         self.names_expect(list(pairs))
         for (level, name), times in pairs.items():
             key = self._asked[(level, name)]
-            for province_id in self._where[(level, name)] | self._where[(level, key)]:
+            provinces = self._where.get((level, name), set()) | self._where.get((level, key), set())
+            for province_id in provinces:
                 if self._candidates[(province_id, level)].lookup(name, KINDS[level], key)[0]:
                     found[province_id] += times
         return found
