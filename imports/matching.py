@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from units.domain.names import name_key
 
-from .issues import Findings
+from .issues import Findings, Issue
 from .reference import Match, VillageIndex
 from .validate import VillageEntry, VillageReport, date_text, entry_issue
 
@@ -50,15 +50,22 @@ def villages_match(report: VillageReport, date: datetime.date, findings: Finding
     seen: dict[tuple, VillageEntry] = {}
     for entry in report.entries:
         key = keys[entry.name]
-        match = index.find(entry.commune.id, entry.name, entry.code, key)
-        if match.found is not None:
+        commune_id = entry.commune.id
+        # A commune with no village known at any date (its first report) has nothing to match
+        # nor suggest: a national first report is 100,000 such rows, spared the lookups.
+        known = index.knows(commune_id)
+        match = index.find(commune_id, entry.name, entry.code, key) if known else None
+        if match is not None and match.found is not None:
             entry.village_id = match.found.id
             identity: tuple = ("known", entry.village_id)
         else:
             entry.key = key
             # Two villages of one name in a commune (communes merged in 2025) differ by code.
-            identity = ("new", entry.commune.id, entry.code or entry.key)
-            _new_village_warn(entry, match, index, findings)
+            identity = ("new", commune_id, entry.code or key)
+            if match is None:
+                findings.add(_first_village_issue(entry))
+            else:
+                _new_village_warn(entry, match, index, findings)
         first = seen.setdefault(identity, entry)
         if first is not entry:
             params = {"name": entry.name, "commune": entry.commune.name}
@@ -71,6 +78,12 @@ def _name_keys(entries: list[VillageEntry]) -> dict[str, str]:
     """Each distinct village name's key, folded once: names repeat from commune to commune
     ("Thôn 1", "Bản Na"), so a national report has far fewer names than rows."""
     return {name: name_key(name) for name in {entry.name for entry in entries}}
+
+
+def _first_village_issue(entry: VillageEntry) -> Issue:
+    """The warning about a new village in a commune with none known: no closest names."""
+    params = {"name": entry.name, "commune": entry.commune.name, "closest": ""}
+    return entry_issue(entry, NEW_VILLAGE, params, warning=True)
 
 
 def _new_village_warn(

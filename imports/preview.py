@@ -17,6 +17,7 @@ from units.models import Level, Status, Unit, UnitFigure, VillageFigure, Village
 
 from .dates import date_text
 from .fields import Shape
+from .idlists import ids_in
 from .issues import Issue
 from .layout import SheetHeader
 from .models import ImportRun
@@ -114,7 +115,7 @@ def scope_of(units: list[Unit], index: UnitIndex) -> Unit | None:
         return units[0] if units else None
     parents = {unit.parent_id for unit in units}
     if len(parents) == 1 and all(unit.level == Level.COMMUNE for unit in units):
-        return index.by_id.get(parents.pop())
+        return index.unit(parents.pop())
     provinces = {_province_of(unit, index) for unit in units}
     return provinces.pop() if len(provinces) == 1 else None
 
@@ -188,7 +189,7 @@ def _figures_add(figures: CommuneFigures, entry) -> None:
 
 
 def _placed_in(commune_ids: list[int]):
-    return VillagePlacement.objects.filter(commune_id__in=commune_ids).values("village_id")
+    return VillagePlacement.objects.filter(commune_id__in=ids_in(commune_ids)).values("village_id")
 
 
 @dataclass
@@ -254,7 +255,7 @@ def village_figures_held(
         return []  # a first report for the date: no need to list a national report's communes
     communes = set(commune_ids)
     candidates = held_that_day.filter(
-        Q(commune_id__in=communes) | Q(village_id__in=_placed_in(sorted(communes)))
+        Q(commune_id__in=ids_in(communes)) | Q(village_id__in=_placed_in(sorted(communes)))
     )
     rows = candidates.values_list("id", "village_id", "commune_id", "import_run_id")
     return [

@@ -7,9 +7,13 @@ A report of 100,000 villages must not cost 100,000 queries: every lookup here is
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef, Q
 
 from units.domain.names import (
@@ -31,6 +35,8 @@ from units.models import (
     VillageSuccession,
     valid_between,
 )
+
+from .idlists import ids_in, texts_in
 
 KINDS = {
     Level.PROVINCE: PROVINCE_KINDS,
@@ -100,32 +106,88 @@ class _Names:
         return preferred[0] if len(preferred) == 1 else None
 
 
+class UnitRow(NamedTuple):
+    """A unit as the index holds it: a plain row, made a `Unit` only when a lookup returns it.
+    Its fields in the model's order, as `Model.from_db` takes them."""
+
+    id: int
+    scheme: str
+    level: str
+    code: str
+    name: str
+    parent_id: int | None
+    valid_to: datetime.date | None
+    name_key: str
+
+
+PARENT_DATES = ("parent__valid_from", "parent__valid_to")
+
+
 class UnitIndex:
-    """The units valid at `date`, in the scheme of that date."""
+    """The units valid at `date`, in the scheme of that date.
+
+    Loaded a province at a time, as plain rows: a one-province report needs its province's few
+    hundred units, not the country's 10,800 (loading and indexing those, as model instances,
+    cost more than the rest of such a report's import: bench/README.md, 4/12/2026). Which
+    province a report is about is found from the units that share its names (`names_found`);
+    a unit is made a `Unit` once, when a lookup returns it."""
 
     def __init__(self, date: datetime.date) -> None:
         self.date = date
         self.scheme = scheme_for(date)
-        units = list(
-            Unit.objects.filter(scheme=self.scheme)
-            .valid_on(date)
-            .only("id", "name", "name_key", "level", "code", "parent_id", "valid_to", "scheme")
-        )
-        self.by_id = {unit.id: unit for unit in units}
-        self.provinces = [unit for unit in units if unit.level == Level.PROVINCE]
+        self._rows: dict[int, UnitRow] = {}
+        self._units: dict[int, Unit] = {}
         self._children: dict[tuple[int | None, str], _Names] = defaultdict(_Names)
-        self._where: dict[tuple[str, str], set[int]] | None = None  # see _provinces_with
-        for unit in units:
-            self._children[(unit.parent_id, unit.level)].add(unit, unit.name_key)
-            if unit.level == Level.COMMUNE:
-                district = self.by_id.get(unit.parent_id)
+        self._loaded: set[int] = set()  # the provinces whose districts and communes are held
+        self._rows_add(self._valid().filter(level=Level.PROVINCE).values_list(*UnitRow._fields))
+        self.provinces = [self.unit(unit_id) for unit_id in list(self._rows)]
+        self._province_ids = set(self._rows)
+        self._candidates: dict[tuple[int, str], _Names] = defaultdict(_Names)  # names_found's
+        self._where: dict[tuple[str, str], set[int]] = defaultdict(set)  # their provinces
+        self._asked: dict[tuple[str, str], str] = {}  # (level, name) asked about → its key
+
+    def _valid(self):
+        return Unit.objects.filter(scheme=self.scheme).valid_on(self.date)
+
+    def _rows_add(self, rows) -> list[UnitRow]:
+        added = [UnitRow(*row) for row in rows]
+        self._rows.update((row.id, row) for row in added)
+        return added
+
+    def provinces_load(self, province_ids: Iterable[int]) -> None:
+        """The districts and communes of the provinces, in one query (a national report's 63
+        provinces, one by one, cost 63 scans of the units): each under its parent, and a
+        commune under its province too (reports name communes without their district)."""
+        wanted = set(province_ids) - self._loaded
+        if not wanted:
+            return
+        self._loaded |= wanted
+        under = Q(parent_id__in=ids_in(wanted)) | Q(parent__parent_id__in=ids_in(wanted))
+        for row in self._rows_add(self._valid().filter(under).values_list(*UnitRow._fields)):
+            self._children[(row.parent_id, row.level)].add(row, row.name_key)
+            if row.level == Level.COMMUNE:
+                district = self._rows.get(row.parent_id)
                 if district is not None and district.level == Level.DISTRICT:
-                    grandparent = (district.parent_id, Level.COMMUNE)
-                    self._children[grandparent].add(unit, unit.name_key)
+                    self._children[(district.parent_id, Level.COMMUNE)].add(row, row.name_key)
+
+    def unit(self, unit_id: int | None) -> Unit | None:
+        """The unit of that id valid at the date (None if there is none, or not loaded), one
+        instance each: loaded with the row's fields, the others deferred as `only` would."""
+        if unit_id not in self._units:
+            row = self._rows.get(unit_id)
+            if row is None:
+                return None
+            self._units[unit_id] = Unit.from_db(DEFAULT_DB_ALIAS, UnitRow._fields, row)
+        return self._units[unit_id]
 
     def find(self, name: str, level: str, parent_id: int | None) -> Match:
         """A district or commune by name under `parent_id` (a commune under its province too)."""
-        return self._children[(parent_id, level)].find(name, KINDS[level])
+        if parent_id in self._province_ids and parent_id not in self._loaded:
+            self.provinces_load([parent_id])
+        match = self._children[(parent_id, level)].find(name, KINDS[level])
+        if match.found is not None:
+            match.found = self.unit(match.found.id)
+        return match
 
     def province_choose(self, names: list[tuple[str, str]], title: str) -> Unit | None:
         """The province the report is about: the one where most of its unit names are found,
@@ -135,29 +197,56 @@ class UnitIndex:
     def names_found(self, names: list[tuple[str, str]]) -> Counter[int]:
         """Province id → how many of the (level, name) pairs are units of that province.
 
-        Each name is folded once, not once per province: 63 provinces × a few thousand names
-        are dict lookups."""
+        Looked up among the units written with the name or keyed as it folds (one query for
+        the pairs not asked about before): the only ones a lookup under a province finds it
+        among, so the answer is the one the whole province's units would give."""
         found: Counter[int] = Counter()
         if len(self.provinces) <= 1:
             return found
-        for (level, name), times in Counter(names).items():
-            key = name_key(name, KINDS[level])
-            for province_id in self._provinces_with(level, name, key):
-                if self._children[(province_id, level)].lookup(name, KINDS[level], key)[0]:
+        pairs = Counter(names)
+        self.names_expect(list(pairs))
+        for (level, name), times in pairs.items():
+            key = self._asked[(level, name)]
+            provinces = self._where.get((level, name), set()) | self._where.get((level, key), set())
+            for province_id in provinces:
+                if self._candidates[(province_id, level)].lookup(name, KINDS[level], key)[0]:
                     found[province_id] += times
         return found
 
-    def _provinces_with(self, level: str, name: str, key: str) -> set[int]:
-        """The provinces with a unit at `level` written `name` or keyed `key`: the only ones
-        where a lookup can find it."""
-        if self._where is None:
-            self._where = defaultdict(set)
-            province_ids = {province.id for province in self.provinces}
-            for (parent_id, at_level), names in list(self._children.items()):
-                if parent_id in province_ids:
-                    for text in [*names.written, *names.keyed]:
-                        self._where[(at_level, text)].add(parent_id)
-        return self._where.get((level, name), set()) | self._where.get((level, key), set())
+    def names_expect(self, names: list[tuple[str, str]]) -> None:
+        """Load, in one query, the districts and communes written or keyed as the (level, name)
+        pairs not asked about before, each under its province (a commune under its district's
+        province as well as its own parent's): a workbook's sheets are asked about at once."""
+        keys = {
+            (level, name): name_key(name, KINDS[level])
+            for level, name in names
+            if (level, name) not in self._asked
+        }
+        if not keys:
+            return
+        self._asked |= keys
+        texts = {name for _, name in keys} | set(keys.values())
+        rows = (
+            self._valid()
+            .filter(level__in=[Level.DISTRICT, Level.COMMUNE])
+            .filter(Q(name__in=texts_in(texts)) | Q(name_key__in=texts_in(texts)))
+            .values_list(*UnitRow._fields, "parent__level", "parent__parent_id", *PARENT_DATES)
+        )
+        for *fields, parent_level, grandparent, parent_from, parent_to in rows:
+            row = UnitRow(*fields)
+            if row.parent_id in self._province_ids:
+                self._candidate_add(row.parent_id, row)
+            elif row.level == Level.COMMUNE and parent_level == Level.DISTRICT:
+                district_valid = valid_between(parent_from, parent_to, self.date)
+                if district_valid and grandparent in self._province_ids:
+                    self._candidate_add(grandparent, row)
+
+    def _candidate_add(self, province_id: int, row: UnitRow) -> None:
+        names = self._candidates[(province_id, row.level)]
+        if row not in names.written.get(row.name, ()):
+            names.add(row, row.name_key)
+            self._where[(row.level, row.name)].add(province_id)
+            self._where[(row.level, row.name_key)].add(province_id)
 
     def province_best(self, found: Counter[int], title: str) -> Unit | None:
         """The province with most names found, then the one the title names."""
@@ -171,10 +260,17 @@ class UnitIndex:
 
     @staticmethod
     def title_names(province: Unit, folded_title: str) -> bool:
-        return name_key(province.name, PROVINCE_KINDS) in folded_title
+        return _province_key(province.name) in folded_title
 
     def parent(self, unit: Unit) -> Unit | None:
-        return self.by_id.get(unit.parent_id) if unit.parent_id else None
+        return self.unit(unit.parent_id) if unit.parent_id else None
+
+
+@functools.lru_cache(maxsize=256)
+def _province_key(name: str) -> str:
+    """Folded once per province, not once per sheet and province (63 × 63 for a national
+    report)."""
+    return name_key(name, PROVINCE_KINDS)
 
 
 @dataclass(frozen=True)
@@ -208,14 +304,13 @@ class VillageIndex:
         self.placed: dict[int, list[KnownVillage]] = defaultdict(list)
         self.current: set[tuple[int, int]] = set()  # (commune id, village id)
         communes = sorted(set(commune_ids))
-        for chunk in _chunks(communes, 500):
-            self._current_load(chunk)
+        self._current_load(communes)
         self._elsewhere_load(communes)
 
     def _current_load(self, commune_ids: list[int]) -> None:
         rows = (
             VillagePlacement.objects.valid_on(self.date)
-            .filter(commune_id__in=commune_ids)
+            .filter(commune_id__in=ids_in(commune_ids))
             .values_list(
                 "commune_id", "village_id", "village__name", "village__name_key", "village__code"
             )
@@ -236,10 +331,9 @@ class VillageIndex:
                 linked[other].append((target, how))
         wanted = set(communes)
         found: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-        for chunk in _chunks(sorted(wanted | set(linked)), 500):
-            for row in _unplaced(chunk, self.date):
-                for commune_id in _targets(row, linked, wanted, self.date):
-                    found[(commune_id, row[1])].append(row)
+        for row in _unplaced(sorted(wanted | set(linked)), self.date):
+            for commune_id in _targets(row, linked, wanted, self.date):
+                found[(commune_id, row[1])].append(row)
         for (commune_id, _), rows in found.items():
             self._elsewhere_add(commune_id, rows)
 
@@ -272,6 +366,10 @@ class VillageIndex:
             return Match(None)  # no village known there: nothing to match, nothing to suggest
         return names.find(name, VILLAGE_KINDS, key)
 
+    def knows(self, commune_id: int) -> bool:
+        """Whether the commune has any village the report may name or be warned about."""
+        return commune_id in self._names or commune_id in self._others
+
     def other_date(self, commune_id: int, name: str) -> KnownVillage | None:
         """A village of that name that the commune had at another date only."""
         names = self._others.get(commune_id)
@@ -292,23 +390,23 @@ def _crosswalk(communes: list[int], date: datetime.date) -> dict[int, list[tuple
     """commune id → (linked commune, how): the communes it continued ("before", from a date
     up to `date`) and those that continued it later ("after")."""
     links: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for chunk in _chunks(communes, 500):
-        successions = UnitSuccession.objects.filter(
-            Q(successor_id__in=chunk, date__lte=date) | Q(predecessor_id__in=chunk, date__gt=date)
-        ).values_list("predecessor_id", "successor_id", "date")
-        wanted = set(chunk)
-        for old, new, when in successions:
-            if new in wanted and when <= date:
-                links[new].append((old, "before"))
-            if old in wanted and when > date:
-                links[old].append((new, "after"))
+    successions = UnitSuccession.objects.filter(
+        Q(successor_id__in=ids_in(communes), date__lte=date)
+        | Q(predecessor_id__in=ids_in(communes), date__gt=date)
+    ).values_list("predecessor_id", "successor_id", "date")
+    wanted = set(communes)
+    for old, new, when in successions:
+        if new in wanted and when <= date:
+            links[new].append((old, "before"))
+        if old in wanted and when > date:
+            links[old].append((new, "after"))
     return links
 
 
 def _unplaced(commune_ids: list[int], date: datetime.date):
     """Placements in the communes of villages placed nowhere at `date`, with their village."""
     return (
-        VillagePlacement.objects.filter(commune_id__in=commune_ids)
+        VillagePlacement.objects.filter(commune_id__in=ids_in(commune_ids))
         .exclude(village_id__in=VillagePlacement.objects.valid_on(date).values("village_id"))
         .annotate(merged=Exists(VillageSuccession.objects.filter(successor=OuterRef("village"))))
         .values_list(
@@ -340,8 +438,3 @@ def _targets(row: tuple, linked: dict, communes: set[int], date: datetime.date) 
         if (ended or begins) and target not in targets:
             targets.append(target)
     return targets
-
-
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

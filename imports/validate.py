@@ -104,6 +104,7 @@ def _provinces(checks: list[SheetCheck], units: UnitIndex) -> dict[str, Unit] | 
     province's commune."""
     names = {check.sheet.name: _section_names(check.rows) for check in checks}
     titles = {check.sheet.name: _title(check.table) for check in checks}
+    units.names_expect([pair for sheet_names in names.values() for pair in sheet_names])
     found = {sheet: units.names_found(sheet_names) for sheet, sheet_names in names.items()}
     province = units.province_best(sum(found.values(), Counter()), " ".join(titles.values()))
     if province is None:
@@ -114,6 +115,7 @@ def _provinces(checks: list[SheetCheck], units: UnitIndex) -> dict[str, Unit] | 
         better = counts[own.id] > counts[province.id]
         own_title = units.title_names(own, fold(titles[sheet]))
         chosen[sheet] = own if better and own_title else province
+    units.provinces_load(unit.id for unit in chosen.values())
     return chosen
 
 
