@@ -145,6 +145,7 @@ def village_changes_preview(preview: Preview) -> None:
     before = _figures_before(list(communes), date)
     preview.before_date, held = before.held_date, before.held
     previous_date, previous = before.previous_date, before.previous
+    same_date = before.held_date == date
     for entry in report.entries:
         figures = communes[entry.commune.id]
         _figures_add(figures, entry)
@@ -152,12 +153,12 @@ def village_changes_preview(preview: Preview) -> None:
             preview.villages_new += 1
             figures.new += 1
             continue
-        if held.get(entry.village_id) == (entry.status, entry.members):
+        if held.get(entry.village_id) == _compared(entry, same_date):
             preview.villages_unchanged += 1
         else:
             preview.villages_changed += 1
-        before = previous.get(entry.village_id)
-        if before and before[0] in WORSE.get(entry.status, ()):
+        was = previous.get(entry.village_id)
+        if was and was[0] in WORSE.get(entry.status, ()):
             text = REWHITENED if entry.status == Status.NO_MEMBERS else LOST_OWN_CELL
             params = {"name": entry.name, "previous": date_text(previous_date)}
             preview.warnings.append(entry_issue(entry, text, params, warning=True))
@@ -192,16 +193,34 @@ def _placed_in(commune_ids: list[int]):
     return VillagePlacement.objects.filter(commune_id__in=ids_in(commune_ids)).values("village_id")
 
 
+# What makes a village "changed" against the figures held: what it stands at (status and
+# members, full and probationary); and, when the held figures are of the report's own date (a
+# replace), also what happened in the period and whose cell it joins. Admissions are a flow:
+# against an earlier quarter they differ by nature, not by correction.
+STANDING = ("status", "members", "full_members", "probationary_members")
+SAME_DATE = STANDING + ("admissions", "joined_with_name")
+
+
+def _compared(entry, same_date: bool) -> tuple:
+    values = (
+        entry.status,
+        entry.members,
+        entry.full_members,
+        entry.probationary_members,
+    )
+    return values + (entry.admissions, entry.host[:120]) if same_date else values
+
+
 @dataclass
 class FiguresBefore:
     """The figures of a report's villages held at the latest date up to the report's (what
-    changed and unchanged compare with) and at the latest date before it (what "got worse"
-    compares with), by village: (status, members)."""
+    changed and unchanged compare with: `_compared`'s values) and at the latest date before it
+    (what "got worse" compares with: status first), by village."""
 
     held_date: datetime.date | None = None
-    held: dict[int, tuple[str, int | None]] = field(default_factory=dict)
+    held: dict[int, tuple] = field(default_factory=dict)
     previous_date: datetime.date | None = None
-    previous: dict[int, tuple[str, int | None]] = field(default_factory=dict)
+    previous: dict[int, tuple] = field(default_factory=dict)
 
 
 def _figures_before(commune_ids: list[int], date: datetime.date) -> FiguresBefore:
@@ -217,13 +236,12 @@ def _figures_before(commune_ids: list[int], date: datetime.date) -> FiguresBefor
     if not wanted:
         return before
     rows = figures.filter(period__date__in=wanted)
-    for day, village_id, status, members in rows.values_list(
-        "period__date", "village_id", "status", "members"
-    ):
+    fields = SAME_DATE if before.held_date == date else STANDING
+    for day, village_id, *values in rows.values_list("period__date", "village_id", *fields):
         if day == before.held_date:
-            before.held[village_id] = (status, members)
+            before.held[village_id] = tuple(values)
         if day == before.previous_date:
-            before.previous[village_id] = (status, members)
+            before.previous[village_id] = tuple(values)
     return before
 
 
