@@ -193,22 +193,24 @@ def _placed_in(commune_ids: list[int]):
     return VillagePlacement.objects.filter(commune_id__in=ids_in(commune_ids)).values("village_id")
 
 
-# What makes a village "changed" against the figures held: what it stands at (status and
-# members, full and probationary); and, when the held figures are of the report's own date (a
-# replace), also what happened in the period and whose cell it joins. Admissions are a flow:
-# against an earlier quarter they differ by nature, not by correction.
-STANDING = ("status", "members", "full_members", "probationary_members")
-SAME_DATE = STANDING + ("admissions", "joined_with_name")
+# What makes a village "changed" against the figures held: against an earlier date, what it
+# stands at (status and members; admissions, a flow, differ by nature); against the report's own
+# date (a correction, which replacing rewrites), every value the report gives.
+STANDING = ("status", "members")
+SAME_DATE = STANDING + ("full_members", "probationary_members", "admissions", "joined_with_name")
 
 
 def _compared(entry, same_date: bool) -> tuple:
-    values = (
+    if not same_date:
+        return entry.status, entry.members
+    return (
         entry.status,
         entry.members,
         entry.full_members,
         entry.probationary_members,
+        entry.admissions,
+        entry.host[:120],
     )
-    return values + (entry.admissions, entry.host[:120]) if same_date else values
 
 
 @dataclass

@@ -178,7 +178,7 @@ def test_village_with_a_worse_status_than_at_the_previous_date(province):
 def test_a_correction_of_admissions_or_full_members_alone_counts_as_changed(province):
     """A corrected file for the same date: a village whose members stand as before but whose
     admissions, or split into full and probationary, differ is changed (replacing it rewrites
-    them); against an earlier quarter, admissions alone differ by nature and change nothing."""
+    them); against an earlier quarter, what counts is the status and members it stands at."""
     imported(village_report())
     rows = mung_tung_rows()
     rows[3] = village(2, "Bản Huổi Lèng", 14, 11, 3, OWN, admissions=1)  # full 12 -> 11
@@ -190,7 +190,7 @@ def test_a_correction_of_admissions_or_full_members_alone_counts_as_changed(prov
     later = village_report(rows, date_line="Số liệu tính đến ngày 31/03/2018")
     preview = report_preview(path_or_file=to_file(later))
     assert preview.before_date == DEC_2017
-    assert (preview.villages_changed, preview.villages_unchanged) == (1, 2)  # Huổi Lèng's split
+    assert (preview.villages_changed, preview.villages_unchanged) == (0, 3)
 
 
 def test_another_file_for_the_same_date_and_scope_needs_replace(province):
