@@ -2,15 +2,9 @@
 
 import pytest
 
-from tests.demo_snapshot import load_demo
 from units.models import Level, Scheme, Unit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo_loaded(transactional_db):
-    load_demo()
 
 
 def test_drill_from_province_to_village_and_switch_language(live_server, page, demo_loaded):

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.demo_snapshot import load_demo
 from units.models import Level, Scheme, Unit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,8 +13,7 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
 @pytest.fixture
-def province_url(live_server, transactional_db) -> str:
-    load_demo()
+def province_url(live_server, demo_loaded) -> str:
     province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
     return f"{live_server.url}/u/{province.id}/?date=2017-12-31"
 
