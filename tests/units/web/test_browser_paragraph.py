@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from units.models import Level, Scheme, Unit
+from tests.demo_snapshot import dien_bien
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
@@ -14,7 +14,7 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 @pytest.fixture
 def province_url(live_server, demo_loaded) -> str:
-    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    province = dien_bien()
     return f"{live_server.url}/u/{province.id}/?date=2017-12-31"
 
 

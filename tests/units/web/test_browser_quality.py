@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from units.models import Level, Scheme, Unit, Village
+from tests.demo_snapshot import dien_bien
+from units.models import Scheme, Unit, Village
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,7 +16,7 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 @pytest.fixture
 def main_pages(demo_loaded) -> dict[str, str]:
-    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    province = dien_bien()
     district = Unit.objects.get(scheme=Scheme.GSO2004, name="Huyện Mường Chà")
     commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")
     village = Village.objects.get(name="Bản Nậm Cang 1")
