@@ -7,9 +7,9 @@ the test database is empty; that load is kept, and every later one is a copy of 
   database is copied by SQLite's online backup (`sqlite3.Connection.backup`), ≈ 10 ms each way.
   The copy carries the content types and permissions of the first load (the ContentType cache is
   cleared after it), so it is used only when every other table (users, sessions, axes, …) is
-  empty, as after a flush; otherwise the demo's rows are inserted from the copy (≈ 1.5 s).
+  empty, as after a flush; otherwise the demo's rows are inserted from the copy (≈ 1–2 s).
   `demo_held` puts the database back as it was before the demo by the same backup, instead
-  of a flush that deletes 85,000 rows (≈ 1 s).
+  of a flush that deletes 85,000 rows (0.3–0.9 s).
 - PostgreSQL: each demo table goes out with `COPY … TO STDOUT` once and back with
   `COPY … FROM STDIN` (binary), in one transaction; the sequences are then set past the restored
   keys, as `manage.py loaddata` does. ≈ 2 s, against 6 s for the rows as INSERTs; half of it is
@@ -102,8 +102,9 @@ class SQLiteSnapshot:
         # Foreign keys are deferred to the commit on SQLite, so rows that point forward (an
         # import run replaced by a later one) insert in primary-key order.
         with connection.cursor() as cursor:
-            for table in demo_tables():
-                rows = self.copy.execute(f'SELECT * FROM "{table}"').fetchall()
+            for model in demo_models():
+                table, pk = model._meta.db_table, model._meta.pk.column
+                rows = self.copy.execute(f'SELECT * FROM "{table}" ORDER BY "{pk}"').fetchall()
                 if rows:
                     marks = ", ".join(["%s"] * len(rows[0]))
                     cursor.executemany(f'INSERT INTO "{table}" VALUES ({marks})', rows)
