@@ -38,6 +38,22 @@ def english() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def province():
+    """Điện Biên in miniature (tests/workbooks.py), for a test that takes `db`."""
+    from tests.workbooks import small_province
+
+    return small_province()
+
+
+@pytest.fixture
+def demo_province(demo):
+    """Điện Biên in the demo (the `demo` fixture), as a Unit of the 2004 scheme."""
+    from tests.demo_snapshot import dien_bien
+
+    return dien_bien()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """One Chromium for the whole session. A missing Chromium fails the test, never skips it."""
@@ -72,15 +88,27 @@ def page(browser: Browser) -> Iterator[Page]:
 def demo(django_db_setup, django_db_blocker) -> Iterator[None]:
     """Điện Biên's units, published figures and synthetic villages, loaded once per module.
 
-    Tests that take it also take `db`, so what they change is rolled back; the module's data is
-    flushed at the end so other modules start from an empty database.
+    Tests that take it also take `db`, so what they change is rolled back; the demo is taken
+    away at the end of the module (tests/demo_snapshot.py `demo_held`) so other modules start
+    from an empty database.
     """
-    from django.core.management import call_command
+    from tests.demo_snapshot import demo_held
 
-    from tests.demo_snapshot import load_demo
+    held = demo_held()
+    with django_db_blocker.unblock():
+        held.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            held.__exit__(None, None, None)
 
-    with django_db_blocker.unblock():
-        load_demo()
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+
+@pytest.fixture
+def demo_loaded(transactional_db) -> Iterator[None]:
+    """The demo for one test that commits (a browser test with `live_server`, whose thread reads
+    the same database); taken away before pytest-django's flush at the end of the test."""
+    from tests.demo_snapshot import demo_held
+
+    with demo_held(flush=False):
+        yield

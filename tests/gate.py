@@ -3,6 +3,7 @@ published as the web pages make them."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
@@ -23,6 +24,13 @@ def staff_make(username: str, codenames: tuple[str, ...] = IMPORTER):
         *Permission.objects.filter(codename__in=codenames, content_type__app_label="imports")
     )
     return get_user_model().objects.get(pk=user.pk)  # permissions are cached per instance
+
+
+def logged_in(client, user):
+    """`client` logged in as `user`, reading the site in English."""
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 def drafted(workbook, user=None, *, name: str = "report.xlsx", **options) -> ImportRun:

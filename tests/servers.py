@@ -4,9 +4,10 @@ For the tests that need a second process to see the data (an import running whil
 fetch pages, tests/partystats/test_readers_during_import.py) or real connections (the soak,
 tests/partystats/test_soak.py). pytest-django's test database cannot serve them: on SQLite it
 lives in the test process's memory, and what a test writes there is never committed. So, as in
-tests/imports/test_import_interrupted.py, each module makes its own database on the suite's backend
-(a SQLite file; on PostgreSQL, when DATABASE_URL says so, a database created on that server and
-dropped at the end) and fills it with `manage.py` commands in subprocesses.
+tests/imports/test_import_interrupted.py and tests/imports/test_import_commands.py, each module
+makes its own database on the suite's backend (a SQLite file; on PostgreSQL, when DATABASE_URL says
+so, a database created on that server and dropped at the end) and fills it with `manage.py`
+commands in subprocesses.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -33,22 +36,50 @@ LOOPBACK = "127.0.0.1"
 
 
 class ScratchDatabases:
-    """Fresh, empty databases on the suite's backend; `close()` drops the PostgreSQL ones."""
+    """Fresh databases on the suite's backend (`postgres=False`: SQLite files even when the suite
+    runs on PostgreSQL); `close()` drops the PostgreSQL ones."""
 
-    def __init__(self, folder: Path, prefix: str) -> None:
+    def __init__(self, folder: Path, prefix: str, *, postgres: bool = ON_POSTGRES) -> None:
         self.folder = folder
         self.prefix = f"{prefix}_{os.getpid()}"
+        self.postgres = postgres
         self.created: list[str] = []
 
-    def create(self, name: str) -> str:
-        """A new database's URL."""
-        if not ON_POSTGRES:
-            return f"sqlite:///{self.folder / name}.sqlite3"
+    def create(self, name: str, template: str = "") -> str:
+        """A new database's URL: empty, or a copy of the database made as `template`."""
+        if not self.postgres:
+            path = self.folder / f"{name}.sqlite3"
+            if template:
+                shutil.copyfile(self.folder / f"{template}.sqlite3", path)
+            return f"sqlite:///{path}"
         database = f"{self.prefix}_{name}"
+        clause = f' TEMPLATE "{self.prefix}_{template}"' if template else ""
         with self._admin() as admin:
-            admin.execute(f'CREATE DATABASE "{database}"')
+            admin.execute(f'CREATE DATABASE "{database}"{clause}')
         self.created.append(database)
         return urlunsplit(urlsplit(SUITE_DATABASE)._replace(path=f"/{database}"))
+
+    def rows(self, database_url: str, sql: str) -> list[tuple]:
+        """What `sql` reads, on a connection of its own (on SQLite, opening the file rolls back
+        the hot journal a killed process left)."""
+        if not self.postgres:
+            with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
+                return connection.execute(sql).fetchall()
+        import psycopg
+
+        url = urlunsplit(urlsplit(database_url)._replace(scheme="postgresql"))
+        with psycopg.connect(url) as connection:
+            return connection.execute(sql).fetchall()
+
+    def tables(self, database_url: str) -> list[str]:
+        if not self.postgres:
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        else:
+            sql = (
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+                " AND table_type = 'BASE TABLE' ORDER BY table_name"
+            )
+        return [name for (name,) in self.rows(database_url, sql)]
 
     def close(self) -> None:
         if not self.created:
@@ -69,6 +100,7 @@ def manage(
     *args: str,
     settings: str = TEST_SETTINGS,
     extra_env: dict[str, str] | None = None,
+    timeout: float | None = None,
     **popen,
 ):
     """`manage.py` in a subprocess against `database_url`: finished, or started when `popen`
@@ -82,7 +114,9 @@ def manage(
     command = [sys.executable, str(PROJECT / "manage.py"), *args]
     if popen:
         return subprocess.Popen(command, cwd=PROJECT, env=env, **popen)
-    return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def manage_ok(database_url: str, *args: str, **options) -> str:

@@ -1,11 +1,16 @@
-"""Fixtures of the importer's tests."""
+"""Fixtures of the importer's tests (`province`, Điện Biên in miniature: tests/conftest.py)."""
 
 import pytest
 
-from tests.workbooks import small_province
+from tests.gate import logged_in, staff_make
 
 
 @pytest.fixture
-def province():
-    """Điện Biên in miniature (tests/workbooks.py)."""
-    return small_province()
+def staff():
+    """A member of staff who may import (not publish)."""
+    return staff_make("staff")
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    return logged_in(client, staff)

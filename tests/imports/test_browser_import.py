@@ -3,12 +3,10 @@
 import datetime
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 
 from imports.models import ImportRun
 from imports.services import report_import, report_preview
-from tests.gate import draft_publish
+from tests.gate import PASSWORD, draft_publish
 from tests.workbooks import (
     JOINED,
     OWN,
@@ -21,7 +19,6 @@ from tests.workbooks import (
 from units.models import VillageFigure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture
@@ -36,15 +33,6 @@ def province(transactional_db):
     province = small_province()
     report_import(preview=report_preview(path_or_file=to_file(village_report())))
     return province
-
-
-@pytest.fixture
-def staff(transactional_db):
-    user = get_user_model().objects.create_user("staff", password=PASSWORD)
-    user.user_permissions.add(
-        Permission.objects.get(codename="run_import", content_type__app_label="imports")
-    )
-    return user
 
 
 def june_report(path):

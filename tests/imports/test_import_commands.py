@@ -6,9 +6,7 @@ stderr, one per line), 2 wrong usage (bad arguments, and a PATH that is no file)
 """
 
 import io
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from imports.models import ImportRun
+from tests import servers
 from tests.gate import PUBLISHER, staff_make
 from tests.workbooks import (
     OWN,
@@ -29,7 +28,6 @@ from tests.workbooks import (
 from units.models import VillageFigure
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
-PROJECT = Path(__file__).resolve().parents[2]
 
 
 def saved(tmp_path: Path, workbook, name: str = "report.xlsx") -> Path:
@@ -227,18 +225,7 @@ def test_missing_file_is_a_usage_error(province, tmp_path):
 
 def manage(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
     """The command as a person runs it, on a database of its own (never the project's)."""
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "partystats.settings.test",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return servers.manage(f"sqlite:///{tmp_path / 'cli.sqlite3'}", *args, timeout=120)
 
 
 def test_exit_status_2_for_wrong_usage(tmp_path):

@@ -19,31 +19,24 @@ what the PostgreSQL run should show.
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from openpyxl import Workbook
 
 from imports.generators.demo_workbooks import COLUMNS, HEADING, NUMBERS, TITLE, to_roman
 from tests import import_pause
+from tests.servers import ON_POSTGRES, PROJECT, ScratchDatabases, manage, manage_ok
 
 pytestmark = pytest.mark.slow
 
-PROJECT = Path(__file__).resolve().parents[2]
 UNITS_CSV = PROJECT / "fixtures" / "units" / "units_gso2004.csv"
 PROVINCE = "11"  # Điện Biên
 VILLAGES_PER_COMMUNE = 3
 PAUSE_AFTER_ROWS = 100
-SUITE_DATABASE = os.environ.get("DATABASE_URL", "")
-ON_POSTGRES = SUITE_DATABASE.startswith(("postgres://", "postgresql://"))
 # The tables an import writes, compared row by row; every other table by its row count.
 WRITTEN = (
     "imports_importrun",
@@ -112,115 +105,22 @@ def report(tmp_path_factory) -> tuple[Path, int]:
 # ---------------------------------------------------------------------------- databases
 
 
-def manage(
-    database_url: str,
-    *args: str,
-    settings: str = "partystats.settings.test",
-    extra_env: dict | None = None,
-    **popen,
-):
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": settings,
-        **(extra_env or {}),
-    }
-    command = [sys.executable, str(PROJECT / "manage.py"), *args]
-    if popen:
-        return subprocess.Popen(command, cwd=PROJECT, env=env, **popen)
-    return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True)
-
-
 def prepared(database_url: str) -> None:
     for args in (("migrate", "--verbosity", "0"), ("load_units", "--province", PROVINCE)):
-        done = manage(database_url, *args)
-        assert done.returncode == 0, done.stderr
-
-
-class SQLiteFiles:
-    """A migrated database with Điện Biên's units, copied for every test."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.template = folder / "template.sqlite3"
-        prepared(f"sqlite:///{self.template}")
-
-    def fresh(self, name: str) -> str:
-        shutil.copyfile(self.template, self.folder / f"{name}.sqlite3")
-        return f"sqlite:///{self.folder / name}.sqlite3"
-
-    def rows(self, database_url: str, sql: str) -> list[tuple]:
-        # Opening the file after the kill rolls back the dead process's hot journal.
-        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
-            return connection.execute(sql).fetchall()
-
-    def tables(self, database_url: str) -> list[str]:
-        sql = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-        return [name for (name,) in self.rows(database_url, sql)]
-
-    def close(self) -> None:
-        pass  # tmp_path goes
-
-
-class PostgreSQLDatabases:
-    """A template database on the suite's PostgreSQL server, and a copy of it for every test;
-    all dropped at the end."""
-
-    def __init__(self) -> None:
-        self.server = urlsplit(SUITE_DATABASE)
-        self.prefix = f"interrupted_{os.getpid()}"
-        self.names: list[str] = []
-        self.template = self._create("template")
-        prepared(self._url("template"))
-
-    def _url(self, name: str) -> str:
-        return urlunsplit(self.server._replace(path=f"/{self.prefix}_{name}"))
-
-    def _admin(self):
-        import psycopg
-
-        server_url = urlunsplit(self.server._replace(scheme="postgresql"))
-        return psycopg.connect(server_url, autocommit=True)
-
-    def _create(self, name: str, template: str = "") -> str:
-        clause = f' TEMPLATE "{self.prefix}_{template}"' if template else ""
-        with self._admin() as admin:
-            admin.execute(f'CREATE DATABASE "{self.prefix}_{name}"{clause}')
-        self.names.append(name)
-        return name
-
-    def fresh(self, name: str) -> str:
-        self._create(name, template="template")
-        return self._url(name)
-
-    def rows(self, database_url: str, sql: str) -> list[tuple]:
-        import psycopg
-
-        url = urlunsplit(urlsplit(database_url)._replace(scheme="postgresql"))
-        with psycopg.connect(url) as connection:
-            return connection.execute(sql).fetchall()
-
-    def tables(self, database_url: str) -> list[str]:
-        sql = (
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
-        )
-        return [name for (name,) in self.rows(database_url, sql)]
-
-    def close(self) -> None:
-        with self._admin() as admin:
-            for name in reversed(self.names):  # FORCE: a killed client's session may linger
-                admin.execute(f'DROP DATABASE IF EXISTS "{self.prefix}_{name}" WITH (FORCE)')
+        manage_ok(database_url, *args)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"] if ON_POSTGRES else ["sqlite"])
 def databases(request, tmp_path_factory):
-    if request.param == "sqlite":
-        backend = SQLiteFiles(tmp_path_factory.mktemp("databases"))
-    else:
-        backend = PostgreSQLDatabases()
-    yield backend
-    backend.close()
+    """A migrated database with Điện Biên's units ("template"), copied for every test."""
+    backend = ScratchDatabases(
+        tmp_path_factory.mktemp("databases"), "interrupted", postgres=request.param == "postgresql"
+    )
+    try:
+        prepared(backend.create("template"))
+        yield backend
+    finally:
+        backend.close()  # FORCE: a killed client's session may linger
 
 
 def snapshot(databases, database_url: str) -> dict[str, object]:
@@ -279,7 +179,7 @@ def test_import_killed_midway_changes_nothing_and_the_next_run_succeeds(
 ):
     path, rows = report
     name = point.replace(" ", "_")
-    database_url = databases.fresh(name)
+    database_url = databases.create(name, template="template")
     before = snapshot(databases, database_url)
 
     paused = killed_midway(database_url, path, point, tmp_path / "paused")
@@ -308,7 +208,7 @@ def test_a_replace_killed_after_moving_the_old_figures_aside_keeps_them(
     path, rows = report
     changed = tmp_path / "changed.xlsx"
     assert report_write(changed, members=6) == rows
-    database_url = databases.fresh("replace_killed")
+    database_url = databases.create("replace_killed", template="template")
     first = manage(database_url, "import_report", str(path), "--publish")
     assert first.returncode == 0, first.stdout + first.stderr
     before = snapshot(databases, database_url)

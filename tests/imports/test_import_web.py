@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from imports.models import ColumnMapping, ImportRun
 from imports.preview import CommuneFigures, _commune_order
 from imports.services import report_import, report_preview
-from tests.gate import draft_publish
+from tests.gate import PASSWORD, draft_publish, logged_in
 from tests.workbooks import (
     JOINED,
     NONE,
@@ -36,7 +36,6 @@ from units.models import Level, Status, Unit, VillageFigure
 pytestmark = pytest.mark.django_db
 DEC_2017 = datetime.date(2017, 12, 31)
 TOKEN = "a" * 64
-PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture(autouse=True)
@@ -52,22 +51,6 @@ def user_make(username: str, *, may_import: bool):
             Permission.objects.get(codename="run_import", content_type__app_label="imports")
         )
     return user
-
-
-def logged_in(client, user):
-    client.force_login(user)
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-@pytest.fixture
-def staff():
-    return user_make("staff", may_import=True)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    return logged_in(client, staff)
 
 
 def bad_report():

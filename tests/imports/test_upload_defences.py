@@ -25,8 +25,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, override_settings
@@ -34,7 +32,7 @@ from django.urls import reverse
 
 from imports.models import ImportRun
 from imports.reader import workbook_read
-from tests.gate import draft_publish
+from tests.gate import draft_publish, logged_in
 from tests.workbooks import (
     database_counts,
     to_file,
@@ -630,29 +628,6 @@ def test_a_report_of_more_rows_than_the_limit_is_refused(province, tmp_path):
 
 
 # ---------------------------------------------------------------------------- staff upload
-
-
-PASSWORD = "a-long-test-password"
-
-
-@pytest.fixture
-def staff():
-    user = get_user_model().objects.create_user("staff", password=PASSWORD)
-    user.user_permissions.add(
-        Permission.objects.get(codename="run_import", content_type__app_label="imports")
-    )
-    return user
-
-
-def logged_in(client: Client, user) -> Client:
-    client.force_login(user)
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    return logged_in(client, staff)
 
 
 def named(data: bytes, name: str = "report.xlsx") -> io.BytesIO:

@@ -10,11 +10,9 @@ import datetime
 import re
 
 import pytest
-from django.core.cache import caches
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from tests.workbooks import small_province
 from units.domain.coverage import coverage_rebuild, period_for_date
 from units.models import Status, VillageFigure
 from units.web import warm
@@ -24,19 +22,11 @@ DATE = datetime.date(2017, 12, 31)
 
 
 @pytest.fixture
-def page_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 3600
+def page_cache(page_cache, settings):
+    """tests/partystats/conftest.py's, warmed (locmem:// is not warmed by default)."""
     settings.PAGE_CACHE_WARM_ORIGIN = "http://testserver"  # the test client's host
-    settings.PAGE_CACHE_WARM_PAGES = 500  # whatever the cache (locmem:// is not warmed by default)
-    cache = caches[settings.PAGE_CACHE_ALIAS]
-    cache.clear()
-    yield cache
-    cache.clear()
-
-
-@pytest.fixture
-def province():
-    return small_province()
+    settings.PAGE_CACHE_WARM_PAGES = 500  # whatever the cache
+    return page_cache
 
 
 def report(place, members: int) -> None:

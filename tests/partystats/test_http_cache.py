@@ -3,15 +3,15 @@
 import pytest
 from django.contrib.auth.models import User
 
+from tests.demo_snapshot import dien_bien
 from units.domain.coverage import data_version_bump
-from units.models import Level, Scheme, Unit
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def province_url(demo) -> str:
-    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    province = dien_bien()
     return f"/u/{province.id}/?date=2017-12-31"
 
 

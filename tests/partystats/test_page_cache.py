@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from partystats.middleware import data_version_read, page_cache_key
 from partystats.settings.base import cache_from_url
 from units.domain.coverage import data_version_bump
-from units.models import Coverage, Level, Scheme, Unit, Village
+from units.models import Coverage, Village
 
 pytestmark = pytest.mark.django_db
 
@@ -29,22 +29,8 @@ CSV = "/coverage/?date=2017-12-31&group=district&format=csv"
 
 
 @pytest.fixture
-def page_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 3600
-    cache = caches[settings.PAGE_CACHE_ALIAS]
-    cache.clear()
-    yield cache
-    cache.clear()
-
-
-@pytest.fixture
-def province(demo) -> Unit:
-    return Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
-
-
-@pytest.fixture
-def province_url(province) -> str:
-    return f"/u/{province.id}/?date=2017-12-31"
+def province_url(demo_province) -> str:
+    return f"/u/{demo_province.id}/?date=2017-12-31"
 
 
 def fetch(client: Client, url: str, **headers):
@@ -103,9 +89,9 @@ def test_head_and_revalidation_cost_one_query(client, page_cache, province_url):
 # ----------------------------------------------------------------------------- imports
 
 
-def test_an_import_shows_at_once(client, page_cache, province, province_url):
+def test_an_import_shows_at_once(client, page_cache, demo_province, province_url):
     assert no_member_figure(client.get(province_url)) == "23 trên 1.813"
-    Coverage.objects.filter(unit=province, period__date="2017-12-31").update(
+    Coverage.objects.filter(unit=demo_province, period__date="2017-12-31").update(
         no_members=F("no_members") + 1, own_cell=F("own_cell") - 1
     )
     # Unchanged version, unchanged key: this is why every import bumps the version.
@@ -206,10 +192,10 @@ def test_errors_are_not_stored(client, page_cache):
         assert response.status_code == 404 and len(queries) > 1
 
 
-def test_anonymous_public_pages_set_no_cookie(page_cache, province):
+def test_anonymous_public_pages_set_no_cookie(page_cache, demo_province):
     village = Village.objects.get(name="Bản Nậm Cang 1")
     urls = [
-        f"/u/{province.id}/",
+        f"/u/{demo_province.id}/",
         f"/v/{village.id}/",
         "/coverage/",
         CSV,
@@ -225,7 +211,7 @@ def test_anonymous_public_pages_set_no_cookie(page_cache, province):
         assert response.status_code == 200, url
         assert not response.cookies, url
         assert "public" in response["Cache-Control"] and "Cookie" in response["Vary"], url
-    assert b"csrfmiddlewaretoken" not in client.get(f"/u/{province.id}/").content
+    assert b"csrfmiddlewaretoken" not in client.get(f"/u/{demo_province.id}/").content
 
 
 # ----------------------------------------------------------------------------- language links

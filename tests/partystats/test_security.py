@@ -22,8 +22,9 @@ from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
 from imports.models import ImportRun
+from tests.demo_snapshot import dien_bien
 from tests.partystats.test_settings import PRODUCTION_ENV, run_python
-from units.models import DataVersion, Level, Scheme, Unit, Village
+from units.models import DataVersion, Scheme, Unit, Village
 from units.reads.targets import TARGETS
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +94,7 @@ def send(client: Client, method: str, url: str):
 
 @pytest.fixture
 def samples(demo) -> dict[str, list[str]]:
-    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    province = dien_bien()
     commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")
     village = Village.objects.get(name="Bản Nậm Cang 1")
     run = ImportRun.objects.order_by("pk").first()

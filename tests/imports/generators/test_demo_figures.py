@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 
+from tests.demo_snapshot import dien_bien
 from units.models import (
     Coverage,
     Level,
@@ -22,10 +23,6 @@ D = datetime.date
 pytestmark = pytest.mark.django_db
 
 
-def province(scheme=Scheme.GSO2004) -> Unit:
-    return Unit.objects.get(scheme=scheme, level=Level.PROVINCE, code="11")
-
-
 def coverage_at(unit: Unit, date: datetime.date) -> Coverage:
     return Coverage.objects.get(unit=unit, period__date=date)
 
@@ -39,7 +36,7 @@ def coverage_at(unit: Unit, date: datetime.date) -> Coverage:
     ],
 )
 def test_province_villages_add_up_to_published_figures(demo, date, villages, no_members, joined):
-    coverage = coverage_at(province(), date)
+    coverage = coverage_at(dien_bien(), date)
     assert (coverage.villages, coverage.no_members, coverage.joined) == (
         villages,
         no_members,
@@ -49,7 +46,7 @@ def test_province_villages_add_up_to_published_figures(demo, date, villages, no_
 
 
 def test_no_white_village_and_five_joined_at_end_of_2023(demo):
-    coverage = coverage_at(province(), D(2023, 12, 31))
+    coverage = coverage_at(dien_bien(), D(2023, 12, 31))
     assert (coverage.no_members, coverage.joined) == (0, 5)
     assert coverage.villages < 1813  # villages were merged in 2020
 
@@ -111,7 +108,7 @@ def test_villages_move_into_the_new_communes_on_1_july_2025(demo):
     assert after.commune.predecessions.filter(predecessor=before.commune).exists()
     figure = VillageFigure.objects.get(village=village, period__date=D(2025, 9, 30))
     assert figure.commune == after.commune and figure.district is None
-    new_province = province(Scheme.GSO2025)
+    new_province = dien_bien(Scheme.GSO2025)
     assert (
         coverage_at(new_province, D(2025, 9, 30)).villages
         == Village.objects.filter(valid_to__isnull=True).count()

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.demo_snapshot import dien_bien
 from units.domain.coverage import coverage_rebuild, period_for_date
 from units.domain.names import name_key, sort_key
 from units.models import Level, Scheme, Status, Unit, Village, VillageFigure, VillagePlacement
@@ -24,10 +25,6 @@ URL = "/coverage/"
 
 def old_unit(level: str, name: str) -> Unit:
     return Unit.objects.get(scheme=Scheme.GSO2004, level=level, name=name)
-
-
-def province() -> Unit:
-    return Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
 
 
 def get(client, query: str, language: str = "vi", status: int = 200):
@@ -85,7 +82,7 @@ def number(text: str) -> int:
 
 
 def test_white_villages_at_the_end_of_2017_are_the_articles_23(client, demo):
-    query = f"?date=2017-12-31&province={province().id}&group=village&status=no_members"
+    query = f"?date=2017-12-31&province={dien_bien().id}&group=village&status=no_members"
     html = page_html(client, query)
     rows = html_rows(html)
     assert len(rows) == 23
@@ -237,11 +234,11 @@ def test_sorting_by_members_descending(client, demo):
 
 
 def test_pagination_keeps_the_filters(client, demo):
-    query = f"?date=2017-12-31&group=village&province={province().id}&status=own_cell&sort=name"
+    query = f"?date=2017-12-31&group=village&province={dien_bien().id}&status=own_cell&sort=name"
     html = page_html(client, query)
     assert len(html_rows(html)) == 100
     next_link = html_lib.unescape(re.search(r'<a href="([^"]+)" rel="next">', html).group(1))
-    for part in ("date=2017-12-31", "group=village", f"province={province().id}",
+    for part in ("date=2017-12-31", "group=village", f"province={dien_bien().id}",
                  "status=own_cell", "sort=name", "page=2"):  # fmt: skip
         assert part in next_link
     second = html_rows(page_html(client, next_link))
@@ -286,7 +283,7 @@ def test_csv_exports_every_page_and_names_the_date(client, demo):
 
 
 def test_json_totals_equal_the_html_totals(client, demo):
-    query = f"?date=2017-12-31&group=commune&province={province().id}"
+    query = f"?date=2017-12-31&group=commune&province={dien_bien().id}"
     html = page_html(client, query)
     data = json_content(client, query)
     totals = data["totals"]

@@ -16,7 +16,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
-from units.models import Coverage, Level, Scheme, Unit, VillagePlacement
+from units.models import Coverage, Unit, VillagePlacement
 from units.reads.coverage_table import coverage_table
 from units.reads.dates import periods_with_coverage
 from units.reads.village_lists import units_within
@@ -50,11 +50,6 @@ def scans(plan: str, model) -> bool:
     return re.search(rf"\bSCAN {model._meta.db_table}\b", plan) is not None
 
 
-@pytest.fixture
-def province(demo) -> Unit:
-    return Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
-
-
 def test_the_dates_with_coverage_are_one_index_probe_each(demo):
     sql = sql_of(periods_with_coverage)
     assert "EXISTS" in sql and "DISTINCT" not in sql, sql
@@ -63,8 +58,8 @@ def test_the_dates_with_coverage_are_one_index_probe_each(demo):
         assert searched(plan, Coverage, "period") and not scans(plan, Coverage), plan
 
 
-def test_a_unit_and_what_is_inside_it_are_found_through_the_parent_index(province):
-    sql = sql_of(lambda: list(units_within(province)))
+def test_a_unit_and_what_is_inside_it_are_found_through_the_parent_index(demo_province):
+    sql = sql_of(lambda: list(units_within(demo_province)))
     assert sql.count("JOIN") == 0, sql
     if connection.vendor == "sqlite":
         plan = sqlite_plan(sql)
@@ -76,11 +71,11 @@ def test_a_unit_and_what_is_inside_it_are_found_through_the_parent_index(provinc
     [("village", VillagePlacement, "commune"), ("commune", Coverage, "unit")],
 )
 def test_the_coverage_table_of_a_province_reads_its_rows_through_their_unit(
-    province, group, model, field
+    demo_province, group, model, field
 ):
     """One row per village: the placements of the province's communes, found by commune; one
     row per commune: their Coverage rows, found by unit. Never every row of the date."""
-    params = QueryDict(f"date=2017-12-31&group={group}&province={province.id}&status=joined")
+    params = QueryDict(f"date=2017-12-31&group={group}&province={demo_province.id}&status=joined")
     table = coverage_table(params=params)
     sql = sql_of(lambda: list(table.queryset))
     column = f'"{model._meta.db_table}"."{model._meta.get_field(field).column}" IN (SELECT'

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.demo_snapshot import dien_bien
 from units.domain.names import name_key, sort_key
 from units.models import Level, Scheme, Unit, Village, VillagePlacement
 from units.reads.search import QueryTooShort, search_keys, search_run
@@ -124,7 +125,7 @@ def test_results_are_capped_with_the_full_count(client, demo):
 
 
 def test_every_page_has_the_search_box_and_links_in_its_header(client, demo):
-    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    province = dien_bien()
     for url in ("/search/", f"/u/{province.id}/", "/targets/", "/coverage/"):
         html = get(client, url)
         header = html.split('<header class="site-header">')[1].split("</header>")[0]

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
+from tests.demo_snapshot import dien_bien
 from units.domain.coverage import period_for_date
-from units.models import Level, Metric, Scheme, Source, Unit, UnitFigure
+from units.models import Metric, Source, UnitFigure
 from units.reads.target_quality import quality_target
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def get(client, url: str, language: str = "en") -> str:
 
 
 def share(year: int, value: int, scheme: str) -> UnitFigure:
-    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    province = dien_bien()
     source = Source.objects.create(title="Báo cáo thử", title_en="Test report")
     return UnitFigure.objects.create(
         unit=province,

@@ -6,14 +6,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.demo_snapshot import load_demo
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo_loaded(transactional_db):
-    load_demo()
 
 
 def screen_rows(page) -> list[list[str]]:

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.demo_snapshot import load_demo
-from units.models import Level, Scheme, Unit
+from tests.demo_snapshot import dien_bien
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
@@ -44,10 +43,9 @@ def host_page(folder: Path, frames: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_a_chart_embeds_in_another_origin_and_a_page_does_not(
-    live_server, browser, transactional_db, other_origin, language
+    live_server, browser, demo_loaded, other_origin, language
 ):
-    load_demo()
-    unit = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    unit = dien_bien()
     origin, folder = other_origin
     # One frame at a time: the live server's in-memory SQLite is one connection for its threads.
     host_page(folder, {"embed": f"{live_server.url}/embed/u/{unit.id}/villages/?lang={language}"})

@@ -4,7 +4,6 @@ feed that a feed reader (feedparser) reads, in the page's language."""
 import feedparser
 import pytest
 
-from tests.demo_snapshot import load_demo
 from units.models import Unit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,10 +14,7 @@ EN = ("Follow these changes: Atom feed", "Changes in the villages of Huyện Mư
 
 
 @pytest.mark.parametrize(("link", "title"), [VI, EN])
-def test_the_feed_link_gives_a_feed_a_reader_parses(
-    live_server, page, transactional_db, link, title
-):
-    load_demo()
+def test_the_feed_link_gives_a_feed_a_reader_parses(live_server, page, demo_loaded, link, title):
     district = Unit.objects.get(name="Huyện Mường Chà")
     page.goto(f"{live_server.url}/u/{district.id}/?date=2017-12-31")
     if link.startswith("Follow"):

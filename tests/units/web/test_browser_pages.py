@@ -2,19 +2,13 @@
 
 import pytest
 
-from tests.demo_snapshot import load_demo
-from units.models import Level, Scheme, Unit
+from tests.demo_snapshot import dien_bien
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo_loaded(transactional_db):
-    load_demo()
-
-
 def test_drill_from_province_to_village_and_switch_language(live_server, page, demo_loaded):
-    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    province = dien_bien()
     page.goto(f"{live_server.url}/u/{province.id}/?date=2017-12-31")
     assert page.locator("#fig-white").inner_text() == "23 trên 1.813"
     page.get_by_role("link", name="Huyện Mường Chà").click()
@@ -34,7 +28,7 @@ def test_drill_from_province_to_village_and_switch_language(live_server, page, d
 
 
 def test_chart_draws_and_its_data_table_matches(live_server, page, demo_loaded):
-    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    province = dien_bien()
     page.goto(f"{live_server.url}/u/{province.id}/?date=2017-12-31")
     page.wait_for_selector("body[data-charts-drawn=true]")
     # What Chart.js holds for the no-member line equals the "show data" table's column.

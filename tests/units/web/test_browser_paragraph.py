@@ -6,17 +6,15 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.demo_snapshot import load_demo
-from units.models import Level, Scheme, Unit
+from tests.demo_snapshot import dien_bien
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
 @pytest.fixture
-def province_url(live_server, transactional_db) -> str:
-    load_demo()
-    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+def province_url(live_server, demo_loaded) -> str:
+    province = dien_bien()
     return f"{live_server.url}/u/{province.id}/?date=2017-12-31"
 
 

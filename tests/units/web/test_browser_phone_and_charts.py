@@ -8,21 +8,12 @@ import struct
 
 import pytest
 
-from tests.demo_snapshot import load_demo
+from tests.demo_snapshot import dien_bien
 from units.domain.coverage import coverage_rebuild
-from units.models import Level, Period, Scheme, Unit, VillageFigure
+from units.models import Period, Scheme, Unit, VillageFigure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def demo_loaded(transactional_db):
-    load_demo()
-
-
-def province(scheme: str = Scheme.GSO2004) -> Unit:
-    return Unit.objects.get(scheme=scheme, level=Level.PROVINCE, code="11")
 
 
 def chart_of(page, canvas: str) -> dict:
@@ -41,7 +32,7 @@ def day(date: datetime.date) -> int:
 
 
 def test_the_x_axis_runs_from_the_first_date_to_the_last(live_server, page, demo_loaded):
-    page.goto(f"{live_server.url}/u/{province().id}/?date=2017-12-31")
+    page.goto(f"{live_server.url}/u/{dien_bien().id}/?date=2017-12-31")
     chart = chart_of(page, "chart-villages")
     xs = [x for line in chart["lines"] for x, _ in line]
     assert (chart["min"], chart["max"]) == (min(xs), max(xs))
@@ -53,12 +44,12 @@ def test_the_home_chart_shows_the_whole_series(live_server, page, demo_loaded):
     """/ opens today's province, which continues the old one: its chart starts in 2015, not
     at the reform (5 points before)."""
     page.goto(f"{live_server.url}/")
-    assert page.url.endswith(f"/u/{province(Scheme.GSO2025).id}/")
+    assert page.url.endswith(f"/u/{dien_bien(Scheme.GSO2025).id}/")
     no_members = chart_of(page, "chart-villages")["lines"][0]
-    dates = Period.objects.filter(coverage__unit=province()).count()
+    dates = Period.objects.filter(coverage__unit=dien_bien()).count()
     assert (
         len(no_members)
-        == dates + Period.objects.filter(coverage__unit=province(Scheme.GSO2025)).count()
+        == dates + Period.objects.filter(coverage__unit=dien_bien(Scheme.GSO2025)).count()
     )
     assert no_members[0][0] == day(datetime.date(2015, 12, 31))
     assert [point for point in no_members if point[0] == day(datetime.date(2017, 12, 31))] == [
@@ -85,7 +76,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def test_the_png_carries_title_unit_dates_and_source(live_server, page, demo_loaded):
-    page.goto(f"{live_server.url}/u/{province().id}/?date=2017-12-31")
+    page.goto(f"{live_server.url}/u/{dien_bien().id}/?date=2017-12-31")
     page.wait_for_selector("body[data-charts-drawn=true]")
     canvas = page.evaluate(
         "(() => { const c = document.getElementById('chart-villages');"
@@ -107,7 +98,7 @@ def test_a_unit_page_reads_on_a_phone(live_server, page, demo_loaded):
     """The status chart keeps its height under its legend (40 px before), the change table
     shows its last column, and no heading is set one word a line."""
     page.set_viewport_size(PHONE)
-    page.goto(f"{live_server.url}/u/{province().id}/?date=2017-12-31")
+    page.goto(f"{live_server.url}/u/{dien_bien().id}/?date=2017-12-31")
     assert chart_of(page, "chart-villages")["plotHeight"] >= 150
     fits = page.evaluate(
         "(() => { const t = document.getElementById('changes-table');"
@@ -125,7 +116,7 @@ def test_a_unit_page_reads_on_a_phone(live_server, page, demo_loaded):
 
 
 def test_children_can_be_ranked_by_share_with_a_member(live_server, page, demo_loaded):
-    page.goto(f"{live_server.url}/u/{province().id}/?date=2017-12-31")
+    page.goto(f"{live_server.url}/u/{dien_bien().id}/?date=2017-12-31")
     page.get_by_role("link", name="tỷ lệ có đảng viên").click()
     cells = page.locator("#children tbody tr td:nth-child(3)").all_inner_texts()
     shares = [float(cell.rstrip("%").replace(",", ".")) for cell in cells]

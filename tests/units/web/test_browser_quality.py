@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.demo_snapshot import load_demo
-from units.models import Level, Scheme, Unit, Village
+from tests.demo_snapshot import dien_bien
+from units.models import Scheme, Unit, Village
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,9 +15,8 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
 @pytest.fixture
-def main_pages(transactional_db) -> dict[str, str]:
-    load_demo()
-    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+def main_pages(demo_loaded) -> dict[str, str]:
+    province = dien_bien()
     district = Unit.objects.get(scheme=Scheme.GSO2004, name="Huyện Mường Chà")
     commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")
     village = Village.objects.get(name="Bản Nậm Cang 1")

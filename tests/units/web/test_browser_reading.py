@@ -7,23 +7,18 @@ import re
 import pytest
 from django.utils import translation
 
-from tests.demo_snapshot import load_demo
 from units.models import Scheme, Status, Unit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo_loaded(transactional_db):
-    load_demo()
 
 
 def top_of(page, selector: str) -> float:
     return page.locator(selector).first.bounding_box()["y"]
 
 
-def test_the_home_page_puts_the_trend_and_the_child_units_before_the_long_lists(live_server, page):
-    load_demo()
+def test_the_home_page_puts_the_trend_and_the_child_units_before_the_long_lists(
+    live_server, page, demo_loaded
+):
     page.goto(f"{live_server.url}/")
     page.wait_for_selector("body[data-charts-drawn=true]")
     trend, children = top_of(page, "#series-h"), top_of(page, "#children")

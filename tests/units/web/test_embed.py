@@ -6,13 +6,10 @@ import re
 import pytest
 from django.core.cache import caches
 
-from units.models import Coverage, Level, Scheme, Unit
+from tests.demo_snapshot import dien_bien
+from units.models import Coverage
 
 pytestmark = pytest.mark.django_db
-
-
-def province() -> Unit:
-    return Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
 
 
 def frame_ancestors(response) -> str:
@@ -21,7 +18,7 @@ def frame_ancestors(response) -> str:
 
 
 def test_only_embed_pages_may_be_framed(client, demo):
-    unit = province()
+    unit = dien_bien()
     embed = client.get(f"/embed/u/{unit.id}/villages/")
     assert embed.status_code == 200
     assert frame_ancestors(embed) == "*"
@@ -36,7 +33,7 @@ def test_only_embed_pages_may_be_framed(client, demo):
 def test_the_relaxed_policy_is_kept_by_the_page_cache(client, demo, settings):
     settings.PAGE_CACHE_SECONDS = 3600
     caches[settings.PAGE_CACHE_ALIAS].clear()
-    url = f"/embed/u/{province().id}/members/"
+    url = f"/embed/u/{dien_bien().id}/members/"
     first = client.get(url)
     again = client.get(url)
     assert again.templates == [] and again.content == first.content  # from the cache
@@ -46,7 +43,7 @@ def test_the_relaxed_policy_is_kept_by_the_page_cache(client, demo, settings):
 
 @pytest.mark.parametrize(("language", "source"), [("vi", "Nguồn:"), ("en", "Source:")])
 def test_an_embed_has_one_chart_its_data_table_and_its_source(client, demo, language, source):
-    unit = province()
+    unit = dien_bien()
     html = client.get(f"/embed/u/{unit.id}/villages/?lang={language}").content.decode()
     assert html.count("<canvas") == 1 and 'id="chart-villages"' in html
     table = re.search(r'<table class="visually-hidden" id="embed-data">(.*?)</table>', html, re.S)
@@ -58,7 +55,7 @@ def test_an_embed_has_one_chart_its_data_table_and_its_source(client, demo, lang
 
 
 def test_each_unit_page_offers_the_embed_code_of_its_charts(client, demo):
-    unit = province()
+    unit = dien_bien()
     html = client.get(f"/u/{unit.id}/?date=2017-12-31").content.decode()
     for name in ("villages", "members"):
         code = re.search(rf'<textarea id="embed-{name}"[^>]*>(.*?)</textarea>', html, re.S).group(1)
@@ -67,4 +64,4 @@ def test_each_unit_page_offers_the_embed_code_of_its_charts(client, demo):
 
 
 def test_an_unknown_chart_is_not_found(client, demo):
-    assert client.get(f"/embed/u/{province().id}/nothing/").status_code == 404
+    assert client.get(f"/embed/u/{dien_bien().id}/nothing/").status_code == 404

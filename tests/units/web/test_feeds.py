@@ -8,15 +8,12 @@ import re
 import feedparser
 import pytest
 
-from units.models import Level, Scheme, Unit, Village
+from tests.demo_snapshot import dien_bien
+from units.models import Scheme, Unit, Village
 from units.reads.feed import unit_entries
 from units.reads.village_lists import figures_under, village_changes
 
 pytestmark = pytest.mark.django_db
-
-
-def province() -> Unit:
-    return Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
 
 
 def parsed(client, url: str):
@@ -29,7 +26,7 @@ def parsed(client, url: str):
 
 
 def test_a_unit_feed_has_an_entry_per_date_with_the_pages_changes(client, demo):
-    unit = province()
+    unit = dien_bien()
     feed = parsed(client, f"/u/{unit.id}/feed.atom")
     assert feed.version == "atom10"
     assert feed.feed.title == "Những thay đổi ở các thôn, bản của Tỉnh Điện Biên · partystats"

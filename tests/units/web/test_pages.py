@@ -6,14 +6,11 @@ import re
 import pytest
 from django.urls import reverse
 
+from tests.demo_snapshot import dien_bien
 from units.models import Level, Scheme, Unit, Village, VillageFigure
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
-
-
-def old_province() -> Unit:
-    return Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
 
 
 def text_of(html: str, element_id: str) -> str:
@@ -30,7 +27,7 @@ def get(client, url: str, language: str = "vi"):
 
 
 def test_province_page_shows_every_figure_of_the_article(client, demo):
-    html = get(client, reverse("unit", args=[old_province().id]) + "?date=2017-12-31")
+    html = get(client, reverse("unit", args=[dien_bien().id]) + "?date=2017-12-31")
     assert text_of(html, "fig-white") == "23 trên 1.813"
     assert text_of(html, "fig-joined") == "208"
     assert "650" in text_of(html, "pub-grassroots_orgs")
@@ -51,13 +48,13 @@ def test_province_page_shows_every_figure_of_the_article(client, demo):
 
 
 def test_english_toggle_formats_numbers_the_english_way(client, demo):
-    html = get(client, reverse("unit", args=[old_province().id]) + "?date=2017-12-31", "en")
+    html = get(client, reverse("unit", args=[dien_bien().id]) + "?date=2017-12-31", "en")
     assert text_of(html, "fig-white") == "23 of 1,813"
     assert "36,894" in text_of(html, "pub-members")
 
 
 def test_drill_from_province_to_village_at_the_end_of_2017(client, demo):
-    html = get(client, reverse("unit", args=[old_province().id]) + "?date=2017-12-31")
+    html = get(client, reverse("unit", args=[dien_bien().id]) + "?date=2017-12-31")
     district = Unit.objects.get(name="Huyện Mường Chà", scheme=Scheme.GSO2004)
     assert f'href="/u/{district.id}/?date=2017-12-31"' in html
     html = get(client, f"/u/{district.id}/?date=2017-12-31")
@@ -73,10 +70,10 @@ def test_drill_from_province_to_village_at_the_end_of_2017(client, demo):
 
 
 def test_province_lists_districts_before_the_reform_and_communes_after(client, demo):
-    html = get(client, reverse("unit", args=[old_province().id]) + "?date=2024-12-31")
+    html = get(client, reverse("unit", args=[dien_bien().id]) + "?date=2024-12-31")
     assert "Huyện Mường Chà" in html
-    new = Unit.objects.get(scheme=Scheme.GSO2025, level=Level.PROVINCE, code="11")
-    response = client.get(reverse("unit", args=[old_province().id]) + "?date=2025-09-30")
+    new = dien_bien(Scheme.GSO2025)
+    response = client.get(reverse("unit", args=[dien_bien().id]) + "?date=2025-09-30")
     assert response.status_code == 302 and response.url == f"/u/{new.id}/?date=2025-09-30"
     html = get(client, response.url)
     assert "Huyện" not in text_of(html, "children-h") and html.count('class="children"') == 1
@@ -95,7 +92,7 @@ def test_village_page_shows_moves_and_merges(client, demo):
 
 def test_an_unknown_unit_is_not_found_and_a_bad_date_is_a_bad_request(client, demo):
     assert client.get("/u/999999/").status_code == 404
-    assert client.get(f"/u/{old_province().id}/?date=2017-13-45").status_code == 400
+    assert client.get(f"/u/{dien_bien().id}/?date=2017-13-45").status_code == 400
 
 
 def test_api_lists_provinces_and_walks_the_tree(client, demo):
@@ -118,7 +115,7 @@ def test_api_lists_provinces_and_walks_the_tree(client, demo):
 
 
 def test_api_publishes_qualifiers_not_exact_numbers(client, demo):
-    province_id = old_province().id
+    province_id = dien_bien().id
     data = client.get(f"/api/v1/figures?unit={province_id}&date=2023-09-13").json()
     members = next(f for f in data["figures"]["published"] if f["metric"] == "members")
     assert (members["value"], members["qualifier"]) == (46000, "about")
@@ -159,7 +156,7 @@ def test_new_commune_series_regroups_the_old_communes_villages(client, demo):
 
 
 def test_changes_since_a_chosen_date_list_the_210_new_cells_of_2017(client, demo):
-    url = reverse("unit", args=[old_province().id]) + "?date=2017-12-31&compare=2016-12-31"
+    url = reverse("unit", args=[dien_bien().id]) + "?date=2017-12-31&compare=2016-12-31"
     html = get(client, url)
     gained = html.split('id="changes-gained-cell"')[1].split("</table>")[0]
     assert gained.count('<th scope="row">') == 210
@@ -167,7 +164,7 @@ def test_changes_since_a_chosen_date_list_the_210_new_cells_of_2017(client, demo
 
 
 def test_re_whitened_villages_are_listed_as_going_backwards(client, demo):
-    url = reverse("unit", args=[old_province().id]) + "?date=2018-06-30"
+    url = reverse("unit", args=[dien_bien().id]) + "?date=2018-06-30"
     backwards = get(client, url).split('id="changes-backwards"')[1].split("</table>")[0]
     assert backwards.count("Chưa có đảng viên") >= 3  # the three passing re-whitenings
 
@@ -225,7 +222,7 @@ def test_the_at_risk_rule(before, now, reasons):
 def test_chart_data_matches_the_figures_and_says_its_rule(client, demo):
     import json
 
-    html = get(client, reverse("unit", args=[old_province().id]) + "?date=2017-12-31")
+    html = get(client, reverse("unit", args=[dien_bien().id]) + "?date=2017-12-31")
     data = json.loads(html.split('id="chart-data" type="application/json">')[1].split("<")[0])
     day = (D(2017, 12, 31) - D(1970, 1, 1)).days
     assert {"x": day, "y": 23} in data["computed"]["no_members"]
@@ -257,7 +254,7 @@ def test_a_long_at_risk_list_stops_at_the_limit_and_links_to_the_full_table(clie
     the first LIST_AT_MOST and links to the coverage table for every village with 1 or 2."""
     from units.web.pages import LIST_AT_MOST
 
-    html = get(client, reverse("unit", args=[old_province().id]) + "?date=2016-12-31")
+    html = get(client, reverse("unit", args=[dien_bien().id]) + "?date=2016-12-31")
     table = html.split('id="at-risk"')[1].split("</table>")[0]
     listed = int(re.search(r"<caption>(\d+)", table).group(1))
     assert listed > LIST_AT_MOST

@@ -7,14 +7,11 @@ import re
 
 import pytest
 
+from tests.demo_snapshot import dien_bien
 from units.domain.published import published_figures_load
-from units.models import Level, Scheme, Source, Unit, UnitFigure
+from units.models import Scheme, Source, Unit, UnitFigure
 
 pytestmark = pytest.mark.django_db
-
-
-def province(scheme: str = Scheme.GSO2004) -> Unit:
-    return Unit.objects.get(scheme=scheme, level=Level.PROVINCE, code="11")
 
 
 def get(client, url: str, language: str) -> str:
@@ -38,7 +35,7 @@ def published_row(html: str, metric: str) -> str:
     ],
 )
 def test_notes_and_source_titles_follow_the_language(client, demo, language, note, title, foreign):
-    html = get(client, f"/u/{province().id}/?date=2019-12-31", language)
+    html = get(client, f"/u/{dien_bien().id}/?date=2019-12-31", language)
     row = published_row(html, "admissions")
     assert note in row and foreign not in row
     assert title in html
@@ -52,14 +49,14 @@ def test_notes_and_source_titles_follow_the_language(client, demo, language, not
     ],
 )
 def test_the_article_is_named_in_the_pages_language(client, demo, language, title, note, foreign):
-    html = get(client, f"/u/{province().id}/?date=2017-12-31", language)
+    html = get(client, f"/u/{dien_bien().id}/?date=2017-12-31", language)
     assert title in published_row(html, "members") and foreign not in html
     assert note in published_row(html, "admissions")
 
 
 def test_the_api_gives_both_languages(client, demo):
     client.cookies["django_language"] = "en"
-    data = client.get(f"/api/v1/figures?unit={province().id}&date=2023-12-31").json()
+    data = client.get(f"/api/v1/figures?unit={dien_bien().id}&date=2023-12-31").json()
     joined = next(f for f in data["figures"]["published"] if f["metric"] == "villages_joined")
     assert (
         joined["note"]
@@ -94,7 +91,7 @@ def test_every_note_and_title_has_both_languages():
 
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_the_province_lists_its_other_published_dates_with_links(client, demo, language):
-    old = province()
+    old = dien_bien()
     html = get(client, f"/u/{old.id}/?date=2017-12-31", language)
     section = re.search(r'id="published-elsewhere">(.*?)</section>', html, re.S).group(1)
     links = re.findall(rf'href="/u/{old.id}/\?date=([\d-]+)"', section)
@@ -102,7 +99,7 @@ def test_the_province_lists_its_other_published_dates_with_links(client, demo, l
     assert "2.501" in section if language == "vi" else "2,501" in section
     page = get(client, f"/u/{old.id}/?date=2020-03-25", language)
     assert "2.501" in published_row(page, "cells_under_committees") or "2,501" in page
-    new = province(Scheme.GSO2025)
+    new = dien_bien(Scheme.GSO2025)
     html = get(client, f"/u/{new.id}/", language)
     section = re.search(r'id="published-elsewhere">(.*?)</section>', html, re.S).group(1)
     assert re.findall(rf'href="/u/{new.id}/\?date=([\d-]+)"', section) == ["2025-10-31"]

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.demo_snapshot import dien_bien
 from units.models import Level, Scheme, Unit, Village
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def unit(level: str, name: str) -> Unit:
 
 @pytest.fixture
 def urls(demo) -> dict[str, str]:
-    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    province = dien_bien()
     district = unit(Level.DISTRICT, "Huyện Mường Chà")
     commune = unit(Level.COMMUNE, "Xã Mường Tùng")
     village = Village.objects.get(name="Bản Nậm Cang 1")

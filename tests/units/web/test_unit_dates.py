@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from units.models import Level, Scheme, Unit
+from tests.demo_snapshot import dien_bien
+from units.models import Scheme, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +51,8 @@ def test_a_district_after_the_reform_points_to_the_communes_that_took_its_commun
 
 
 def test_a_unit_continued_one_to_one_redirects_page_and_api_alike(client, demo):
-    old = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
-    new = Unit.objects.get(scheme=Scheme.GSO2025, level=Level.PROVINCE, code="11")
+    old = dien_bien()
+    new = dien_bien(Scheme.GSO2025)
     response = get(client, f"/u/{new.id}/?date=2017-12-31", status=302)
     assert response.url == f"/u/{old.id}/?date=2017-12-31"
     response = get(client, f"/api/v1/figures?unit={new.id}&date=2017-12-31", status=303)
@@ -77,7 +78,7 @@ def test_the_api_names_the_predecessors_of_a_unit_asked_for_before_it_existed(cl
 
 @pytest.mark.parametrize("query", ["date=garbage", "date=2017-13-45", "compare=31-12-2016"])
 def test_a_unit_page_answers_a_bad_date_with_a_400_that_says_so(client, demo, query):
-    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    province = dien_bien()
     html = get(client, f"/u/{province.id}/?{query}", status=400).content.decode()
     value = query.split("=")[1]
     message = f"Not a date: {value} (use YYYY-MM-DD)"
@@ -87,7 +88,7 @@ def test_a_unit_page_answers_a_bad_date_with_a_400_that_says_so(client, demo, qu
 
 
 def test_a_day_that_is_no_reporting_date_shows_the_nearest_earlier_one_and_says_so(client, demo):
-    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    province = dien_bien()
     html = get(client, f"/u/{province.id}/?date=2017-12-30").content.decode()
     assert text(html, "date-note") == (
         "30/12/2017 is not a reporting date: these are the figures at 30/09/2017, "
@@ -102,7 +103,7 @@ def test_a_day_that_is_no_reporting_date_shows_the_nearest_earlier_one_and_says_
 
 
 def test_a_date_before_any_figure_is_not_found_on_page_and_api(client, demo):
-    province = Unit.objects.get(scheme=Scheme.GSO2004, level=Level.PROVINCE, code="11")
+    province = dien_bien()
     get(client, f"/u/{province.id}/?date=2010-06-30", status=404)
     data = get(client, f"/api/v1/figures?unit={province.id}&date=2010-06-30", status=404).json()
     assert data["error"] == "No figures for this unit at or before this date."
