@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.gate import logged_in, staff_make
+from tests.gate import PUBLISHER, logged_in, staff_make
 
 
 @pytest.fixture
@@ -14,3 +14,15 @@ def staff():
 @pytest.fixture
 def staff_client(client, staff):
     return logged_in(client, staff)
+
+
+@pytest.fixture
+def importer():
+    """Staff who import: the first pair of eyes of the publish gate."""
+    return staff_make("importer")
+
+
+@pytest.fixture
+def publisher():
+    """Staff with `imports.publish`: the second pair of eyes."""
+    return staff_make("publisher", PUBLISHER)

@@ -18,7 +18,7 @@ from imports.drafts import draft_preview
 from imports.models import ImportRun, RunEvent
 from imports.services import write_refusal
 from tests.figures_state import stored_rows
-from tests.gate import PUBLISHER, drafted, published, staff_make
+from tests.gate import drafted, published
 from tests.imports.test_publish import june_report as june_report_without_new_village
 from tests.imports.test_publish_visibility import NEW_VILLAGE, june_report, seen
 from tests.workbooks import database_counts, village_report
@@ -27,16 +27,6 @@ from units.models import DataVersion, VillageFigure
 
 BANNER_VI = "Bản nháp #{id} — chưa công bố: số liệu trên trang này gồm bản nháp"
 BANNER_EN = "Draft #{id} — not published: the figures on this page include the draft"
-
-
-@pytest.fixture
-def importer():
-    return staff_make("importer")
-
-
-@pytest.fixture
-def publisher():
-    return staff_make("publisher", PUBLISHER)
 
 
 @pytest.fixture

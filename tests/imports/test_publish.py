@@ -35,16 +35,6 @@ D = datetime.date
 DEC_2017, JUN_2018 = D(2017, 12, 31), D(2018, 6, 30)
 
 
-@pytest.fixture
-def importer():
-    return staff_make("importer")
-
-
-@pytest.fixture
-def publisher():
-    return staff_make("publisher", PUBLISHER)
-
-
 def june_report(new_village: bool = True):
     """30/06/2018: Bản Nậm Cang 1 joined, Bản Nậm Piền its own cell, and a new village."""
     rows = mung_tung_rows()

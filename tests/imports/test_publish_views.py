@@ -15,23 +15,13 @@ from django.test import Client
 from imports.models import DraftWorkbook, ImportRun, RunEvent
 from imports.publish import PublishRefused, run_withdraw
 from tests.figures_state import stored_rows
-from tests.gate import PUBLISHER, drafted, published, staff_make
+from tests.gate import drafted, published, staff_make
 from tests.imports.test_publish import corrected_december, june_report
 from tests.workbooks import JOINED, OWN, mung_tung_rows, section, village, village_report
 from units.domain.coverage import period_for_date
 from units.models import Status, VillageFigure
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def importer():
-    return staff_make("importer")
-
-
-@pytest.fixture
-def publisher():
-    return staff_make("publisher", PUBLISHER)
 
 
 def client_of(user) -> Client:
