@@ -32,6 +32,7 @@ from units.models import REFORM_DATE, Coverage, Level, Period, Status, Unit, Vil
 from units.reads.dates import BadDate, parse_date
 from units.reads.lineage import UnitElsewhere, units_standing_for
 from units.reads.village_lists import units_within
+from units.widgets import ListedSelect
 
 
 class Group(TextChoices):
@@ -61,6 +62,8 @@ ALL_SORT_KEYS = tuple(dict.fromkeys(key for keys in SORT_KEYS.values() for key i
 
 class UnitChoiceField(ModelChoiceField):
     """A unit by id, labelled with code and scheme: two units are named "Tỉnh Điện Biên"."""
+
+    widget = ListedSelect
 
     def label_from_instance(self, unit: Unit) -> str:
         return f"{unit.name} ({unit.code}, {unit.get_scheme_display()})"
@@ -102,6 +105,7 @@ def _sort_choices() -> list[tuple[str, str]]:
 
 class CoverageFilter(django_filters.FilterSet):
     date = django_filters.ChoiceFilter(
+        widget=ListedSelect,
         label=_("Figures at"),
         method="already_applied",
         empty_label=None,
@@ -110,7 +114,11 @@ class CoverageFilter(django_filters.FilterSet):
         },
     )
     group = django_filters.ChoiceFilter(
-        label=_("One row per"), choices=Group.choices, method="already_applied", empty_label=None
+        widget=ListedSelect,
+        label=_("One row per"),
+        choices=Group.choices,
+        method="already_applied",
+        empty_label=None,
     )
     province = UnitFilter(
         label=_("Province"),
@@ -131,7 +139,11 @@ class CoverageFilter(django_filters.FilterSet):
         empty_label=_("All"),
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=Status.choices, method="filter_status", empty_label=_("All")
+        widget=ListedSelect,
+        label=_("Status"),
+        choices=Status.choices,
+        method="filter_status",
+        empty_label=_("All"),
     )
     members_min = django_filters.NumberFilter(
         label=_("Members, at least"), field_name="members", lookup_expr="gte", min_value=0
@@ -141,7 +153,11 @@ class CoverageFilter(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(label=_("Name contains"), method="filter_name", max_length=120)
     sort = django_filters.ChoiceFilter(
-        label=_("Sort by"), choices=_sort_choices, method="filter_sort", empty_label=_("Default")
+        widget=ListedSelect,
+        label=_("Sort by"),
+        choices=_sort_choices,
+        method="filter_sort",
+        empty_label=_("Default"),
     )
 
     class Meta:
