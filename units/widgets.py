@@ -32,7 +32,8 @@ class ListedSelect(forms.Select):
     and multiple choices (none in this project) are left to Django's templates."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        choices = list(self.choices)
+        # Through iter(): list() asks a model choice list its length first, a COUNT query.
+        choices = list(iter(self.choices))
         grouped = any(isinstance(label, (list, tuple)) for _, label in choices)
         if grouped or self.allow_multiple_selected:
             return super().render(name, value, attrs, renderer)

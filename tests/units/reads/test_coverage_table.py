@@ -489,7 +489,10 @@ def test_query_count_does_not_grow_with_villages(client, test_commune, query):
                 b"".join(response.streaming_content)
         return len(context.captured_queries)
 
-    assert queries_for(3, 0) == queries_for(150, 3)
+    few, many, more = queries_for(3, 0), queries_for(150, 3), queries_for(150, 153)
+    assert many == more
+    # A table that fits in one page sums its totals from its rows: one query fewer, never more.
+    assert few in (many, many - 1)
 
 
 def select_options(html: str, name: str) -> list[str]:
