@@ -549,3 +549,19 @@ def test_export_rows_and_totals_equal_the_model_rows_and_the_aggregate(partly_re
     assert totals_of(rows, village=village) == coverage_totals(table.queryset)
     totals, streamed = table.rows_with_totals()
     assert (totals, list(streamed)) == (coverage_totals(table.queryset), rows)
+
+
+@pytest.mark.parametrize("group", ["village", "commune", "district", "province"])
+def test_every_row_has_one_cell_under_each_heading(client, demo, group):
+    """The rows' cells are written per kind of row, the headings from SORT_KEYS: they agree."""
+    html = page_html(client, f"?date=2017-12-31&group={group}", "en")
+    head = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
+    headings = [cell_text(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)]
+    rows = html_rows(html)
+    assert rows and all(len(row) == len(headings) for row in rows), headings
+    if group == "village":
+        assert headings[-2:] == ["Status", "Members"]
+        assert {row[-2] for row in rows} <= {str(s.label) for s in Status}
+    else:
+        assert headings[-3] == "Members" and headings[-2].endswith("with own cell")
+        assert all(row[-1].endswith("%") or row[-1] == "–" for row in rows)
