@@ -218,27 +218,44 @@ class UnitPage:
         return period_year_before(self.period, self.periods)
 
     @cached_property
-    def village_figures(self) -> dict[int, dict[int, village_lists.FigureRow]]:
+    def village_figures(self) -> dict[int, dict[int, village_lists.Figure]]:
         """The village figures the lists need (the page's date, the date compared with, a year
         before), by period id, in one read instead of three (issue 10)."""
         periods = {p.id: p for p in (self.period, self.since, self.year_ago) if p is not None}
         return village_lists.figures_at(self.unit, list(periods.values()))
 
     @property
-    def figures_now(self) -> dict[int, village_lists.FigureRow]:
+    def figures_now(self) -> dict[int, village_lists.Figure]:
         return self.village_figures[self.period.id]
+
+    @cached_property
+    def _changes_found(self) -> list[village_lists.ChangeFound]:
+        if self.since is None:
+            return []
+        before = self.village_figures[self.since.id]
+        return village_lists.changes_found(self.figures_now, before)
+
+    @cached_property
+    def _risks_found(self) -> list[village_lists.RiskFound]:
+        before = self.village_figures[self.year_ago.id] if self.year_ago else {}
+        return village_lists.risks_found(self.figures_now, before)
+
+    @cached_property
+    def _village_refs(self) -> dict:
+        """The names of the villages both lists show, in one query."""
+        figures = [after for _, after, _ in self._changes_found]
+        figures += [figure for figure, _, _ in self._risks_found]
+        return village_lists.village_refs(figures)
 
     @cached_property
     def village_changes(self) -> village_lists.VillageChanges:
         if self.since is None:
             return village_lists.VillageChanges(None)
-        before = self.village_figures[self.since.id]
-        return village_lists.village_changes(self.figures_now, before, self.since)
+        return village_lists.changes_named(self._changes_found, self._village_refs, self.since)
 
     @cached_property
     def at_risk(self) -> list[village_lists.VillageAtRisk]:
-        before = self.village_figures[self.year_ago.id] if self.year_ago else {}
-        return village_lists.villages_at_risk(self.figures_now, before)
+        return village_lists.risks_named(self._risks_found, self._village_refs)
 
 
 def unit_page_select(
