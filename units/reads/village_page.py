@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from units.models import Period, Village, VillageFigure, VillagePlacement
+from django.db.models import Q
+
+from units.models import Period, Village, VillageFigure, VillagePlacement, VillageSuccession
 
 
 @dataclass(slots=True)
@@ -62,10 +64,27 @@ def village_history(village: Village, periods: list[Period]) -> VillageHistory:
     placements = list(
         village.placements.select_related("commune__parent__parent").order_by("valid_from")
     )
+    merged_from, merged_into = village_merges(village)
     return VillageHistory(
         village=village,
         rows=[VillageHistoryRow(p, figures.get(p.id)) for p in reversed(lifetime)],
         placements=placements,
-        merged_from=list(Village.objects.filter(successions__successor=village)),
-        merged_into=list(Village.objects.filter(predecessions__predecessor=village)),
+        merged_from=merged_from,
+        merged_into=merged_into,
     )
+
+
+def village_merges(village: Village) -> tuple[list[Village], list[Village]]:
+    """The villages merged to form this one, and those it was merged into, in Village's
+    order: one query over the successions both ways."""
+    merged_from, merged_into = [], []
+    successions = VillageSuccession.objects.filter(
+        Q(successor=village) | Q(predecessor=village)
+    ).select_related("predecessor", "successor")
+    for succession in successions:
+        if succession.successor_id == village.id:
+            merged_from.append(succession.predecessor)
+        if succession.predecessor_id == village.id:
+            merged_into.append(succession.successor)
+    in_order = lambda v: (v.sort_key, v.id)  # noqa: E731  (Village.Meta.ordering)
+    return sorted(merged_from, key=in_order), sorted(merged_into, key=in_order)
