@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Q
+from django.db.models import F, FilteredRelation, Q
 
 from units.models import (
     Coverage,
@@ -368,16 +368,35 @@ def breadcrumb(unit: Unit) -> list[Unit]:
     return chain
 
 
+COVERAGE_COUNTS = ("villages", "own_cell", "joined", "no_members", "not_reported", "members",
+                   "admissions")  # fmt: skip
+
+
 def unit_children(unit: Unit, period: Period, rank: str = ChildRank.OWN_CELL) -> list[ChildRow]:
-    children = list(Unit.objects.filter(parent=unit).valid_on(period.date).order_by("sort_key"))
-    coverage = {c.unit_id: c for c in Coverage.objects.filter(period=period, unit__in=children)}
-    rows = [ChildRow(child, coverage.get(child.id)) for child in children]
+    """The units below at the date, each with its coverage then (None when it has none): one
+    query, the coverage a LEFT JOIN (a second query took a millisecond of ORM, issue 10)."""
+    children = (
+        Unit.objects.filter(parent=unit)
+        .valid_on(period.date)
+        .annotate(at_date=FilteredRelation("coverage", condition=Q(coverage__period=period)))
+        .annotate(coverage_id=F("at_date__id"))
+        .annotate(**{f"coverage_{name}": F(f"at_date__{name}") for name in COVERAGE_COUNTS})
+        .order_by("sort_key")
+    )
+    rows = [ChildRow(child, _coverage_of(child, period)) for child in children]
     if rank == ChildRank.NAME:
         return rows  # already in Vietnamese alphabetical order
     # Best first; units with no figures last; equal shares by name (the sort is stable).
     attribute = "member_share" if rank == ChildRank.MEMBER else "own_cell_share"
     rows.sort(key=lambda row: (getattr(row, attribute) is None, -(getattr(row, attribute) or 0)))
     return rows
+
+
+def _coverage_of(child: Unit, period: Period) -> Coverage | None:
+    if child.coverage_id is None:
+        return None
+    counts = {name: getattr(child, f"coverage_{name}") for name in COVERAGE_COUNTS}
+    return Coverage(id=child.coverage_id, unit=child, period=period, **counts)
 
 
 FIGURE_VALUES = (
