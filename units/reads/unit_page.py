@@ -26,8 +26,8 @@ from units.models import (
     VillageFigure,
     VillagePlacement,
 )
+from units.reads import published_dates, village_lists
 from units.reads import series as series_reads
-from units.reads import village_lists
 from units.reads.dates import (
     Baseline,
     DateChoice,
@@ -136,7 +136,10 @@ class UnitPage:
     continues: Unit | None = None  # the unit this one continues one to one (a province)
     children: list[ChildRow] = field(default_factory=list)
     villages: list[VillageRow] = field(default_factory=list)
-    published: list[UnitFigure] = field(default_factory=list)
+    published: list[UnitFigure] = field(default_factory=list)  # at the page's date
+    # Every published figure of the lineage, oldest first: read once for the page's date's
+    # figures, the charts' and those at other dates (three queries before, issue 10).
+    unit_figures: list[UnitFigure] = field(default_factory=list)
     predecessors: list[Unit] = field(default_factory=list)  # what this unit continues
     successors: list[Unit] = field(default_factory=list)  # what continued it
 
@@ -207,7 +210,12 @@ class UnitPage:
 
     @cached_property
     def published_series(self) -> list[UnitFigure]:
-        return series_reads.published_series(self.lineage)
+        return series_reads.published_stock(self.unit_figures)
+
+    @cached_property
+    def published_elsewhere(self) -> list[published_dates.PublishedDate]:
+        own = [figure for figure in self.unit_figures if figure.unit_id == self.unit.id]
+        return published_dates.published_elsewhere(own, self.periods)
 
     @cached_property
     def chart(self) -> dict:
@@ -296,6 +304,7 @@ def _unit_page(unit, choice, periods, compare, series, rank, baseline) -> UnitPa
     successions = list(UnitSuccession.objects.filter(successor=unit).select_related("predecessor"))
     predecessors = sorted((s.predecessor for s in successions), key=lambda u: u.sort_key)
     continues = predecessors[0] if len(successions) == 1 and not successions[0].partial else None
+    unit_figures = published_figures([unit] + ([continues] if continues else []))
     page = UnitPage(
         unit=unit,
         date=choice,
@@ -311,11 +320,8 @@ def _unit_page(unit, choice, periods, compare, series, rank, baseline) -> UnitPa
         rule=_series_rule(series, unit, predecessors, continues),
         rank=rank if rank in ChildRank.ALL else ChildRank.OWN_CELL,
         continues=continues,
-        published=list(
-            UnitFigure.objects.filter(unit=unit, period=period)
-            .select_related("source")
-            .order_by("metric", "id")
-        ),
+        unit_figures=unit_figures,
+        published=[f for f in unit_figures if f.unit_id == unit.id and f.period_id == period.id],
         predecessors=predecessors,
         successors=list(Unit.objects.filter(predecessions__predecessor=unit).order_by("sort_key")),
     )
@@ -324,6 +330,15 @@ def _unit_page(unit, choice, periods, compare, series, rank, baseline) -> UnitPa
     else:
         page.children = unit_children(unit, period, page.rank)
     return page
+
+
+def published_figures(lineage: list[Unit]) -> list[UnitFigure]:
+    """The published figures of these units, by date, then metric (the page's order)."""
+    return list(
+        UnitFigure.objects.filter(unit__in=lineage)
+        .select_related("period", "source")
+        .order_by("period__date", "metric", "id")
+    )
 
 
 def _coverages(unit: Unit, periods: list[Period | None]) -> dict[tuple[int, int], Coverage]:
