@@ -147,15 +147,24 @@ class CoverageTable:
 
     def page(self, number: str | int | None) -> tuple[Page, list[CoverageRow]]:
         """One page of rows; past the end, the last page; before the start (0, -1), the first
-        (Paginator.get_page would give the last)."""
-        paginator = Paginator(self.queryset, ROWS_PER_PAGE)
+        (Paginator.get_page would give the last).
+
+        Rows as plain values, as the exports read them. The first page is read with one row
+        more than it shows: a table that fits in it (any province's filtered villages) has its
+        totals summed from its rows, not by a second pass over them (issue 10)."""
+        number = _page_number(number)
+        village = self.queryset.model is VillagePlacement
+        values = self.queryset.values(*_row_fields(self.queryset))
+        paginator = Paginator(values, ROWS_PER_PAGE)
+        if number == 1:
+            first = [row_from_values(v, village=village) for v in values[: ROWS_PER_PAGE + 1]]
+            if len(first) <= ROWS_PER_PAGE:
+                self.totals = totals_of(first, village=village)
+            paginator.count = self.totals.rows
+            return Page(first[:ROWS_PER_PAGE], 1, paginator), first[:ROWS_PER_PAGE]
         paginator.count = self.totals.rows  # known already: no second COUNT over the rows
-        try:
-            number = max(int(number), 1)
-        except (TypeError, ValueError):
-            number = 1
         page = paginator.get_page(number)
-        return page, [row_from(record) for record in page.object_list]
+        return page, [row_from_values(v, village=village) for v in page.object_list]
 
     def params(self) -> QueryDict:
         """The table's state, with the date explicit (never "latest"): for permalinks and links."""
@@ -178,6 +187,13 @@ class CoverageTable:
                 value = int(value)
             result[name] = value if value != "" else None
         return result
+
+
+def _page_number(number: str | int | None) -> int:
+    try:
+        return max(int(number), 1)
+    except (TypeError, ValueError):
+        return 1
 
 
 def coverage_table(*, params: QueryDict) -> CoverageTable:

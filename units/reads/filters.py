@@ -12,11 +12,13 @@ first and then hands the rows to `filter_queryset`.
 from __future__ import annotations
 
 import datetime
+import functools
 
 import django_filters
 from django.db.models import F, Q, QuerySet, TextChoices
 from django.utils.formats import date_format
 from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField
 
@@ -28,10 +30,20 @@ from units.domain.names import (
     name_key,
     strip_kind,
 )
-from units.models import REFORM_DATE, Coverage, Level, Period, Status, Unit, VillagePlacement
+from units.models import (
+    REFORM_DATE,
+    Coverage,
+    Level,
+    Period,
+    Scheme,
+    Status,
+    Unit,
+    VillagePlacement,
+)
 from units.reads.dates import BadDate, parse_date
 from units.reads.lineage import UnitElsewhere, units_standing_for
 from units.reads.village_lists import units_within
+from units.widgets import ListedSelect
 
 
 class Group(TextChoices):
@@ -62,8 +74,17 @@ ALL_SORT_KEYS = tuple(dict.fromkeys(key for keys in SORT_KEYS.values() for key i
 class UnitChoiceField(ModelChoiceField):
     """A unit by id, labelled with code and scheme: two units are named "Tỉnh Điện Biên"."""
 
+    widget = ListedSelect
+
     def label_from_instance(self, unit: Unit) -> str:
-        return f"{unit.name} ({unit.code}, {unit.get_scheme_display()})"
+        return f"{unit.name} ({unit.code}, {scheme_labels(get_language())[unit.scheme]})"
+
+
+@functools.cache
+def scheme_labels(language: str | None) -> dict[str, str]:
+    """`Unit.get_scheme_display()` of each scheme, translated once per language: a place list
+    labels up to 300 units (issue 10)."""
+    return {scheme.value: str(scheme.label) for scheme in Scheme}
 
 
 class UnitFilter(django_filters.ModelChoiceFilter):
@@ -102,6 +123,7 @@ def _sort_choices() -> list[tuple[str, str]]:
 
 class CoverageFilter(django_filters.FilterSet):
     date = django_filters.ChoiceFilter(
+        widget=ListedSelect,
         label=_("Figures at"),
         method="already_applied",
         empty_label=None,
@@ -110,7 +132,11 @@ class CoverageFilter(django_filters.FilterSet):
         },
     )
     group = django_filters.ChoiceFilter(
-        label=_("One row per"), choices=Group.choices, method="already_applied", empty_label=None
+        widget=ListedSelect,
+        label=_("One row per"),
+        choices=Group.choices,
+        method="already_applied",
+        empty_label=None,
     )
     province = UnitFilter(
         label=_("Province"),
@@ -131,7 +157,11 @@ class CoverageFilter(django_filters.FilterSet):
         empty_label=_("All"),
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=Status.choices, method="filter_status", empty_label=_("All")
+        widget=ListedSelect,
+        label=_("Status"),
+        choices=Status.choices,
+        method="filter_status",
+        empty_label=_("All"),
     )
     members_min = django_filters.NumberFilter(
         label=_("Members, at least"), field_name="members", lookup_expr="gte", min_value=0
@@ -141,7 +171,11 @@ class CoverageFilter(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(label=_("Name contains"), method="filter_name", max_length=120)
     sort = django_filters.ChoiceFilter(
-        label=_("Sort by"), choices=_sort_choices, method="filter_sort", empty_label=_("Default")
+        widget=ListedSelect,
+        label=_("Sort by"),
+        choices=_sort_choices,
+        method="filter_sort",
+        empty_label=_("Default"),
     )
 
     class Meta:
@@ -199,6 +233,10 @@ class CoverageFilter(django_filters.FilterSet):
                 # The bound field copied the help text when the form was validated.
                 self.form[level].help_text = _("Choose a place above to list its units here.")
             field.queryset = listed
+        for level in ("province", "district", "commune"):
+            # Listed, not filtered by: a name, a code and a scheme per unit, no ancestors.
+            field = self.form.fields[level]
+            field.queryset = field.queryset.select_related(None).only("name", "code", "scheme")
         self._groups_narrow(date)
 
     def _date(self) -> datetime.date | None:

@@ -117,14 +117,12 @@ def _trimmed(points: list[SeriesPoint]) -> list[SeriesPoint]:
 CHART_METRICS = ("villages_no_members", "villages_joined", "members")
 
 
-def published_series(units: list[Unit]) -> list[UnitFigure]:
-    """Published stock figures (no span) of the unit and of the unit it continues one to one,
-    for drawing beside the computed series."""
-    return list(
-        UnitFigure.objects.filter(unit__in=units, metric__in=CHART_METRICS, span_start=None)
-        .select_related("period", "source")
-        .order_by("period__date")
-    )
+def published_stock(figures: list[UnitFigure]) -> list[UnitFigure]:
+    """The published stock figures (no span) among these, for drawing beside the computed
+    series: `figures` are the unit's and those of the unit it continues one to one. By date,
+    then in the order they were recorded (as the table under the charts always listed them)."""
+    stock = [f for f in figures if f.metric in CHART_METRICS and f.span_start is None]
+    return sorted(stock, key=lambda f: (f.period.date, f.id))
 
 
 EPOCH = datetime.date(1970, 1, 1)

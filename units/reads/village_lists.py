@@ -58,33 +58,56 @@ class VillageChanges:
     backwards: list[VillageChange] = field(default_factory=list)  # tái trắng or lost a cell
 
 
-def figures_under(unit: Unit, period: Period) -> dict[int, FigureRow]:
+# A village's figure at a date as read: (period id, village id, commune id, status, members), a
+# row of the database's own tuple. A province page reads 17,000 of them (three dates); only the
+# few hundred its lists show get a name (`village_refs`): joining every row to its village and
+# commune and building two objects per row were three quarters of that page (issue 10).
+Figure = tuple[int, int, int, str, int | None]
+PERIOD, VILLAGE, COMMUNE, STATUS, MEMBERS = range(5)
+
+
+def figures_under(unit: Unit, period: Period) -> dict[int, Figure]:
     """The unit's village figures at a date, as reported (whatever level the unit is)."""
     return figures_at(unit, [period])[period.id]
 
 
-def figures_at(unit: Unit, periods: list[Period]) -> dict[int, dict[int, FigureRow]]:
+def figures_at(unit: Unit, periods: list[Period]) -> dict[int, dict[int, Figure]]:
     """`figures_under` the unit at each of these dates, by period id, in one read: a province
     page asks three dates (now, the date compared with, a year before), 5,800 villages each at
-    national scale. A village keeps one VillageRef across the dates it has the same commune."""
-    # The unit's communes first (a small query): a filter on the figures' commune joined up to
-    # the province would read every figure of the date, 100,000 at national scale.
+    national scale. The unit's communes in a subquery, found through the parent index: a join
+    of the figures' commune up to the province would read every figure of the date."""
     rows = VillageFigure.objects.filter(
-        period__in=periods,
-        commune_id__in=list(units_within(unit).values_list("id", flat=True)),
-    ).values_list(
-        "period_id", "village_id", "village__name", "village__sort_key", "commune_id",
-        "commune__name", "status", "members",
-    )  # fmt: skip
-    by_period: dict[int, dict[int, FigureRow]] = {period.id: {} for period in periods}
-    refs: dict[tuple[int, int], VillageRef] = {}
-    for period_id, village_id, name, key, commune, commune_name, status, members in rows:
-        ref = refs.get((village_id, commune))
-        if ref is None:
-            ref = VillageRef(village_id, name, key, commune, commune_name)
-            refs[village_id, commune] = ref
-        by_period[period_id][village_id] = FigureRow(ref, status, members)
+        period__in=periods, commune_id__in=units_within(unit).values("id")
+    ).values_list("period_id", "village_id", "commune_id", "status", "members")
+    by_period: dict[int, dict[int, Figure]] = {period.id: {} for period in periods}
+    for row in rows:
+        by_period[row[PERIOD]][row[VILLAGE]] = row
     return by_period
+
+
+def village_refs(figures: list[Figure]) -> dict[tuple[int, int], VillageRef]:
+    """The names of these villages and of the communes they were reported under, by (period
+    id, village id): one query, none for no figure."""
+    wanted: dict[int, set[int]] = {}
+    for figure in figures:
+        wanted.setdefault(figure[PERIOD], set()).add(figure[VILLAGE])
+    if not wanted:
+        return {}
+    either = Q()
+    for period_id, ids in wanted.items():
+        either |= Q(period_id=period_id, village_id__in=sorted(ids))
+    rows = VillageFigure.objects.filter(either).values_list(
+        "period_id", "village_id", "village__name", "village__sort_key", "commune_id",
+        "commune__name",
+    )  # fmt: skip
+    return {
+        (period_id, village_id): VillageRef(village_id, name, key, commune, commune_name)
+        for period_id, village_id, name, key, commune, commune_name in rows
+    }
+
+
+def figure_row(figure: Figure, ref: VillageRef) -> FigureRow:
+    return FigureRow(ref, figure[STATUS], figure[MEMBERS])
 
 
 def units_within(unit: Unit):
@@ -100,27 +123,45 @@ def _worse(before: str, after: str) -> bool:
     return STATUS_RANK[after] < STATUS_RANK[before]
 
 
-def village_changes(
-    now: dict[int, FigureRow], before: dict[int, FigureRow], since
-) -> VillageChanges:
-    """`now` and `before`: `figures_under` the unit at the page's date and at `since`."""
-    changes = VillageChanges(since)
+ChangeFound = tuple[str, Figure, Figure]  # which list, the figure now, the figure before
+
+
+def changes_found(now: dict[int, Figure], before: dict[int, Figure]) -> list[ChangeFound]:
+    """`now` and `before`: `figures_under` the unit at the page's date and at the date compared
+    with. Villages reported at both whose status changed, and in which list each goes."""
+    found = []
     for village_id, after in now.items():
         earlier = before.get(village_id)
-        if earlier is None or earlier.status == after.status:
+        if earlier is None or earlier[STATUS] == after[STATUS]:
             continue
-        if after.status not in STATUS_RANK or earlier.status not in STATUS_RANK:
+        if after[STATUS] not in STATUS_RANK or earlier[STATUS] not in STATUS_RANK:
             continue
-        change = VillageChange(after.village, earlier, after)
-        if _worse(earlier.status, after.status):
-            changes.backwards.append(change)
-        elif after.status == Status.OWN_CELL:
-            changes.gained_cell.append(change)
+        if _worse(earlier[STATUS], after[STATUS]):
+            found.append(("backwards", after, earlier))
+        elif after[STATUS] == Status.OWN_CELL:
+            found.append(("gained_cell", after, earlier))
         else:
-            changes.gained_member.append(change)
+            found.append(("gained_member", after, earlier))
+    return found
+
+
+def changes_named(found: list[ChangeFound], refs, since) -> VillageChanges:
+    """The changes found, each village with its name and commune at the page's date (`refs`:
+    `village_refs` of the figures now), sorted by name."""
+    changes = VillageChanges(since)
+    for group, after, earlier in found:
+        ref = refs[after[PERIOD], after[VILLAGE]]
+        change = VillageChange(ref, figure_row(earlier, ref), figure_row(after, ref))
+        getattr(changes, group).append(change)
     for group in (changes.gained_member, changes.gained_cell, changes.backwards):
         group.sort(key=lambda change: (change.village.sort_key, change.village.id))
     return changes
+
+
+def village_changes(now: dict[int, Figure], before: dict[int, Figure], since) -> VillageChanges:
+    """What changed in the unit's villages between `since` (the date of `before`) and now."""
+    found = changes_found(now, before)
+    return changes_named(found, village_refs([after for _, after, _ in found]), since)
 
 
 class Risk:
@@ -141,27 +182,48 @@ class VillageAtRisk:
 def risk_reasons(figure: FigureRow, earlier: FigureRow | None) -> tuple[str, ...]:
     """One or two members, a status that got worse, or a fall of at least a third: a village
     of 37 members that lost one is not at risk."""
+    if earlier is None:
+        return _risks(figure.status, figure.members, None, None)
+    return _risks(figure.status, figure.members, earlier.status, earlier.members)
+
+
+def _risks(status: str, members, status_before: str | None, members_before) -> tuple[str, ...]:
     reasons = []
-    if figure.members in (1, 2):
+    if members in (1, 2):
         reasons.append(Risk.FEW)
-    if earlier is not None and _worse(earlier.status, figure.status):
+    if status_before is not None and _worse(status_before, status):
         reasons.append(Risk.WORSE)
-    if earlier is not None and earlier.members and figure.members is not None:
-        if 3 * figure.members <= 2 * earlier.members:  # lost at least a third
+    if members_before and members is not None:
+        if 3 * members <= 2 * members_before:  # lost at least a third
             reasons.append(Risk.FALLING)
     return tuple(reasons)
 
 
-def villages_at_risk(
-    now: dict[int, FigureRow], year_before: dict[int, FigureRow]
-) -> list[VillageAtRisk]:
+RiskFound = tuple[Figure, Figure | None, tuple[str, ...]]  # the figure, a year before, why
+
+
+def risks_found(now: dict[int, Figure], year_before: dict[int, Figure]) -> list[RiskFound]:
     """`year_before`: the unit's `figures_under` a year before the page's date (may be empty)."""
-    at_risk = []
+    found = []
     for village_id, figure in now.items():
         earlier = year_before.get(village_id)
-        reasons = risk_reasons(figure, earlier)
+        if earlier is None:
+            reasons = _risks(figure[STATUS], figure[MEMBERS], None, None)
+        else:
+            reasons = _risks(figure[STATUS], figure[MEMBERS], earlier[STATUS], earlier[MEMBERS])
         if reasons:
-            at_risk.append(VillageAtRisk(figure, earlier, reasons))
+            found.append((figure, earlier, reasons))
+    return found
+
+
+def risks_named(found: list[RiskFound], refs) -> list[VillageAtRisk]:
+    """The villages at risk found, named (`refs`: `village_refs` of their figures), fewest
+    members first, then by name."""
+    at_risk = []
+    for figure, earlier, reasons in found:
+        ref = refs[figure[PERIOD], figure[VILLAGE]]
+        before = figure_row(earlier, ref) if earlier is not None else None
+        at_risk.append(VillageAtRisk(figure_row(figure, ref), before, reasons))
     at_risk.sort(
         key=lambda row: (
             row.figure.members or 0,
@@ -170,3 +232,8 @@ def villages_at_risk(
         )
     )
     return at_risk
+
+
+def villages_at_risk(now: dict[int, Figure], year_before: dict[int, Figure]) -> list[VillageAtRisk]:
+    found = risks_found(now, year_before)
+    return risks_named(found, village_refs([figure for figure, _, _ in found]))

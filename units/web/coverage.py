@@ -73,6 +73,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
             return exports.csv_meta_response(table, page_url=page_url)
         return EXPORTS[output](table, page_url=page_url)
     page, rows = table.page(request.GET.get("page"))
+    columns = headers(table)
     table.filterset.place_lists_narrow()
     context = {
         "table": table,
@@ -80,7 +81,9 @@ def coverage(request: HttpRequest) -> HttpResponse:
         "params": params,
         "page_obj": page,
         "rows": rows,
-        "headers": headers(table),
+        "headers": columns,
+        # The rows' cells follow the headers (templates/units/coverage.html).
+        "district_column": any(header.key == "district" for header in columns),
     }
     return render(request, "units/coverage.html", context)
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from partystats.errors import BadQuery
 from units.models import Level, Unit, Village
-from units.reads import paragraph, published_dates
+from units.reads import paragraph
 from units.reads.dates import BadDate, parse_date, periods_with_coverage
 from units.reads.lineage import UnitElsewhere
 from units.reads.targets import RESOLUTION_START
@@ -78,7 +78,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         # A province has thousands of villages: its lists stop here (the page stays light).
         "list_at_most": LIST_AT_MOST,
         "list_slice": f":{LIST_AT_MOST}",
-        "published_elsewhere": published_dates.published_elsewhere(page.unit, page.periods),
+        "published_elsewhere": page.published_elsewhere,
         "paragraph": paragraph.report_paragraph(page, permalink=_permalink(request, page)),
     }
     return render(request, "units/unit.html", context)

@@ -42,16 +42,18 @@ def urls(demo) -> dict[str, str]:
 # Each count includes the data version's query. The exports have no totals query (the CSV has
 # no totals row; the JSON sums the totals of a table of one chunk from its rows); the HTML table
 # adds its totals and its place lists. A unit page reads its village figures at its three dates
-# (now, compared with, a year before) at once.
+# (now, compared with, a year before) at once and its children with their coverage in one
+# query, and its published figures (at its date, on its charts, at other dates) in one query
+# with their dates and sources; a village page its merges both ways at once.
 QUERIES = {
-    "province": 19,
-    "district": 15,
-    "commune": 15,
-    "village": 7,
+    "province": 14,
+    "district": 12,
+    "commune": 13,
+    "village": 6,
     "coverage": 10,
     "CSV": 4,
     "JSON": 4,
-    "API": 9,
+    "API": 8,
 }
 
 
