@@ -13,11 +13,14 @@ from decimal import Decimal
 from django import template
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.formats import date_format, get_format, number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from units.models import Qualifier, Status
 from units.reads.village_lists import Risk
+from units.reads.village_page import HistoryFigure, VillageHistoryRow
 
 register = template.Library()
 
@@ -111,6 +114,58 @@ def _path(name: str, object_id: int) -> str:
 def _path_around_id(name: str, prefix: str, urlconf) -> tuple[str, str]:
     head, tail = reverse(name, args=[PATH_MARK], urlconf=urlconf).split(str(PATH_MARK))
     return head, tail
+
+
+@register.simple_tag
+def village_history_rows(rows: list[VillageHistoryRow]) -> SafeString:
+    """The village page's history table, a `<tr>` per reporting date, written here with the
+    filters above: through the template its 40 rows of 15 variables were half the page's time
+    (issue 10). `format_html` escapes every value, as the template did: names come from reports."""
+    not_reported = _("Not reported")
+    return mark_safe("".join(_history_row(row, not_reported) for row in rows))
+
+
+def _history_row(row: VillageHistoryRow, not_reported: str) -> str:
+    date = short_date(row.period.date)
+    figure = row.figure
+    if figure is None:
+        return format_html(
+            '<tr class="status-not_reported"><th scope="row">{}</th>'
+            '<td>{}</td><td colspan="6"></td></tr>',
+            date,
+            not_reported,
+        )
+    return format_html(
+        '<tr class="status-{}"><th scope="row">{}</th><td>{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+        "<td>{}</td><td>{}</td></tr>",
+        figure.status,
+        date,
+        status_label(figure.status),
+        count(figure.members),
+        count(figure.full_members),
+        count(figure.probationary_members),
+        count(figure.admissions),
+        _host_cell(figure),
+        _commune_cell(figure, row.iso),
+    )
+
+
+def _host_cell(figure: HistoryFigure) -> str:
+    """The village whose cell it attends: a link when it is known, else the name as written."""
+    if figure.host_id:
+        return format_html('<a href="{}">{}</a>', village_url(figure.host_id), figure.host_name)
+    return format_html("{}", figure.host_name)
+
+
+def _commune_cell(figure: HistoryFigure, iso: str) -> str:
+    """The commune it was reported under, linked at that date, with its district when any."""
+    link = format_html(
+        '<a href="{}?date={}">{}</a>', unit_url(figure.commune_id), iso, figure.commune_name
+    )
+    if figure.district_name:
+        return format_html("{}, {}", link, figure.district_name)
+    return link
 
 
 RISK_LABELS = {
