@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q
 
-from units.models import Period, Village, VillageFigure, VillagePlacement, VillageSuccession
+from units.models import Level, Period, Village, VillageFigure, VillageSuccession
 
 
 @dataclass(slots=True)
@@ -36,13 +37,39 @@ class VillageHistoryRow:
         return self.period.date.isoformat()
 
 
+@dataclass(slots=True)
+class PlaceRef:
+    """A unit or a village as the page links it: its id and its name."""
+
+    id: int
+    name: str
+
+
+@dataclass(slots=True)
+class Placement:
+    """A commune the village belonged to, and the units above it, as plain values (Unit
+    instances three deep cost the page half a millisecond, issue 10)."""
+
+    valid_from: datetime.date
+    valid_to: datetime.date | None
+    commune: PlaceRef
+    district: PlaceRef | None  # none from 1/7/2025: communes sit under their province
+    province: PlaceRef
+
+    @property
+    def crumbs(self) -> list[PlaceRef]:
+        """The breadcrumb down to the commune, province first."""
+        above = [self.province, self.district] if self.district else [self.province]
+        return [*above, self.commune]
+
+
 @dataclass
 class VillageHistory:
     village: Village
     rows: list[VillageHistoryRow]
-    placements: list[VillagePlacement]
-    merged_from: list[Village]
-    merged_into: list[Village]
+    placements: list[Placement]
+    merged_from: list[PlaceRef]
+    merged_into: list[PlaceRef]
 
 
 FIGURE_VALUES = (
@@ -61,9 +88,7 @@ def village_history(village: Village, periods: list[Period]) -> VillageHistory:
             *counts, host_id, host_name or written, commune_id, commune, district
         )
     lifetime = [p for p in periods if village.is_valid_on(p.date)]
-    placements = list(
-        village.placements.select_related("commune__parent__parent").order_by("valid_from")
-    )
+    placements = village_placements(village)
     merged_from, merged_into = village_merges(village)
     return VillageHistory(
         village=village,
@@ -74,17 +99,48 @@ def village_history(village: Village, periods: list[Period]) -> VillageHistory:
     )
 
 
-def village_merges(village: Village) -> tuple[list[Village], list[Village]]:
+PLACEMENT_VALUES = (
+    "valid_from", "valid_to", "commune_id", "commune__name", "commune__parent_id",
+    "commune__parent__name", "commune__parent__level", "commune__parent__parent_id",
+    "commune__parent__parent__name",
+)  # fmt: skip
+
+
+def village_placements(village: Village) -> list[Placement]:
+    """The communes the village belonged to, oldest first, each with its district (before
+    1/7/2025) and province."""
+    placements = []
+    rows = village.placements.order_by("valid_from").values_list(*PLACEMENT_VALUES)
+    for start, end, commune_id, commune, parent_id, parent, level, top_id, top in rows:
+        if level == Level.DISTRICT:
+            district, province = PlaceRef(parent_id, parent), PlaceRef(top_id, top)
+        else:
+            district, province = None, PlaceRef(parent_id, parent)
+        placements.append(Placement(start, end, PlaceRef(commune_id, commune), district, province))
+    return placements
+
+
+SUCCESSION_VALUES = (
+    "predecessor_id", "predecessor__name", "predecessor__sort_key",
+    "successor_id", "successor__name", "successor__sort_key",
+)  # fmt: skip
+
+
+def village_merges(village: Village) -> tuple[list[PlaceRef], list[PlaceRef]]:
     """The villages merged to form this one, and those it was merged into, in Village's
-    order: one query over the successions both ways."""
+    order: one query over the successions both ways, as plain values."""
     merged_from, merged_into = [], []
     successions = VillageSuccession.objects.filter(
         Q(successor=village) | Q(predecessor=village)
-    ).select_related("predecessor", "successor")
-    for succession in successions:
-        if succession.successor_id == village.id:
-            merged_from.append(succession.predecessor)
-        if succession.predecessor_id == village.id:
-            merged_into.append(succession.successor)
-    in_order = lambda v: (v.sort_key, v.id)  # noqa: E731  (Village.Meta.ordering)
-    return sorted(merged_from, key=in_order), sorted(merged_into, key=in_order)
+    ).values_list(*SUCCESSION_VALUES)
+    for before_id, before, before_key, after_id, after, after_key in successions:
+        if after_id == village.id:
+            merged_from.append((before_key, before_id, PlaceRef(before_id, before)))
+        if before_id == village.id:
+            merged_into.append((after_key, after_id, PlaceRef(after_id, after)))
+    return _in_village_order(merged_from), _in_village_order(merged_into)
+
+
+def _in_village_order(villages: list[tuple[str, int, PlaceRef]]) -> list[PlaceRef]:
+    """By (sort_key, id), Village.Meta.ordering."""
+    return [ref for *_, ref in sorted(villages, key=lambda v: (v[0], v[1]))]

@@ -8,16 +8,19 @@ rows are formatted with what the language needs looked up once per language, not
 
 import datetime
 import functools
+import html
 from decimal import Decimal
 
 from django import template
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.formats import date_format, get_format, number_format
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from units.models import Qualifier, Status
 from units.reads.village_lists import Risk
+from units.reads.village_page import VillageHistoryRow
 
 register = template.Library()
 
@@ -25,11 +28,16 @@ register = template.Library()
 @register.filter
 def count(value) -> str:
     """36894 → "36.894" in Vietnamese, "36,894" in English; None → "–" (never a zero)."""
+    return count_in(value, get_language())
+
+
+def count_in(value, language: str | None) -> str:
+    """`count` in a language looked up once by the caller (a table's every cell)."""
     if value is None:
         return "–"
     if isinstance(value, Decimal) and value == value.to_integral_value():
         value = int(value)
-    separator = _thousand_separator(get_language())
+    separator = _thousand_separator(language)
     if type(value) is int and separator is not None:
         return f"{value:,}".replace(",", separator)
     return number_format(value, force_grouping=True)
@@ -64,7 +72,11 @@ def qualified(value, qualifier: str) -> str:
 @register.filter
 def status_label(status: str) -> str:
     """The one label of a status, in the page's language (units.models.Status)."""
-    labels = _status_labels(get_language())
+    return status_label_in(status, get_language())
+
+
+def status_label_in(status: str, language: str | None) -> str:
+    labels = _status_labels(language)
     return labels[status] if status in labels else Status(status).label
 
 
@@ -111,6 +123,70 @@ def _path(name: str, object_id: int) -> str:
 def _path_around_id(name: str, prefix: str, urlconf) -> tuple[str, str]:
     head, tail = reverse(name, args=[PATH_MARK], urlconf=urlconf).split(str(PATH_MARK))
     return head, tail
+
+
+@register.simple_tag
+def village_history_rows(rows: list[VillageHistoryRow]) -> SafeString:
+    """The village page's history table, a `<tr>` per reporting date, written here with the
+    filters above: through the template its 40 rows of 15 variables were half the page's time
+    (issue 10). Every value is escaped, as the template did: names come from reports."""
+    language = get_language()
+    not_reported = _("Not reported")
+    return mark_safe("".join(_history_row(row, language, not_reported) for row in rows))
+
+
+DATE_CELL = '<th scope="row">{date}</th>'
+FIGURE_CELLS = (
+    '<td>{status_label}</td><td class="num">{members}</td><td class="num">{full}</td>'
+    '<td class="num">{probationary}</td><td class="num">{admissions}</td>'
+)
+HOST_LINK = '<td><a href="{host_url}">{host}</a></td>'  # a village whose cell it attends
+HOST_TEXT = "<td>{host}</td>"  # unknown: the name as written in the report
+COMMUNE = '<td><a href="{commune_url}?date={iso}">{commune}</a>'
+DISTRICT = ", {district}"
+
+
+def _history_row(row: VillageHistoryRow, language: str | None, not_reported: str) -> str:
+    """One row, its values escaped and formatted at once (a call per cell cost as much as the
+    template's variables)."""
+    date = _short_date(row.period.date, language)
+    figure = row.figure
+    if figure is None:
+        return _escaped_format(
+            '<tr class="status-not_reported">' + DATE_CELL + "<td>{not_reported}</td>"
+            '<td colspan="6"></td></tr>',
+            date=date,
+            not_reported=not_reported,
+        )
+    return _escaped_format(
+        '<tr class="status-{status}">'
+        + DATE_CELL
+        + FIGURE_CELLS
+        + (HOST_LINK if figure.host_id else HOST_TEXT)
+        + COMMUNE
+        + (DISTRICT if figure.district_name else "")
+        + "</td></tr>",
+        status=figure.status,
+        date=date,
+        status_label=status_label_in(figure.status, language),
+        members=count_in(figure.members, language),
+        full=count_in(figure.full_members, language),
+        probationary=count_in(figure.probationary_members, language),
+        admissions=count_in(figure.admissions, language),
+        host_url=village_url(figure.host_id) if figure.host_id else "",
+        host=figure.host_name,
+        commune_url=unit_url(figure.commune_id),
+        iso=row.iso,
+        commune=figure.commune_name,
+        district=figure.district_name,
+    )
+
+
+def _escaped_format(template_text: str, **values) -> str:
+    """`format_html` for plain values: each escaped as Django's `escape` does (`html.escape` of
+    its text). `format_html`'s `conditional_escape`, with its checks for lazy and safe strings,
+    was a third of the table's time; these values are never safe strings already."""
+    return template_text.format_map({name: html.escape(str(v)) for name, v in values.items()})
 
 
 RISK_LABELS = {

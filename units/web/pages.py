@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from partystats.errors import BadQuery
-from units.models import Level, Unit, Village
+from units.models import Unit, Village
 from units.reads import paragraph
 from units.reads.dates import BadDate, parse_date, periods_with_coverage
 from units.reads.lineage import UnitElsewhere
@@ -104,9 +104,6 @@ def unit_elsewhere(request: HttpRequest, answer: UnitElsewhere) -> HttpResponse:
 def village_detail(request: HttpRequest, village_id: int) -> HttpResponse:
     village = get_object_or_404(Village, pk=village_id)
     history = village_history(village, periods_with_coverage())
-    current = history.placements[-1] if history.placements else None
-    crumbs = []
-    if current is not None:
-        crumbs = breadcrumb(current.commune) + [current.commune]
-    context = {"history": history, "village": village, "crumbs": crumbs, "Level": Level}
+    crumbs = history.placements[-1].crumbs if history.placements else []
+    context = {"history": history, "village": village, "crumbs": crumbs}
     return render(request, "units/village.html", context)

@@ -46,3 +46,19 @@ def test_links_are_the_reversed_patterns_under_any_script_prefix():
                 assert village_url(object_id) == reverse("village", args=[object_id])
         finally:
             clear_script_prefix()
+
+
+def test_the_village_history_rows_escape_the_names_from_reports():
+    from django.utils.html import escape
+
+    from units.models import Period
+    from units.reads.village_page import HistoryFigure, VillageHistoryRow
+    from units.templatetags.coverage import village_history_rows
+
+    name = """Bản <b>"Nà" & 'Lũng'</b>"""
+    figure = HistoryFigure("joined", 3, 2, 1, 0, None, name, 7, name, name)
+    period = Period(id=1, date=datetime.date(2017, 12, 31))
+    with translation.override("en"):
+        rows = village_history_rows([VillageHistoryRow(period, figure)])
+    assert name not in rows and rows.count(escape(name)) == 3, rows
+    assert f'<td><a href="{unit_url(7)}?date=2017-12-31">{escape(name)}</a>, ' in rows
