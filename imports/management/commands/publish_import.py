@@ -10,14 +10,10 @@ Exit status: 0 published; 1 refused (the reason on stderr; the draft stays a dra
 usage (no such run or user).
 """
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from imports.models import ImportRun
+from imports.management.gate import refused, run_named, user_named
 from imports.publish import PublishRefused, run_publish
-
-REFUSED = 1
-USAGE = 2
 
 
 class Command(BaseCommand):
@@ -28,18 +24,12 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="the publisher's username")
 
     def handle(self, *args, run: int, user: str, **options) -> None:
-        draft = ImportRun.objects.filter(pk=run).first()
-        if draft is None:
-            raise CommandError(f"No import #{run}.", returncode=USAGE)
-        publisher = get_user_model().objects.filter(username=user).first()
-        if publisher is None:
-            raise CommandError(f"No user {user!r}.", returncode=USAGE)
+        draft = run_named(run)
+        publisher = user_named(user)
         try:
             run_publish(draft, user=publisher)
         except PublishRefused as refusal:
-            for issue in refusal.issues:
-                self.stderr.write(issue.line())
-            raise CommandError("Refused.", returncode=REFUSED) from None
+            raise refused(self, refusal) from None
         draft.refresh_from_db()
         self.stdout.write(
             self.style.SUCCESS(f"Import #{draft.id} published by {user}. {draft.message}")

@@ -12,14 +12,10 @@ Exit status: 0 withdrawn; 1 refused (the reason on stderr: not published, the pe
 what it replaced is held again); 2 wrong usage (no such run or user).
 """
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from imports.models import ImportRun
+from imports.management.gate import refused, run_named, user_named
 from imports.publish import PublishRefused, run_withdraw
-
-REFUSED = 1
-USAGE = 2
 
 
 class Command(BaseCommand):
@@ -30,19 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="the staff member withdrawing it (default: the server)")
 
     def handle(self, *args, run: int, user: str | None, **options) -> None:
-        published = ImportRun.objects.filter(pk=run).first()
-        if published is None:
-            raise CommandError(f"No import #{run}.", returncode=USAGE)
-        who = None
-        if user is not None:
-            who = get_user_model().objects.filter(username=user).first()
-            if who is None:
-                raise CommandError(f"No user {user!r}.", returncode=USAGE)
+        published = run_named(run)
+        who = user_named(user) if user is not None else None
         try:
             run_withdraw(published, user=who, command_line=who is None)
         except PublishRefused as refusal:
-            for issue in refusal.issues:
-                self.stderr.write(issue.line())
-            raise CommandError("Refused.", returncode=REFUSED) from None
+            raise refused(self, refusal) from None
         by = f" by {user}" if user else " from the command line"
         self.stdout.write(self.style.SUCCESS(f"Import #{published.id} withdrawn{by}."))
