@@ -20,10 +20,22 @@ class Sheet:
     rows: list[list[Any]]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1
     formulas_without_value: set[tuple[int, int]] = field(default_factory=set)  # (row, col)
+    _columns: dict[int, list[Any]] = field(default_factory=dict, compare=False, repr=False)
 
     def cell(self, row: int, column: int) -> Any:
         cells = self.rows[row] if row < len(self.rows) else ()
         return cells[column] if column < len(cells) else ""
+
+    def column(self, at: int) -> list[Any]:
+        """Every row's cell in column `at` ("" past a short row's end): the sheet turned into
+        columns once, for the steps that check a column at a time."""
+        if at not in self._columns:
+            width = min(map(len, self.rows), default=0)
+            if at < width:  # the usual sheet, every row as wide (python-calamine's)
+                self._columns.update(enumerate(map(list, zip(*self.rows, strict=False))))
+            else:
+                self._columns[at] = [row[at] if at < len(row) else "" for row in self.rows]
+        return self._columns[at]
 
 
 @dataclass

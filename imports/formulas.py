@@ -25,9 +25,12 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
 _VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
 
 
-def formulas_find(archive: zipfile.ZipFile, sheets: list[Sheet]) -> None:
-    """Record the formula cells saved without a calculated value, per sheet."""
-    paths = _sheet_paths(archive)
+def formulas_find(
+    archive: zipfile.ZipFile, sheets: list[Sheet], paths: dict[str, str] | None = None
+) -> None:
+    """Record the formula cells saved without a calculated value, per sheet. `paths` (from
+    `sheet_paths`) spares parsing the workbook's XML again for each sheet of a large one."""
+    paths = sheet_paths(archive) if paths is None else paths
     for sheet in sheets:
         path = paths.get(sheet.name)
         if path is None:
@@ -67,7 +70,7 @@ def _cells_without_value(xml: bytes) -> Iterator[tuple[int, int]]:
             yield int(ref.group(2)) - 1, column_index(ref.group(1).decode())
 
 
-def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+def sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → path of its XML inside the zip, through workbook.xml and its relationships."""
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))

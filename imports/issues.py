@@ -70,6 +70,14 @@ class Phrases:
     __hash__ = None
 
 
+NAMES_SHOWN = 20  # names a warning lists, then "…"
+
+
+def names_listed(names: list[str]) -> str:
+    """Names as a warning lists them: the first NAMES_SHOWN, then "…" if there are more."""
+    return ", ".join(names[:NAMES_SHOWN]) + (" …" if len(names) > NAMES_SHOWN else "")
+
+
 def issue_at(
     sheet: Sheet,
     index: int | None,

@@ -13,10 +13,11 @@ from dataclasses import replace
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from units.domain.names import name_key
 
-from .issues import Findings, Issue
+from .issues import Findings, Issue, names_listed
 from .reference import Match, VillageIndex
 from .validate import VillageEntry, VillageReport, date_text, entry_issue
 
@@ -24,6 +25,13 @@ DUPLICATE_VILLAGE = _(
     "%(name)s appears twice in this report for %(commune)s (first in sheet %(sheet)s, row %(row)s)."
 )
 NEW_VILLAGE = _("%(name)s is a new village in %(commune)s: it will be created.")
+FIRST_VILLAGES = ngettext_lazy(
+    "%(commune)s has no village known yet: its %(count)s village in this report will be "
+    "created: %(names)s.",
+    "%(commune)s has no village known yet: its %(count)s villages in this report will be "
+    "created: %(names)s.",
+    "count",
+)
 NEW_VILLAGE_CLOSEST = _(
     "%(name)s is a new village in %(commune)s: it will be created. If it is a typo, the closest "
     "known names are: %(closest)s."
@@ -48,6 +56,7 @@ def villages_match(report: VillageReport, date: datetime.date, findings: Finding
     index = VillageIndex(list(report.communes), date)
     keys = _name_keys(report.entries)
     seen: dict[tuple, VillageEntry] = {}
+    first_villages: dict[int, list[VillageEntry]] = {}  # communes with no village known
     for entry in report.entries:
         key = keys[entry.name]
         commune_id = entry.commune.id
@@ -63,7 +72,7 @@ def villages_match(report: VillageReport, date: datetime.date, findings: Finding
             # Two villages of one name in a commune (communes merged in 2025) differ by code.
             identity = ("new", commune_id, entry.code or key)
             if match is None:
-                findings.add(_first_village_issue(entry))
+                first_villages.setdefault(commune_id, []).append(entry)
             else:
                 _new_village_warn(entry, match, index, findings)
         first = seen.setdefault(identity, entry)
@@ -71,6 +80,8 @@ def villages_match(report: VillageReport, date: datetime.date, findings: Finding
             params = {"name": entry.name, "commune": entry.commune.name}
             params |= {"sheet": first.sheet, "row": first.row}
             findings.add(entry_issue(entry, DUPLICATE_VILLAGE, params))
+    for entries in first_villages.values():
+        findings.add(_first_villages_issue(entries))
     return index
 
 
@@ -80,10 +91,15 @@ def _name_keys(entries: list[VillageEntry]) -> dict[str, str]:
     return {name: name_key(name) for name in {entry.name for entry in entries}}
 
 
-def _first_village_issue(entry: VillageEntry) -> Issue:
-    """The warning about a new village in a commune with none known: no closest names."""
-    params = {"name": entry.name, "commune": entry.commune.name, "closest": ""}
-    return entry_issue(entry, NEW_VILLAGE, params, warning=True)
+def _first_villages_issue(entries: list[VillageEntry]) -> Issue:
+    """One warning for a commune with no village known at any date (its first report): all its
+    villages are new, and there is nothing to suggest instead. Said once, at its first village,
+    not once a village: a first national report would otherwise say it 100,000 times, and a
+    province's first report 1,800 times, drowning the warnings that need reading."""
+    first = entries[0]
+    params = {"count": len(entries), "commune": first.commune.name}
+    params["names"] = names_listed([entry.name for entry in entries])
+    return entry_issue(first, FIRST_VILLAGES, params, warning=True)
 
 
 def _new_village_warn(

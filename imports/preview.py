@@ -12,13 +12,12 @@ from django.db.models import Max, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from units.domain.names import unit_sort_key
 from units.models import Level, Status, Unit, UnitFigure, VillageFigure, VillagePlacement
 
 from .dates import date_text
 from .fields import Shape
 from .idlists import ids_in
-from .issues import Issue
+from .issues import Issue, names_listed
 from .layout import SheetHeader
 from .models import ImportRun
 from .reference import UnitIndex, VillageIndex
@@ -35,7 +34,6 @@ NOT_REPORTED = ngettext_lazy(
     "count",
 )
 EXTRA_COLUMN = _("This column is not a known field: it is ignored.")
-NAMES_SHOWN = 20
 WORSE = {  # a status is worse than those it maps to
     Status.NO_MEMBERS: {Status.OWN_CELL, Status.JOINED},
     Status.JOINED: {Status.OWN_CELL},
@@ -169,12 +167,10 @@ def village_changes_preview(preview: Preview) -> None:
 
 def _commune_order(figures: CommuneFigures) -> tuple[str, str]:
     """Districts, then communes, in Vietnamese alphabetical order (Điện after Dương, Ảng
-    among the A's), as the public pages list them."""
+    among the A's), as the public pages list them: by the key stored with each unit
+    (`Unit.sort_key`), not worked out again for a national report's 10,000 communes."""
     district = figures.district
-    return (
-        unit_sort_key(district.name, district.level) if district else "",
-        unit_sort_key(figures.commune.name, figures.commune.level),
-    )
+    return (district.sort_key if district else "", figures.commune.sort_key)
 
 
 def _figures_add(figures: CommuneFigures, entry) -> None:
@@ -256,8 +252,8 @@ def _not_reported_warn(preview: Preview, index: VillageIndex, communes: dict) ->
         figures.not_reported = len(missing)
         preview.villages_not_reported += len(missing)
         seen = preview.villages.communes[commune_id]
-        names = ", ".join(missing[:NAMES_SHOWN]) + (" …" if len(missing) > NAMES_SHOWN else "")
-        params = {"count": len(missing), "commune": figures.commune.name, "names": names}
+        params = {"count": len(missing), "commune": figures.commune.name}
+        params["names"] = names_listed(missing)
         params["date"] = date_text(preview.date)
         preview.warnings.append(
             Issue(NOT_REPORTED, params, sheet=seen.sheet, row=seen.row, warning=True)

@@ -26,7 +26,7 @@ from django.conf import settings
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
 from .cells import Sheet, Workbook
-from .formulas import formulas_find
+from .formulas import formulas_find, sheet_paths
 from .isolation import isolated
 from .issues import Issue
 from .unreadable import (
@@ -66,6 +66,7 @@ class WorkbookReading:
     @property
     def sheets(self) -> Iterator[Sheet]:
         items = isolated(_cells_read, self.data)
+        paths = sheet_paths(self.archive) if self.archive is not None else {}
         while (item := self._refusing(next, items, None)) is not None:
             if item[0] == "skipped":
                 self.skipped.append(item[1])
@@ -73,7 +74,7 @@ class WorkbookReading:
             _kind, name, rows, merged = item
             sheet = Sheet(name, rows, [tuple(cells) for cells in merged])
             if self.archive is not None and self.format == "xlsx":
-                formulas_find(self.archive, [sheet])
+                formulas_find(self.archive, [sheet], paths)
             yield sheet
 
     def _refusing(self, call, *args):

@@ -118,6 +118,7 @@ class UnitRow(NamedTuple):
     parent_id: int | None
     valid_to: datetime.date | None
     name_key: str
+    sort_key: str  # stored as units.domain.names.unit_sort_key gives it: the preview's order
 
 
 PARENT_DATES = ("parent__valid_from", "parent__valid_to")

@@ -92,25 +92,20 @@ def table_rows(table) -> list[TableRow]:
 def _values(sheet, indexes: list[int], column) -> list:
     if column is None:
         return [""] * len(indexes)
-    at = column.index
-    return [sheet.rows[index][at] if at < len(sheet.rows[index]) else "" for index in indexes]
+    cells = sheet.column(column.index)
+    return [cells[index] for index in indexes]
 
 
 def _filled_rows(table) -> list[int]:
     """The rows under the header with a value in a column of a known field (the note aside),
     found column by column."""
-    rows = table.sheet.rows[table.body_start :]
-    if not rows:
+    start, sheet = table.body_start, table.sheet
+    if start >= len(sheet.rows):
         return []
     data_columns = [column.index for key, column in table.columns.items() if key != f.NOTE]
-    filled = np.zeros(len(rows), dtype=bool)
-    width = min(len(row) for row in rows)
+    filled = np.zeros(len(sheet.rows) - start, dtype=bool)
     for index in data_columns:
-        if index < width:
-            values = [row[index] for row in rows]
-        else:
-            values = [row[index] if index < len(row) else "" for row in rows]
-        filled |= _filled(values)
+        filled |= _filled(sheet.column(index)[start:])
     return (np.flatnonzero(filled) + table.body_start).tolist()
 
 

@@ -43,19 +43,22 @@ class Sums:
     positions [start, end) is `between(key, start, end)`, in constant time."""
 
     def __init__(self, contributions: dict[str, np.ndarray], villages: np.ndarray) -> None:
-        zero = np.zeros(1, dtype=np.int64)
-        self.running = {
-            key: np.concatenate([zero, np.cumsum(values, dtype=np.int64)])
-            for key, values in contributions.items()
-        }
-        self.villages = np.concatenate([zero, np.cumsum(villages, dtype=np.int64)])
+        # Summed as arrays, kept as lists: a walk asks for tens of thousands of single
+        # differences, and a list's item is a Python int already (a NumPy scalar is not).
+        self.running = {key: _running(values) for key, values in contributions.items()}
+        self.villages = _running(villages)
 
     def between(self, key: str, start: int, end: int) -> int:
         running = self.running.get(key)
-        return int(running[end] - running[start]) if running is not None else 0
+        return running[end] - running[start] if running is not None else 0
 
     def rows_between(self, start: int, end: int) -> int:
-        return int(self.villages[end] - self.villages[start])
+        return self.villages[end] - self.villages[start]
+
+
+def _running(values: np.ndarray) -> list[int]:
+    """0, then the running sum of the values: the sum over [start, end) is r[end] - r[start]."""
+    return [0, *np.cumsum(values, dtype=np.int64).tolist()]
 
 
 @dataclass
@@ -181,14 +184,15 @@ class SectionWalk:
 
 
 def figures_of(
-    position: int, counts: dict[str, tuple[np.ndarray, Column]]
-) -> dict[str, tuple[int, Column]]:
-    """A row's readable counts, by field, in the order of `counts`."""
-    figures = {}
+    positions: list[int], counts: dict[str, tuple[np.ndarray, Column]]
+) -> dict[int, dict[str, tuple[int, Column]]]:
+    """The readable counts of the rows at `positions` (the sections and totals), by position
+    then field, in the order of `counts`: each column taken at those positions at once."""
+    figures: dict[int, dict] = {position: {} for position in positions}
     for key, (numbers, column) in counts.items():
-        number = numbers[position]
-        if not np.isnan(number):
-            figures[key] = (int(number), column)
+        for position, number in zip(positions, numbers[positions].tolist(), strict=True):
+            if number == number:  # not NaN: readable
+                figures[position][key] = (int(number), column)
     return figures
 
 

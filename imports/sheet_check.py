@@ -56,7 +56,7 @@ class SheetCheck(StatusChecks):
         self.village_positions = np.flatnonzero(self.villages)
         self.in_error: set[int] = set()  # positions of village rows with an error
         self.bad: dict[str, np.ndarray] = {}  # field → positions with an unreadable cell
-        self.width = min((len(self.sheet.rows[row.index]) for row in rows), default=0)
+        self.indexes = [row.index for row in rows]  # of the sheet's rows
 
     def prepare(self) -> SheetCheck:
         self.counts = self.counts_read()
@@ -93,10 +93,8 @@ class SheetCheck(StatusChecks):
         """A column's cells in the classified rows."""
         if column is None:
             return [""] * len(self.rows)
-        at, cells = column.index, self.sheet.rows
-        if at < self.width:
-            return [cells[row.index][at] for row in self.rows]
-        return [_cell(cells[row.index], at) for row in self.rows]
+        cells = self.sheet.column(column.index)
+        return [cells[index] for index in self.indexes]
 
     def formula_positions(self, column: Column | None) -> list[int]:
         if column is None or not self.formulas:
@@ -207,7 +205,7 @@ class SheetCheck(StatusChecks):
 
     def sections_walk(self, counts, sums: Sums) -> SectionsFound:
         structure = np.flatnonzero(~self.villages).tolist()
-        figures = {position: figures_of(position, counts) for position in structure}
+        figures = figures_of(structure, counts)
         unreliable_from = {key: int(bad[0]) for key, bad in self.bad.items() if len(bad)}
         name_column = self.columns.get(f.VILLAGE)
         walk = SectionWalk(
@@ -281,11 +279,23 @@ class SheetCheck(StatusChecks):
         for position in self.formula_positions(column) if key != f.NOTE else ():
             if self.villages[position]:
                 self.say(position, PHASE_NAME, column, FORMULA_NO_VALUE, value="")
-        return [text_of(value) for value in self.cells(column)]
+        return _texts_of(self.cells(column))
 
 
-def _cell(cells: list, at: int) -> object:
-    return cells[at] if at < len(cells) else ""
+def _texts_of(values: list) -> list[str]:
+    """Cells as text, each distinct text cell turned to text once: a code, host or note
+    column is mostly empty, and its few texts repeat."""
+    done: dict[str, str] = {"": ""}
+    texts = []
+    for value in values:
+        if type(value) is str:  # not keyed with numbers: True, 1 and 1.0 are one dict key
+            text = done.get(value)
+            if text is None:
+                text = done[value] = text_of(value)
+            texts.append(text)
+        else:
+            texts.append("" if value is None else text_of(value))
+    return texts
 
 
 class _Tidy:
