@@ -13,7 +13,7 @@ from units.models import Unit
 from . import fields as f
 from .cells import Column, Sheet, cell_text
 from .places import UnitFinder
-from .rows import TableRow
+from .rows import TableRows
 from .sections import SectionsFound
 from .village_report import (
     FORMULA_NO_VALUE,
@@ -28,7 +28,8 @@ class SheetRows(Protocol):
     """What the commune assignment reads of the sheet it serves (`sheet_check.SheetCheck`)."""
 
     sheet: Sheet
-    rows: list[TableRow]
+    rows: TableRows
+    indexes: list[int]
     columns: dict[str, Column]
     formulas: set[tuple[int, int]]
     village_positions: np.ndarray
@@ -63,6 +64,7 @@ class CommunesOfRows:
         communes = sheet.cells(commune_column)
         formulas = set(sheet.formula_positions(district_column))
         formulas |= set(sheet.formula_positions(commune_column))
+        named = self.named_rows()
         for position, place_at in zip(positions.tolist(), at.tolist(), strict=True):
             place = places[place_at] if place_at >= 0 else None
             commune, said = (place.commune, place.failed) if place else (None, False)
@@ -72,7 +74,19 @@ class CommunesOfRows:
                                                   text_of(communes[position]))  # fmt: skip
             if commune is not None:
                 self.by_position[position] = commune
+                if named[position]:
+                    continue  # the usual row: nothing to say
             self.name_check(position, commune, said)
+
+    def named_rows(self) -> list[bool]:
+        """Whether each row's name cell holds a name (not a formula without a value)."""
+        sheet = self.sheet
+        at, formulas = sheet.columns[f.VILLAGE].index, sheet.formulas
+        named = [bool(name) for name in sheet.rows.names]
+        for position, index in enumerate(sheet.indexes) if formulas else ():
+            if (index, at) in formulas:
+                named[position] = False
+        return named
 
     def from_columns(self, position, place, commune, said, formulas, district_name, commune_name):
         """The commune the row's own columns give (its column wins over the open section), and
@@ -80,7 +94,7 @@ class CommunesOfRows:
         sheet = self.sheet
         if position in formulas:
             for column in (sheet.columns.get(f.DISTRICT), sheet.columns.get(f.COMMUNE)):
-                if column and (sheet.rows[position].index, column.index) in sheet.formulas:
+                if column and (sheet.indexes[position], column.index) in sheet.formulas:
                     sheet.say(position, PHASE_PLACE, column, FORMULA_NO_VALUE, value="")
             return None, True
         district = place.district if place else None
@@ -114,11 +128,10 @@ class CommunesOfRows:
 
     def name_check(self, position: int, commune: Unit | None, said: bool) -> None:
         sheet = self.sheet
-        row = sheet.rows[position]
         column = sheet.columns[f.VILLAGE]
-        if (row.index, column.index) in sheet.formulas:
+        if (sheet.indexes[position], column.index) in sheet.formulas:
             sheet.say(position, PHASE_NAME, column, FORMULA_NO_VALUE, value="")
-        elif not row.name:
+        elif not sheet.rows.names[position]:
             sheet.say(position, PHASE_NAME, column, NO_VILLAGE_NAME)
         elif commune is None and not said:
             label = f.field_for(f.Shape.VILLAGE_REPORT, f.COMMUNE).label_on(sheet.finder.date)

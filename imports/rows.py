@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -59,34 +60,102 @@ def is_roman(text: str) -> bool:
     return bool(_ROMAN.match(text.strip().lower()))
 
 
-def table_rows(table) -> list[TableRow]:
+class TableRows:
+    """A table's classified rows, kept as columns (a national report has 100,000 of them, and
+    the checks read them a column at a time): the kind, sheet row, STT text, label and level
+    of each. `rows[position]` is one row as a `TableRow`, made when asked for."""
+
+    def __init__(self, kinds=(), indexes=(), numbers=(), names=(), levels=()) -> None:
+        self.kinds: list[RowKind] = list(kinds)
+        self.indexes: list[int] = list(indexes)  # 0-based rows of the sheet
+        self.numbers: list[str] = list(numbers)
+        self.names: list[str] = list(names)
+        self.levels: list[SectionLevel | None] = list(levels)
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    def __getitem__(self, position: int | slice) -> TableRow | TableRows:
+        if isinstance(position, slice):
+            columns = (self.kinds, self.indexes, self.numbers, self.names, self.levels)
+            return TableRows(*(column[position] for column in columns))
+        return TableRow(
+            self.kinds[position],
+            self.indexes[position],
+            self.numbers[position],
+            self.names[position],
+            self.levels[position],
+        )
+
+    def __iter__(self) -> Iterator[TableRow]:
+        return (self[position] for position in range(len(self)))
+
+    def positions(self, kind: RowKind) -> list[int]:
+        return [position for position, found in enumerate(self.kinds) if found is kind]
+
+
+def table_rows(table) -> TableRows:
     """The rows of the table, classified; blank rows and the lines under the table left out.
 
     A row belongs to the table when it has a row number, a section or total label, a number in a
     count column or a status. Rows after the last such row, or from a signature-block line on,
     are not part of the table.
+
+    Each distinct pair of STT and name cells is classified once (row numbers repeat, and so do
+    names); only the rows that may not belong (an entry without a row number) are looked at
+    one by one.
     """
     sheet = table.sheet
     name_column = table.columns.get(f.VILLAGE) or table.columns.get(f.UNIT)
-    number_column = table.columns.get(f.ROW_NUMBER)
     filled = _filled_rows(table)
-    numbers = _values(sheet, filled, number_column)
+    numbers = _values(sheet, filled, table.columns.get(f.ROW_NUMBER))
     names = _values(sheet, filled, name_column)
-    rows: list[TableRow] = []
-    pending: list[TableRow] = []  # rows that belong to the table only if a table row follows
-    classify = _Classifier()
-    for index, number_value, name_value in zip(filled, numbers, names, strict=True):
-        row, is_number = classify(index, number_value, name_value)
-        if row.kind == RowKind.ENTRY and not is_number and not _has_figures(table, index):
-            if _is_footer(sheet.rows[index]):
-                break
-            pending.append(row)
+    if not filled:
+        return TableRows()
+    keys = _cell_keys(numbers, names)
+    classes = {key: _pair_classify(key) for key in set(keys)}
+    kinds, texts, labels, levels, is_numbers = zip(*map(classes.__getitem__, keys), strict=True)
+    kept = _kept(table, filled, kinds, is_numbers)
+    columns = (kinds, filled, texts, labels, levels)
+    if len(kept) < len(filled):
+        columns = tuple([column[at] for at in kept] for column in columns)
+    return TableRows(*columns)
+
+
+def _cell_keys(numbers: list, names: list) -> list[tuple]:
+    """A key for each row's pair of cells. The cells themselves, unless a cell is a boolean:
+    True, 1 and 1.0 are one dict key but not one text."""
+    if bool not in set(map(type, numbers)) | set(map(type, names)):
+        return list(zip(numbers, names, strict=True))
+    return [
+        (type(number), number, type(name), name)
+        for number, name in zip(numbers, names, strict=True)
+    ]
+
+
+def _pair_classify(key: tuple) -> tuple:
+    """(kind, STT text, label, level, whether the STT cell holds a row number) of a pair."""
+    number_value, name_value = (key[1], key[3]) if len(key) == 4 else key
+    number, name = cell_text(number_value), cell_text(name_value)
+    is_number = bool(_ROW_NUMBER.match(number))
+    row = _row_classify(0, number, is_number, is_roman(number), name)
+    return row.kind, number, row.name, row.level, is_number
+
+
+def _kept(table, filled: list[int], kinds: tuple, is_numbers: tuple) -> list[int]:
+    """The positions (in `filled`) of the rows that belong to the table. An entry with neither
+    a row number nor figures belongs only if a row that belongs on its own comes after it; a
+    signature-block line ends the table."""
+    end, candidates = len(filled), set()
+    for at, (kind, is_number) in enumerate(zip(kinds, is_numbers, strict=True)):
+        if kind is not RowKind.ENTRY or is_number or _has_figures(table, filled[at]):
             continue
-        if pending:
-            rows.extend(pending)
-            pending = []
-        rows.append(row)
-    return rows
+        if _is_footer(table.sheet.rows[filled[at]]):
+            end = at
+            break
+        candidates.add(at)
+    last = next((at for at in range(end - 1, -1, -1) if at not in candidates), -1)
+    return [at for at in range(end) if at not in candidates or at < last]
 
 
 def _values(sheet, indexes: list[int], column) -> list:
@@ -118,26 +187,6 @@ def _filled(values: list) -> np.ndarray:
     if blank:  # rare: a cell of spaces
         filled &= np.fromiter((value not in blank for value in values), bool, len(values))
     return filled
-
-
-class _Classifier:
-    """Rows classified from their row-number and name cells, each distinct pair of cell values
-    worked out once (row numbers repeat, and so do names across the sheets of a workbook)."""
-
-    def __init__(self) -> None:
-        self.done: dict[tuple, tuple] = {}
-
-    def __call__(self, index: int, number_value: object, name_value: object) -> tuple:
-        """The row, and whether its STT cell holds a row number."""
-        key = (type(number_value), number_value, type(name_value), name_value)
-        found = self.done.get(key)
-        if found is None:
-            number, name = cell_text(number_value), cell_text(name_value)
-            is_number = bool(_ROW_NUMBER.match(number))
-            row = _row_classify(index, number, is_number, is_roman(number), name)
-            found = self.done[key] = (row.kind, number, row.name, row.level, is_number)
-        kind, number, label, level, is_number = found
-        return TableRow(kind, index, number, label, level), is_number
 
 
 def row_classify(index: int, number: str, name: str) -> TableRow:

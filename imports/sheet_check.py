@@ -52,11 +52,11 @@ class SheetCheck(StatusChecks):
         self.located = located
         self.columns = table.columns
         self.formulas = table.sheet.formulas_without_value
-        self.villages = np.array([row.kind == RowKind.ENTRY for row in rows], dtype=bool)
+        self.villages = np.array([kind is RowKind.ENTRY for kind in rows.kinds], dtype=bool)
         self.village_positions = np.flatnonzero(self.villages)
         self.in_error: set[int] = set()  # positions of village rows with an error
         self.bad: dict[str, np.ndarray] = {}  # field → positions with an unreadable cell
-        self.indexes = [row.index for row in rows]  # of the sheet's rows
+        self.indexes = rows.indexes  # the sheet's row of each classified row
 
     def prepare(self) -> SheetCheck:
         self.counts = self.counts_read()
@@ -99,11 +99,8 @@ class SheetCheck(StatusChecks):
     def formula_positions(self, column: Column | None) -> list[int]:
         if column is None or not self.formulas:
             return []
-        return [
-            position
-            for position, row in enumerate(self.rows)
-            if (row.index, column.index) in self.formulas
-        ]
+        at, formulas = column.index, self.formulas
+        return [position for position, index in enumerate(self.indexes) if (index, at) in formulas]
 
     # -- counts
 
@@ -229,7 +226,7 @@ class SheetCheck(StatusChecks):
 
     def commune_seen(self, commune: Unit, position: int) -> CommuneSeen:
         district = self.finder.district_of(commune)
-        return CommuneSeen(commune, district, self.sheet.name, self.rows[position].index + 1)
+        return CommuneSeen(commune, district, self.sheet.name, self.indexes[position] + 1)
 
     def entries_make(self, report: VillageReport, numbers, status, communes: dict) -> None:
         """A VillageEntry for each village row with a name, a commune and no error."""
@@ -240,21 +237,21 @@ class SheetCheck(StatusChecks):
             _wholes(numbers[key]) for key in (f.FULL_MEMBERS, f.PROBATIONARY_MEMBERS, f.ADMISSIONS)
         )
         tidy_all = _Tidy().all
-        names = tidy_all([row.name for row in self.rows])
+        labels = self.rows.names
+        names = tidy_all(labels)
         host = tidy_all(host)
         districts: dict[int, Unit | None] = {}
-        sheet, rows, in_error = self.sheet.name, self.rows, self.in_error
+        sheet, indexes, in_error = self.sheet.name, self.indexes, self.in_error
         for position in self.village_positions.tolist():
             commune = communes.get(position)
-            row = rows[position]
-            if commune is None or not row.name or position in in_error:
+            if commune is None or not labels[position] or position in in_error:
                 continue
             if commune.id not in districts:
                 districts[commune.id] = self.finder.district_of(commune)
             report.entries.append(
                 VillageEntry(
                     sheet,
-                    row.index + 1,
+                    indexes[position] + 1,
                     names[position],
                     code[position],
                     commune,
@@ -283,19 +280,13 @@ class SheetCheck(StatusChecks):
 
 
 def _texts_of(values: list) -> list[str]:
-    """Cells as text, each distinct text cell turned to text once: a code, host or note
-    column is mostly empty, and its few texts repeat."""
-    done: dict[str, str] = {"": ""}
-    texts = []
-    for value in values:
-        if type(value) is str:  # not keyed with numbers: True, 1 and 1.0 are one dict key
-            text = done.get(value)
-            if text is None:
-                text = done[value] = text_of(value)
-            texts.append(text)
-        else:
-            texts.append("" if value is None else text_of(value))
-    return texts
+    """Cells as text. A code, host or note column is mostly empty and its few texts repeat:
+    when it holds only texts and empty cells, each distinct one is turned to text once (with
+    numbers among them, one by one: True, 1 and 1.0 are one dict key but not one text)."""
+    if set(map(type, values)) <= {str, type(None)}:
+        done = {value: text_of(value) for value in set(values)}
+        return list(map(done.__getitem__, values))
+    return [text_of(value) for value in values]
 
 
 class _Tidy:

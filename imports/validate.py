@@ -26,7 +26,7 @@ from .issues import Findings, Issue, issue_at
 from .layout import Table
 from .places import UnitFinder
 from .reference import UnitIndex
-from .rows import RowKind, SectionLevel, TableRow
+from .rows import RowKind, SectionLevel, TableRows
 from .sections import SUBTOTAL_DIFFERS
 from .sheet_check import SheetCheck
 from .village_report import CommuneSeen, VillageEntry, VillageReport, entry_issue
@@ -119,9 +119,9 @@ def _provinces(checks: list[SheetCheck], units: UnitIndex) -> dict[str, Unit] | 
     return chosen
 
 
-def _section_names(rows: list[TableRow]) -> list[tuple[str, str]]:
+def _section_names(rows: TableRows) -> list[tuple[str, str]]:
     """(level, name) of the first 50 section rows: what the province is recognised by."""
-    sections = [row for row in rows if row.kind == RowKind.SECTION][:50]
+    sections = [rows[position] for position in rows.positions(RowKind.SECTION)[:50]]
     return [
         (Level.DISTRICT if row.level == SectionLevel.DISTRICT else Level.COMMUNE, row.name)
         for row in sections
