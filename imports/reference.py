@@ -123,6 +123,7 @@ class UnitRow(NamedTuple):
 
 
 PARENT_DATES = ("parent__valid_from", "parent__valid_to")
+VALID_TO = UnitRow._fields.index("valid_to")
 
 
 def unit_of(row: UnitRow) -> Unit:
@@ -168,16 +169,32 @@ class UnitIndex:
         self._rows.update((row.id, row) for row in added)
         return added
 
+    def _valid_rows(self, units, *more: str) -> list[tuple]:
+        """The rows of `units` (UnitRow's fields, then `more`) in this index's scheme and valid
+        at its date, in the units' order. Scheme and dates are checked here, not in SQL: with
+        them in the query SQLite scans the scheme's units instead of using the index that
+        `units` names (parent, name key), and a national report asks once a sheet."""
+        rows = units.order_by("scheme", "code").values_list(
+            *UnitRow._fields, *more, "valid_from"
+        )
+        scheme, date = self.scheme, self.date
+        return [
+            row[:-1]
+            for row in rows
+            if row[1] == scheme and valid_between(row[-1], row[VALID_TO], date)
+        ]
+
     def provinces_load(self, province_ids: Iterable[int]) -> None:
-        """The districts and communes of the provinces, in one query (a national report's 63
-        provinces, one by one, cost 63 scans of the units): each under its parent, and a
-        commune under its province too (reports name communes without their district)."""
+        """The districts and communes of the provinces, in one query, by their parents: each
+        under its parent, and a commune under its province too (reports name communes without
+        their district)."""
         wanted = set(province_ids) - self._loaded
         if not wanted:
             return
         self._loaded |= wanted
-        under = Q(parent_id__in=ids_in(wanted)) | Q(parent__parent_id__in=ids_in(wanted))
-        for row in self._rows_add(self._valid().filter(under).values_list(*UnitRow._fields)):
+        districts = Unit.objects.filter(parent_id__in=ids_in(wanted)).values("id")
+        under = Unit.objects.filter(Q(parent_id__in=ids_in(wanted)) | Q(parent_id__in=districts))
+        for row in self._rows_add(self._valid_rows(under)):
             self._children[(row.parent_id, row.level)].add(row, row.name_key)
             if row.level == Level.COMMUNE:
                 district = self._rows.get(row.parent_id)
@@ -239,13 +256,12 @@ class UnitIndex:
         if not keys:
             return
         self._asked |= keys
-        texts = {name for _, name in keys} | set(keys.values())
-        rows = (
-            self._valid()
-            .filter(level__in=[Level.DISTRICT, Level.COMMUNE])
-            .filter(Q(name__in=texts_in(texts)) | Q(name_key__in=texts_in(texts)))
-            .values_list(*UnitRow._fields, "parent__level", "parent__parent_id", *PARENT_DATES)
+        # By key alone: a unit written as a name asked about has that name's key (load_units
+        # stores `name_key(name, KINDS[level])`, the key asked with).
+        keyed = Unit.objects.filter(
+            name_key__in=texts_in(set(keys.values())), level__in=[Level.DISTRICT, Level.COMMUNE]
         )
+        rows = self._valid_rows(keyed, "parent__level", "parent__parent_id", *PARENT_DATES)
         for *fields, parent_level, grandparent, parent_from, parent_to in rows:
             row = UnitRow(*fields)
             if row.parent_id in self._province_ids:

@@ -173,8 +173,12 @@ def _filled_rows(table) -> list[int]:
         return []
     data_columns = [column.index for key, column in table.columns.items() if key != f.NOTE]
     filled = np.zeros(len(sheet.rows) - start, dtype=bool)
-    for index in data_columns:
-        filled |= _filled(sheet.column(index)[start:])
+    for index in data_columns:  # each column looked at only in the rows still found empty
+        empty = np.flatnonzero(~filled)
+        if not len(empty):
+            break
+        cells = sheet.column(index)
+        filled[empty] = _filled([cells[start + at] for at in empty.tolist()])
     return (np.flatnonzero(filled) + table.body_start).tolist()
 
 

@@ -110,7 +110,7 @@ def _report_preview(path_or_file, file_name, date, columns, remembered) -> Previ
         return Preview(file_name, error.size, error.sha256, errors=[error.issue])
     preview = Preview(file_name, reading.size, reading.sha256, reading.format)
     findings = Findings()
-    prepared = PreparedSheets()  # village sheets checked while the next one is read
+    prepared = PreparedSheets(date)  # village sheets checked while the next one is read
     try:
         layout = workbook_tables(
             reading,
@@ -132,7 +132,7 @@ def _report_preview(path_or_file, file_name, date, columns, remembered) -> Previ
     preview.date = report_date_find(sheet_dates, date, findings) if tables else None
     if preview.date is not None:
         preview.shape = tables[0].shape
-        units = UnitIndex(preview.date)
+        units = prepared.units_at(preview.date)
         if preview.shape == Shape.VILLAGE_REPORT:
             _village_report_preview(preview, tables, units, findings, prepared)
         else:

@@ -6,6 +6,7 @@ commune of each village row (`row_communes`), and an entry for each row without 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from units.models import Unit
 from . import fields as f
 from .cells import Column
 from .header import StatusStyle
-from .issues import issue_at
+from .issues import Issue, issue_at
 from .layout import Table
 from .places import UnitFinder
 from .row_communes import CommunesOfRows, text_of
@@ -34,6 +35,38 @@ from .village_report import (
     VillageEntry,
     VillageReport,
 )
+
+
+class Said:
+    """Issues said while a sheet is finished, with their places, kept until it is known that
+    the finishing holds (`SheetCheck.finish`)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[tuple, Issue]] = []
+
+    def add(self, place: tuple, issue: Issue) -> None:
+        self.items.append((place, issue))
+
+
+@dataclass
+class Finished:
+    """A sheet finished with one finder: its part of the report, the communes it saw, what
+    was said, and the village rows in error."""
+
+    finder: UnitFinder
+    report: VillageReport
+    seen: list
+    issues: list[tuple[tuple, Issue]]
+    in_error: set[int]
+
+    def same_as(self, finder: UnitFinder) -> bool:
+        """Whether `finder` would find the same: the same units, date and province."""
+        mine = self.finder
+        return (mine.units, mine.date, mine.province.id) == (
+            finder.units,
+            finder.date,
+            finder.province.id,
+        )
 
 
 class SheetCheck(StatusChecks):
@@ -56,6 +89,7 @@ class SheetCheck(StatusChecks):
         self.village_positions = np.flatnonzero(self.villages)
         self.in_error: set[int] = set()  # positions of village rows with an error
         self.bad: dict[str, np.ndarray] = {}  # field → positions with an unreadable cell
+        self.early: Finished | None = None
         self.indexes = rows.indexes  # the sheet's row of each classified row
 
     def prepare(self) -> SheetCheck:
@@ -68,15 +102,41 @@ class SheetCheck(StatusChecks):
         return self
 
     def finish(self, finder: UnitFinder, report: VillageReport, seen: list) -> None:
-        self.finder = finder
-        found = self.sections_walk(self.counts, self.running)
-        communes = self.communes_assign(found)
-        self.sheet_sums(report, self.running, found)
-        for position, commune in found.communes:
-            seen.append(((self.number, position), self.commune_seen(commune, position)))
-        for position, commune in communes.first_rows.items():
-            seen.append(((self.number, position), self.commune_seen(commune, position)))
-        self.entries_make(report, self.numbers, self.status, communes.by_position)
+        """Finish with `finder` (or take what finishing with the same date, units and province
+        found earlier: `finish_early`) and add it to the report."""
+        finished = self.early if self.early and self.early.same_as(finder) else None
+        finished = finished or self.finished_by(finder)
+        report.entries.extend(finished.report.entries)
+        report.sheet_totals.extend(finished.report.sheet_totals)
+        report.total.update(finished.report.total)
+        report.unreliable |= finished.report.unreliable
+        seen.extend(finished.seen)
+        for place, issue in finished.issues:
+            self.located.add(place, issue)
+        self.in_error = finished.in_error
+
+    def finish_early(self, finder: UnitFinder) -> None:
+        """Finish now, with the date and province the sheet itself suggests, while the reader
+        reads the next sheet; kept apart until `finish` knows they are the report's."""
+        self.early = self.finished_by(finder)
+
+    def finished_by(self, finder: UnitFinder) -> Finished:
+        """What finishing with `finder` finds (sections, communes, entries, and what is said
+        about them), without changing the report or the issues said so far."""
+        in_error, located = self.in_error, self.located
+        self.in_error, self.located = set(in_error), Said()
+        try:
+            self.finder = finder
+            report, seen = VillageReport(), []
+            found = self.sections_walk(self.counts, self.running)
+            communes = self.communes_assign(found)
+            self.sheet_sums(report, self.running, found)
+            for position, commune in [*found.communes, *communes.first_rows.items()]:
+                seen.append(((self.number, position), self.commune_seen(commune, position)))
+            self.entries_make(report, self.numbers, self.status, communes.by_position)
+            return Finished(finder, report, seen, self.located.items, self.in_error)
+        finally:
+            self.in_error, self.located = in_error, located
 
     # -- reporting
 

@@ -54,16 +54,40 @@ class Located:
 
 class PreparedSheets:
     """The village sheets of a report, each prepared (`SheetCheck.prepare`) as soon as its table
-    is found: while the reader's child process reads the next sheet."""
+    is found, while the reader's child process reads the next sheet; and finished there too
+    (`SheetCheck.finish_early`) with the date given, or the first the sheets say, and the
+    province the sheet's own names and title point to. `village_report_validate` keeps what was
+    finished early when the report's date and the sheet's province turn out to be those (as
+    they are but for a report with contradictory dates, or a sheet with few names), and
+    finishes the sheet again otherwise: the outcome is the same either way."""
 
-    def __init__(self) -> None:
+    def __init__(self, date: datetime.date | None = None) -> None:
         self.located = Located()
         self.checks: dict[str, SheetCheck] = {}
+        self.date = date  # the one given; else the first a sheet says
+        self.units: UnitIndex | None = None  # at `date`, made with the first sheet
 
     def add(self, table: Table) -> None:
         if table.shape == Shape.VILLAGE_REPORT:
             check = SheetCheck(len(self.checks), table, self.located)
             self.checks[table.sheet.name] = check.prepare()
+            self._finish_early(check)
+
+    def units_at(self, date: datetime.date) -> UnitIndex:
+        """The units at the report's date: those the early finishing used, if at that date."""
+        if self.units is not None and self.units.date == date:
+            return self.units
+        return UnitIndex(date)
+
+    def _finish_early(self, check: SheetCheck) -> None:
+        reference = check.table.reference
+        self.date = self.date or (reference.date if reference else None)
+        if self.date is None:
+            return
+        self.units = self.units or UnitIndex(self.date)
+        province = _sheet_province(check, self.units)
+        if province is not None:
+            check.finish_early(UnitFinder(self.units, self.date, province))
 
 
 def village_report_validate(
@@ -117,6 +141,20 @@ def _provinces(checks: list[SheetCheck], units: UnitIndex) -> dict[str, Unit] | 
         chosen[sheet] = own if better and own_title else province
     units.provinces_load(unit.id for unit in chosen.values())
     return chosen
+
+
+def _sheet_province(check: SheetCheck, units: UnitIndex) -> Unit | None:
+    """The province a sheet points to on its own: the one its title names, if it names one
+    (no query: a national report's titles each name theirs), else the one its section names
+    and title point to."""
+    title = _title(check.table)
+    folded = fold(title)
+    named = [unit for unit in units.provinces if units.title_names(unit, folded)]
+    if len(named) == 1:
+        return named[0]
+    names = _section_names(check.rows)
+    units.names_expect(names)
+    return units.province_best(units.names_found(names), title)
 
 
 def _section_names(rows: TableRows) -> list[tuple[str, str]]:
