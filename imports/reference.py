@@ -174,9 +174,7 @@ class UnitIndex:
         at its date, in the units' order. Scheme and dates are checked here, not in SQL: with
         them in the query SQLite scans the scheme's units instead of using the index that
         `units` names (parent, name key), and a national report asks once a sheet."""
-        rows = units.order_by("scheme", "code").values_list(
-            *UnitRow._fields, *more, "valid_from"
-        )
+        rows = units.order_by("scheme", "code").values_list(*UnitRow._fields, *more, "valid_from")
         scheme, date = self.scheme, self.date
         return [
             row[:-1]
