@@ -35,7 +35,9 @@ class ImportRun(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         REFUSED = "refused", _("Refused")
         UNCHANGED = "unchanged", _("Same file again: nothing to do")
-        REPLACED = "replaced", _("Replaced by a later import")
+        # By a later import, or by an earlier one restored over it (or a draft confirmed before it
+        # and published after): "another", true of each.
+        REPLACED = "replaced", _("Replaced by another import")
         CANCELLED = "cancelled", _("Cancelled")
 
     file_name = models.CharField(max_length=255)

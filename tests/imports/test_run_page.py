@@ -2,6 +2,8 @@
 words from its counts when shown (`ImportRun.summary`), not stored in its importer's language."""
 
 import datetime
+import html
+import re
 
 import pytest
 from django.conf import settings as django_settings
@@ -10,9 +12,10 @@ from django.utils import translation
 
 from imports.models import ImportRun
 from imports.publish import run_publish
+from imports.services import report_import, report_preview, report_restore
 from tests.gate import drafted
 from tests.imports.test_import_web import text_of
-from tests.workbooks import village_report
+from tests.workbooks import JOINED, mung_tung_rows, to_file, village, village_report
 
 pytestmark = pytest.mark.django_db
 DEC_2017 = datetime.date(2017, 12, 31)
@@ -21,6 +24,11 @@ DEC_2017 = datetime.date(2017, 12, 31)
 def run_page(client, run: ImportRun, language: str) -> str:
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
     return client.get(reverse("imports:run", args=[run.id])).content.decode()
+
+
+def untagged(content: str) -> str:
+    """The text of HTML as read: tags out, white space folded."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", content))).strip()
 
 
 def counted_run(province, **fields) -> ImportRun:
@@ -80,3 +88,36 @@ def test_a_refusal_is_shown_as_recorded(staff_client, province):
     """Refusals are stored as text, the issues' lines in the importer's language."""
     run = counted_run(province, outcome=ImportRun.Outcome.REFUSED, message="Mường Chà, 11, …")
     assert text_of(run_page(staff_client, run, "en"), "run-message") == "Mường Chà, 11, …"
+
+
+@pytest.mark.parametrize(
+    "language, replaced",
+    [("en", "Replaced by another import"), ("vi", "Đã bị thay thế bởi lần nhập khác")],
+)
+def test_a_run_a_restore_set_aside_is_not_said_replaced_by_a_later_one(
+    staff_client, staff, province, language, replaced
+):
+    """#1 replaced by #2, then #1 restored: #2 is replaced by #1, the earlier import."""
+    first = report_import(preview=report_preview(path_or_file=to_file(village_report())))
+    file = to_file(village_report(corrected_rows()), name="corrected.xlsx")
+    second = report_import(preview=report_preview(path_or_file=file), replace=True)
+    first.refresh_from_db()
+    report_restore(first, user=staff)
+    second.refresh_from_db()
+    assert (second.outcome, second.replaced_by) == (ImportRun.Outcome.REPLACED, first)
+
+    staff_client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
+    history = staff_client.get(reverse("imports:history")).content.decode()
+    row = untagged(re.search(rf'<tr id="run-{second.id}".*?</tr>', history, re.S).group(0))
+    assert f"{replaced} (#{first.id})" in row
+    page = untagged(run_page(staff_client, second, language))
+    assert f"#{second.id}: {replaced}" in page
+    assert "later import" not in page + row and "lần nhập sau" not in page + row
+
+
+def corrected_rows() -> list[list]:
+    """Bản Nậm Cang 1 now attends Bản Huổi Lèng's cell, with one member."""
+    rows = mung_tung_rows()
+    rows[2] = village(1, "Bản Nậm Cang 1", 1, 1, 0, JOINED, host="Bản Huổi Lèng")
+    rows[5] = [None, "Cộng xã", None, 17, 15, 2, None, None, 1, None]
+    return rows
