@@ -23,7 +23,6 @@ from .models import ColumnMapping, DraftWorkbook, ImportRun
 from .preview import Preview
 from .services import (
     ImportRefused,
-    imported_text,
     replace_needed,
     report_import,
     report_preview,
@@ -31,10 +30,6 @@ from .services import (
 )
 
 ALREADY_DRAFT = _("Same file as draft #%(id)s, waiting to be published: nothing to do.")
-DRAFTED = _(
-    "Draft, waiting to be published by another staff member. %(summary)s Nothing is shown on "
-    "the site until then."
-)
 
 
 def report_draft(
@@ -63,8 +58,7 @@ def report_draft(
         run = run_record(preview, user, ImportRun.Outcome.REFUSED, issue.message)
         raise ImportRefused([issue], run)
     with transaction.atomic():
-        message = gettext(DRAFTED) % {"summary": imported_text(preview)}
-        run = run_record(preview, user, ImportRun.Outcome.DRAFT, message)
+        run = run_record(preview, user, ImportRun.Outcome.DRAFT, "")  # summary: its counts
         workbook_keep(run, preview, data, replace=replace, date=date, columns=columns)
     return run
 

@@ -2,9 +2,22 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from units.models import VILLAGE_FIGURE_FIELDS, VillageFigure
+
+# A run's counts in words (`ImportRun.summary`), put into words when shown: in the reader's
+# language and number format (1.527 in Vietnamese, 1,527 in English), not the importer's.
+COUNTS_SUMMARY = _(
+    "%(rows)s rows: %(new)s new villages, %(changed)s changed, %(unchanged)s unchanged, "
+    "%(not_reported)s not reported."
+)
+DRAFT_SUMMARY = _(
+    "Draft, waiting to be published by another staff member. %(summary)s Nothing is shown on "
+    "the site until then."
+)
 
 
 class ImportRun(models.Model):
@@ -22,7 +35,9 @@ class ImportRun(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         REFUSED = "refused", _("Refused")
         UNCHANGED = "unchanged", _("Same file again: nothing to do")
-        REPLACED = "replaced", _("Replaced by a later import")
+        # By a later import, or by an earlier one restored over it (or a draft confirmed before it
+        # and published after): "another", true of each.
+        REPLACED = "replaced", _("Replaced by another import")
         CANCELLED = "cancelled", _("Cancelled")
 
     file_name = models.CharField(max_length=255)
@@ -45,6 +60,11 @@ class ImportRun(models.Model):
     villages_unchanged = models.PositiveIntegerField(default=0)
     villages_not_reported = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    # The run's summary is its counts, put into words when shown (`summary`): its message is
+    # then empty. False: the message says it all (a refusal, the same file again), or the run
+    # was recorded before summaries were put into words when shown, its summary kept as text
+    # in its importer's language.
+    summary_from_counts = models.BooleanField(default=False)
     # The communes (village report) or units (unit summary) the run covers: what a later run
     # for the same date must replace, and what restoring this run takes back.
     unit_ids = models.JSONField(default=list, blank=True)
@@ -61,6 +81,28 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_outcome_display()})"
+
+    @property
+    def summary(self) -> str:
+        """What the run's page says of it, in the active language: its counts in words (a
+        draft's with what waiting to be published means), or the message it recorded."""
+        if not self.summary_from_counts:
+            return self.message
+        counts = gettext(COUNTS_SUMMARY) % {
+            "rows": _grouped(self.rows),
+            "new": _grouped(self.villages_new),
+            "changed": _grouped(self.villages_changed),
+            "unchanged": _grouped(self.villages_unchanged),
+            "not_reported": _grouped(self.villages_not_reported),
+        }
+        if self.outcome == self.Outcome.DRAFT:
+            return gettext(DRAFT_SUMMARY) % {"summary": counts}
+        return counts
+
+
+def _grouped(number: int) -> str:
+    """A count with the active language's thousands separator, as the site's pages show them."""
+    return number_format(number, force_grouping=True)
 
 
 class DraftWorkbook(models.Model):

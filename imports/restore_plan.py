@@ -16,18 +16,29 @@ from django.db import transaction
 
 from units.domain.coverage import COUNTED, coverage_refresh, unit_parents
 from units.domain.lifetimes import Changes
-from units.models import Coverage, Level, Period, Unit, UnitFigure, Village, VillageFigure
+from units.models import (
+    Coverage,
+    Level,
+    Period,
+    Unit,
+    UnitFigure,
+    Village,
+    VillageFigure,
+    VillagePlacement,
+)
 
 from .models import ImportRun, ReplacedFigures
 from .services import restore_write
 
 SHOWN = 200  # rows of the table; the rest are counted
+ADMISSIONS = COUNTED.index("admissions")
 LEVELS = {Level.PROVINCE: 0, Level.DISTRICT: 1, Level.COMMUNE: 2}
 
 
 @dataclass
 class UnitChange:
-    """One unit at one date: its `Coverage` values (COUNTED order) before and after."""
+    """One unit at one date: its `Coverage` values (COUNTED order) before and after, admissions
+    None where no village in the unit reported them (`_coverage`)."""
 
     date: datetime.date
     unit: Unit
@@ -76,11 +87,12 @@ def change_plan(run: ImportRun, write: Callable[[], Changes]) -> RestorePlan:
     plan = RestorePlan(run, villages=(Village.objects.count(), 0), own=(_own(run), 0))
     snapshots = _snapshot_ids()
     dates = set(Period.objects.values_list("date", flat=True))  # a withdraw may drop one
+    parents = unit_parents()  # a write adds villages, never units
     with transaction.atomic():
         changes = write()
         dates = sorted(dates | set(Period.objects.values_list("date", flat=True)))
-        units = _with_ancestors(changes.dates(dates))
-        after = _coverage(units)
+        units = _with_ancestors(changes.dates(dates), parents)
+        after = _coverage(units, parents)
         plan.villages = (plan.villages[0], Village.objects.count())
         plan.own = (plan.own[0], _own(run))
         kept = _snapshot_ids()
@@ -88,7 +100,7 @@ def change_plan(run: ImportRun, write: Callable[[], Changes]) -> RestorePlan:
         transaction.set_rollback(True)
     run.refresh_from_db()
     _count_by_run(plan.back, snapshots - kept)  # gone in the write, back after the rollback
-    before = _coverage(units)
+    before = _coverage(units, parents)
     _changes_list(plan, before, after)
     return plan
 
@@ -111,31 +123,51 @@ def _count_by_run(counts: dict[ImportRun, int], ids: set[int]) -> None:
         counts[snapshot.run] = counts.get(snapshot.run, 0) + kept
 
 
-def _with_ancestors(touched: dict[datetime.date, set[int]]) -> dict[datetime.date, set[int]]:
-    parents = unit_parents()
-    result = {}
-    for date, communes in touched.items():
-        units = set(communes)
-        for commune in communes:
-            current = parents.get(commune)
-            while current is not None:
-                units.add(current)
-                current = parents.get(current)
-        result[date] = units
-    return result
+def _with_ancestors(
+    touched: dict[datetime.date, set[int]], parents: dict[int, int | None]
+) -> dict[datetime.date, set[int]]:
+    return {date: _and_ancestors(communes, parents) for date, communes in touched.items()}
 
 
-def _coverage(units: dict[datetime.date, set[int]]) -> dict[tuple, tuple]:
+def _and_ancestors(communes: set[int], parents: dict[int, int | None]) -> set[int]:
+    """The communes and every unit above them."""
+    units = set(communes)
+    for commune in communes:
+        current = parents.get(commune)
+        while current is not None:
+            units.add(current)
+            current = parents.get(current)
+    return units
+
+
+def _coverage(
+    units: dict[datetime.date, set[int]], parents: dict[int, int | None]
+) -> dict[tuple, tuple]:
+    """(date, unit id) → the unit's `Coverage` values at the date, admissions None where no
+    village in the unit reported them: `Coverage` sums admissions not given as 0, which would
+    show a 0 nobody reported (the site shows a dash for not reported, never a zero)."""
     values = {}
     for date, ids in units.items():
         ids = sorted(ids)
+        reporting = _and_ancestors(_communes_reporting_admissions(date), parents)
         for start in range(0, len(ids), 900):
             rows = Coverage.objects.filter(
                 period__date=date, unit_id__in=ids[start : start + 900]
             ).values_list("unit_id", *COUNTED)
             for unit_id, *counted in rows:
+                if unit_id not in reporting:
+                    counted[ADMISSIONS] = None
                 values[(date, unit_id)] = tuple(counted)
     return values
+
+
+def _communes_reporting_admissions(date: datetime.date) -> set[int]:
+    """The communes where a village placed there at the date has a figure giving its
+    admissions: the villages `Coverage` counts (units.domain.coverage.village_counts)."""
+    placed = VillagePlacement.objects.valid_on(date).filter(
+        village__figures__period__date=date, village__figures__admissions__isnull=False
+    )
+    return set(placed.values_list("commune_id", flat=True).order_by().distinct())
 
 
 def _changes_list(plan: RestorePlan, before: dict, after: dict) -> None:

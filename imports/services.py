@@ -59,12 +59,10 @@ NEEDS_REPLACE = _(
 )
 SAME_FILE = _("Same file as import #%(id)s of %(when)s: nothing to do.")
 NOT_REPLACED = _("Import #%(id)s is not a replaced import: there is nothing to restore.")
-IMPORTED = _(
-    "%(rows)s rows: %(new)s new villages, %(changed)s changed, %(unchanged)s unchanged, "
-    "%(not_reported)s not reported."
-)
 # The runs that record the units they cover: what they wrote, or will write once published.
 KEEP_UNITS = {ImportRun.Outcome.IMPORTED, ImportRun.Outcome.DRAFT}
+# The runs whose counts say what they are (ImportRun.summary puts them into words when shown).
+SUMMARISED = {ImportRun.Outcome.IMPORTED, ImportRun.Outcome.DRAFT}
 
 
 class ImportRefused(Exception):
@@ -279,8 +277,7 @@ def report_write(
         changes = Changes()  # unit figures are not village coverage
     coverage_refresh(changes)
     run.finished = timezone.now()
-    run.message = imported_text(preview)
-    run.save(update_fields=["finished", "message"])
+    run.save(update_fields=["finished"])
     return run, changes
 
 
@@ -348,23 +345,13 @@ def run_fields(preview: Preview, user, outcome: str, message: str) -> dict:
         villages_unchanged=preview.villages_unchanged,
         villages_not_reported=preview.villages_not_reported,
         message=message,
+        summary_from_counts=outcome in SUMMARISED,
         unit_ids=preview.unit_ids if outcome in KEEP_UNITS else [],
     )
 
 
 def _issues_text(issues: list[Issue]) -> str:
     return "\n".join(issue.line() for issue in issues)
-
-
-def imported_text(preview: Preview) -> str:
-    params = {
-        "rows": preview.rows,
-        "new": preview.villages_new,
-        "changed": preview.villages_changed,
-        "unchanged": preview.villages_unchanged,
-        "not_reported": preview.villages_not_reported,
-    }
-    return gettext(IMPORTED) % params
 
 
 def _when(moment: datetime.datetime) -> str:

@@ -91,7 +91,9 @@ def test_import_writes_the_figures_records_the_run_and_rebuilds_coverage(provinc
     assert (run.user, run.file_name, run.rows) == (user, "report.xlsx", 3)
     assert (run.villages_new, run.villages_not_reported) == (0, 1)
     assert run.finished is not None
-    assert run.message == "3 rows: 0 new villages, 3 changed, 0 unchanged, 1 not reported."
+    # The counts are the summary, put into words when shown (in the reader's language).
+    assert (run.summary_from_counts, run.message) == (True, "")
+    assert run.summary == "3 rows: 0 new villages, 3 changed, 0 unchanged, 1 not reported."
     # Huổi Điết is placed in the commune but not in the report: counted, never as zero.
     assert coverage_of(province.muong_tung) == (4, 1, 1, 1, 1, 16)
     assert coverage_of(province.province) == (5, 1, 1, 1, 2, 16)

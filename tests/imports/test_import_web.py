@@ -659,7 +659,7 @@ def test_history_lists_runs_and_restores_a_replaced_one(
     for text in ("report.xlsx", first.sha256[:12], "staff", "31/12/2017", "Xã Mường Tùng"):
         assert text in first_row
     assert "Village report" in first_row
-    assert "Replaced by a later import" in first_row
+    assert "Replaced by another import" in first_row
     assert f'id="restore-{first.id}"' in first_row
     assert "corrected.xlsx" in second_row and "restore-" not in second_row
 

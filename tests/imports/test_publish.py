@@ -75,7 +75,7 @@ def test_a_confirmed_import_is_a_draft_that_writes_no_figure(province, importer)
         DEC_2017,
         province.muong_tung,
     )
-    assert run.message == (
+    assert run.summary == (
         "Draft, waiting to be published by another staff member. 3 rows: 0 new villages, "
         "3 changed, 0 unchanged, 1 not reported. Nothing is shown on the site until then."
     )
@@ -143,7 +143,7 @@ def test_a_second_staff_member_publishes_and_it_is_recorded(province, importer, 
     run_publish(run, user=publisher)
     run.refresh_from_db()
     assert (run.outcome, run.user) == (ImportRun.Outcome.IMPORTED, importer)
-    assert run.message == "3 rows: 0 new villages, 3 changed, 0 unchanged, 1 not reported."
+    assert run.summary == "3 rows: 0 new villages, 3 changed, 0 unchanged, 1 not reported."
     assert VillageFigure.objects.filter(import_run=run).count() == 3
     assert coverage_differences() == [] and version() > number
     event = RunEvent.objects.get()

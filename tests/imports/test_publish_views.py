@@ -7,6 +7,7 @@ go to the log-in page. And a withdraw blocked because what it would bring back i
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from django.conf import settings as django_settings
@@ -17,6 +18,7 @@ from imports.publish import PublishRefused, run_withdraw
 from tests.figures_state import stored_rows
 from tests.gate import drafted, published, staff_make
 from tests.imports.test_publish import corrected_december, june_report
+from tests.imports.test_restore_plan import no_admissions_report
 from tests.workbooks import JOINED, OWN, mung_tung_rows, section, village, village_report
 from units.domain.coverage import period_for_date
 from units.models import Status, VillageFigure
@@ -265,3 +267,31 @@ def test_the_plan_shows_a_change_of_members_alone(province, importer, publisher)
     table = text.split('id="publish-changes"')[1].split("</table>")[0]
     assert ">Members<" in table
     assert "16 → 17" in table
+
+
+def admissions_cells(text: str, prefix: str) -> list[str]:
+    """The last column of the plan's table (admitted in the period), row by row."""
+    table = text.split(f'id="{prefix}-changes"')[1].split("</table>")[0]
+    return [" ".join(cells[-1].split()) for cells in map(cell_texts, table.split("<tr>")[2:])]
+
+
+def cell_texts(row: str) -> list[str]:
+    return re.findall(r'<td class="num">(.*?)</td>', row, re.S)
+
+
+@pytest.mark.parametrize(
+    "language, admitted", [("en", "Admitted in the period"), ("vi", "Kết nạp trong kỳ")]
+)
+def test_the_plans_show_admissions_nobody_reported_as_not_reported(
+    province, importer, publisher, language, admitted
+):
+    """A report without the admissions column: "—", not the 0 `Coverage` sums them to."""
+    draft = drafted(no_admissions_report(), importer)
+    client = client_of(publisher)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
+    text = page_text(client.get(f"/import/history/{draft.id}/publish/"))
+    assert f">{admitted}<" in text
+    assert admissions_cells(text, "publish") == ["— → —"] * 3
+    client.post(f"/import/history/{draft.id}/publish/")
+    text = page_text(client.get(f"/import/history/{draft.id}/withdraw/"))
+    assert admissions_cells(text, "withdraw") == ["— → —"] * 3

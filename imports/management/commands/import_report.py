@@ -102,7 +102,7 @@ class Command(BaseCommand):
             raise CommandError("Refused.", returncode=REFUSED) from None
         done = (ImportRun.Outcome.IMPORTED, ImportRun.Outcome.DRAFT)
         style = self.style.SUCCESS if run.outcome in done else str
-        self.stdout.write(style(f"Import #{run.id}: {run.get_outcome_display()}. {run.message}"))
+        self.stdout.write(style(f"Import #{run.id}: {run.get_outcome_display()}. {run.summary}"))
         self.progress(f"Done in {time.monotonic() - started:.1f} s.")
 
     def summary_write(self, preview: Preview) -> None:

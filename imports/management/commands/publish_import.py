@@ -32,5 +32,5 @@ class Command(BaseCommand):
             raise refused(self, refusal) from None
         draft.refresh_from_db()
         self.stdout.write(
-            self.style.SUCCESS(f"Import #{draft.id} published by {user}. {draft.message}")
+            self.style.SUCCESS(f"Import #{draft.id} published by {user}. {draft.summary}")
         )
