@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from openpyxl import Workbook
 
 from imports.models import ImportRun, ReplacedFigures
@@ -126,6 +127,24 @@ def test_same_file_twice_is_a_no_op_that_says_so(province):
     assert run.message.startswith(f"Same file as import #{first.id} of ")
     assert run.message.endswith(": nothing to do.")
     assert database_counts() == before | {"runs_not_refused": before["runs_not_refused"] + 1}
+
+
+def test_a_commune_with_no_village_known_is_warned_about_once(province):
+    """Xã Huổi Lèng has no village at any date: its 22 new villages make one warning, at the
+    first, naming 20 of them; none of them is a typo of a known name to suggest."""
+    rows = [section("1", "Xã Huổi Lèng")]
+    rows += [village(n, f"Bản Mới {n}", 0, 0, 0, NONE) for n in range(1, 23)]
+    preview = report_preview(path_or_file=to_file(village_report(rows)))
+    names = ", ".join(f"Bản Mới {n}" for n in range(1, 21))
+    assert [issue.line() for issue in preview.warnings] == [
+        f"Mường Chà, 9, B (Thôn, bản, TDP), Bản Mới 1, Xã Huổi Lèng has no village known yet: its "
+        f"22 villages in this report will be created: {names} …."
+    ]
+    assert preview.errors == [] and preview.villages_new == 22
+    with translation.override("vi"):
+        assert preview.warnings[0].message.startswith(
+            "Xã Huổi Lèng chưa có thôn, bản nào trong dữ liệu: cả 22 thôn, bản trong báo cáo"
+        )
 
 
 def test_new_village_is_created_placed_and_warned_about(province):
