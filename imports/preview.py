@@ -114,7 +114,10 @@ def scope_of(units: list[Unit], index: UnitIndex) -> Unit | None:
     parents = {unit.parent_id for unit in units}
     if len(parents) == 1 and all(unit.level == Level.COMMUNE for unit in units):
         return index.unit(parents.pop())
-    provinces = {_province_of(unit, index) for unit in units}
+    # From each distinct parent: a national report's 10,000 communes have 700 districts.
+    above = {unit.parent_id for unit in units if unit.level != Level.PROVINCE}
+    provinces = {_province_of(index.unit(parent_id), index) for parent_id in above}
+    provinces |= {unit for unit in units if unit.level == Level.PROVINCE}
     return provinces.pop() if len(provinces) == 1 else None
 
 
