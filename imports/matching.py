@@ -60,29 +60,39 @@ def villages_match(report: VillageReport, date: datetime.date, findings: Finding
     for entry in report.entries:
         key = keys[entry.name]
         commune_id = entry.commune.id
-        # A commune with no village known at any date (its first report) has nothing to match
-        # nor suggest: a national first report is 100,000 such rows, spared the lookups.
-        known = index.knows(commune_id)
-        match = index.find(commune_id, entry.name, entry.code, key) if known else None
-        if match is not None and match.found is not None:
-            entry.village_id = match.found.id
-            identity: tuple = ("known", entry.village_id)
-        else:
+        if not index.knows(commune_id):
+            # No village known at any date (its first report): nothing to match nor suggest,
+            # and a national first report is 100,000 such rows, spared the lookups.
             entry.key = key
-            # Two villages of one name in a commune (communes merged in 2025) differ by code.
-            identity = ("new", commune_id, entry.code or key)
-            if match is None:
-                first_villages.setdefault(commune_id, []).append(entry)
-            else:
-                _new_village_warn(entry, match, index, findings)
+            first_villages.setdefault(commune_id, []).append(entry)
+            identity: tuple = ("new", commune_id, entry.code or key)
+        else:
+            identity = _known_match(entry, key, index, findings)
         first = seen.setdefault(identity, entry)
         if first is not entry:
-            params = {"name": entry.name, "commune": entry.commune.name}
-            params |= {"sheet": first.sheet, "row": first.row}
-            findings.add(entry_issue(entry, DUPLICATE_VILLAGE, params))
+            findings.add(_twice_issue(entry, first))
     for entries in first_villages.values():
         findings.add(_first_villages_issue(entries))
     return index
+
+
+def _known_match(entry: VillageEntry, key: str, index: VillageIndex, findings: Findings) -> tuple:
+    """Match a row of a commune with villages known: its village's identity in the report,
+    the known village's or a new one's (two villages of one name in a commune, as after the
+    2025 merges, differ by code); a new one warned about."""
+    match = index.find(entry.commune.id, entry.name, entry.code, key)
+    if match.found is not None:
+        entry.village_id = match.found.id
+        return ("known", entry.village_id)
+    entry.key = key
+    _new_village_warn(entry, match, index, findings)
+    return ("new", entry.commune.id, entry.code or key)
+
+
+def _twice_issue(entry: VillageEntry, first: VillageEntry) -> Issue:
+    params = {"name": entry.name, "commune": entry.commune.name}
+    params |= {"sheet": first.sheet, "row": first.row}
+    return entry_issue(entry, DUPLICATE_VILLAGE, params)
 
 
 def _name_keys(entries: list[VillageEntry]) -> dict[str, str]:

@@ -199,6 +199,13 @@ class UnitIndex:
                 if district is not None and district.level == Level.DISTRICT:
                     self._children[(district.parent_id, Level.COMMUNE)].add(row, row.name_key)
 
+    def province_load(self, province_id: int) -> None:
+        """A province's units, when a lookup first needs them; from the second province on,
+        every province's at once: a report of several provinces is most likely national, and
+        one query for all costs half of one a province (bench/README.md, 4/12/2026)."""
+        if province_id not in self._loaded:
+            self.provinces_load(self._province_ids if self._loaded else [province_id])
+
     def unit(self, unit_id: int | None) -> Unit | None:
         """The unit of that id valid at the date (None if there is none, or not loaded), one
         instance each: loaded with the row's fields, the others deferred as `only` would."""
@@ -212,7 +219,7 @@ class UnitIndex:
     def find(self, name: str, level: str, parent_id: int | None) -> Match:
         """A district or commune by name under `parent_id` (a commune under its province too)."""
         if parent_id in self._province_ids and parent_id not in self._loaded:
-            self.provinces_load([parent_id])
+            self.province_load(parent_id)
         match = self._children[(parent_id, level)].find(name, KINDS[level])
         if match.found is not None:
             match.found = self.unit(match.found.id)
