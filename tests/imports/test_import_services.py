@@ -129,6 +129,28 @@ def test_same_file_twice_is_a_no_op_that_says_so(province):
     assert database_counts() == before | {"runs_not_refused": before["runs_not_refused"] + 1}
 
 
+def test_the_collector_is_paused_while_previewing_and_back_after(province, monkeypatch):
+    """The preview runs without cyclic garbage collection (a national report's million cells
+    would be walked again and again) and gives it back, also when the file is refused."""
+    import gc
+
+    from imports import services
+
+    seen = []
+    read = services.workbook_tables
+
+    def watched(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(services, "workbook_tables", watched)
+    assert gc.isenabled()
+    report_preview(path_or_file=to_file(village_report()))
+    assert seen == [False] and gc.isenabled()
+    refused = report_preview(path_or_file=io.BytesIO(b"not a workbook"))
+    assert refused.errors and gc.isenabled()
+
+
 def test_a_commune_with_no_village_known_is_warned_about_once(province):
     """Xã Huổi Lèng has no village at any date: its 22 new villages make one warning, at the
     first, naming 20 of them; none of them is a typo of a known name to suggest."""
