@@ -183,8 +183,6 @@ class CoverageTable:
             value = cleaned.get(name)
             if isinstance(value, Unit):
                 value = {"id": value.id, "code": value.code, "name": value.name}
-            elif value is not None and name.startswith("members_"):
-                value = int(value)
             result[name] = value if value != "" else None
         return result
 

@@ -385,6 +385,54 @@ def test_bad_parameters_are_a_form_error_not_a_crash(client, demo, query):
     assert response.json()["errors"]
 
 
+WHOLE = {
+    "vi": "Nhập số đảng viên là số nguyên (0, 1, 2, …), không có phần thập phân.",
+    "en": "Enter a whole number of members (0, 1, 2, …), with no decimals.",
+}
+NOT_NEGATIVE = {
+    "vi": "Số đảng viên không thể là số âm: hãy nhập 0 trở lên.",
+    "en": "A number of members cannot be negative: enter 0 or more.",
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("members_min=2.5", WHOLE),
+        ("members_max=0.5", WHOLE),
+        ("members_min=1e3", WHOLE),
+        ("members_min=-1", NOT_NEGATIVE),
+        ("members_max=-3", NOT_NEGATIVE),
+        (
+            "members_min=99999999999999999999",  # would overflow the database's integer
+            {
+                "vi": "Số đảng viên nhập vào tối đa là 2147483647.",
+                "en": "Enter a number of members of at most 2147483647.",
+            },
+        ),
+    ],
+)
+def test_members_must_be_a_whole_number_not_below_zero(client, demo, language, query, message):
+    """A count of members is whole and not negative: the form says so in the visitor's
+    language, on the page and in the JSON export's errors."""
+    html = get(client, f"?date=2017-12-31&group=village&{query}", language, 400).content.decode()
+    field = query.split("=")[0]
+    errors = re.search(rf'id="id_{field}-errors">(.*?)</div>', html, re.S).group(1)
+    assert cell_text(errors) == message[language]
+    response = get(client, f"?date=2017-12-31&group=village&{query}&format=json", language, 400)
+    assert [e["message"] for e in response.json()["errors"][field]] == [message[language]]
+
+
+def test_members_written_as_a_whole_number_with_a_zero_decimal_are_taken(client, demo):
+    html = page_html(client, "?date=2017-12-31&group=village")
+    field = re.search(r'<input[^>]*name="members_min"[^>]*>', html).group(0)
+    assert 'min="0"' in field and 'step="any"' not in field  # the browser steps by 1
+    data = json_content(client, "?date=2017-12-31&group=village&members_min=12.0")
+    assert data["filters"]["members_min"] == 12
+    assert data["rows"] and all(row["members"] >= 12 for row in data["rows"])
+
+
 def test_an_unknown_format_is_a_bad_request(client, demo):
     assert get(client, "?format=pdf", status=400).content.decode() == (
         "Định dạng không hỗ trợ: dùng csv, xlsx hoặc json."
