@@ -57,6 +57,7 @@ NO_JOINED_BY_2025 = {
     "Huyện Mường Ảng",
     "Huyện Điện Biên Đông",
 }
+TDP = "Tổ dân phố"  # the village of a phường or thị trấn, numbered: "Tổ dân phố 3"
 SYLLABLES = (
     "Nậm Huổi Pá Co Na Phiêng Sín Púng Háng Lèng Chua Tỏ Xá Pao Lay Mé Khá Hua Ten Lếch "
     "Ún Chăn Cọ Pe Luông Xuân Nà Pục Sáng Mạ Phì Lả Hồng Tênh Thẩm Cang Dề Xôm Pom Lọng"
@@ -153,7 +154,7 @@ def _villages_per_commune(communes: list[DemoCommune], rng: random.Random) -> li
 
 def _village_names(commune: DemoCommune, count: int, rng: random.Random) -> list[str]:
     if commune.urban:
-        return [f"Tổ dân phố {number}" for number in range(1, count + 1)]
+        return [f"{TDP} {number}" for number in range(1, count + 1)]
     fixed = NAMED_WHITE_2016.get(commune.name, []) + NAMED_OTHERS.get(commune.name, [])
     names = list(fixed)
     while len(names) < count:
@@ -171,7 +172,8 @@ def _village_names(commune: DemoCommune, count: int, rng: random.Random) -> list
 def villages_merge(
     villages: list[DemoVillage], rng: random.Random, protected: set[int]
 ) -> list[DemoVillage]:
-    """Numbered pairs "X 1" + "X 2" in a commune become "X" from 2020 (NQ 148/NQ-HĐND style)."""
+    """Numbered pairs "X 1" + "X 2" in a commune become one village from 2020 (NQ 148/NQ-HĐND
+    style): "X", or the next number for a tổ dân phố (`_merged_name`)."""
     by_name = {(v.commune.code, v.name): v for v in villages}
     merged: list[DemoVillage] = []
     for village in list(villages):
@@ -182,7 +184,7 @@ def villages_merge(
             continue
         successor = DemoVillage(
             key=len(villages) + len(merged) + 1,
-            name=village.name[:-2],
+            name=_merged_name(village, villages),
             commune=village.commune,
             new_commune_code=village.new_commune_code,
             code=f"{village.code}M",
@@ -193,6 +195,20 @@ def villages_merge(
         village.valid_to = partner.valid_to = MERGE_DATE - datetime.timedelta(days=1)
         merged.append(successor)
     return villages + merged
+
+
+def _merged_name(first: DemoVillage, villages: list[DemoVillage]) -> str:
+    """ "Bản Huổi Lèng 1" + "… 2" → "Bản Huổi Lèng"; a tổ dân phố takes the commune's next
+    number ("Tổ dân phố 1" + "Tổ dân phố 2" → "Tổ dân phố 12" where there were 11), as wards
+    renumber theirs, never the bare kind "Tổ dân phố"."""
+    if not first.name.startswith(TDP + " "):
+        return first.name[:-2]
+    numbers = [
+        int(v.name.removeprefix(TDP + " "))
+        for v in villages
+        if v.commune.code == first.commune.code and v.name.startswith(TDP + " ")
+    ]
+    return f"{TDP} {max(numbers) + 1}"
 
 
 # --- statuses at year ends ----------------------------------------------------------------

@@ -2,7 +2,10 @@
 // project's own copy of Chart.js. Everything the charts show is also in the "Show data" tables,
 // so the page stays complete without JavaScript.
 //
-// - The x axis runs from the first date drawn to the last, no further.
+// - The x axis runs from the first date drawn to the last, no further. Its ticks fall on the
+//   reporting dates when their labels fit side by side, else on 1 January (every year, or every
+//   2, 5 … years, labelled with the year), else on every second, third … reporting date: evenly
+//   spaced, level and apart at any width (a linear axis put them at round day numbers: 26/09/2018).
 // - A date where no village was reported has y = null: the line breaks there (not reported is
 //   never zero, docs/domain.md §1); the page says which dates.
 // - The PNG download carries the chart's title, the unit, the date range, the series rule and
@@ -11,6 +14,8 @@
   "use strict";
 
   var DAY = 86400000;
+  var TICK_GAP = 12;  // pixels between two tick labels at the least
+  var YEAR_STEPS = [1, 2, 5, 10, 20, 50];
   var COLOURS = { no_members: "#b3261e", joined: "#b26a00", own_cell: "#1b6e3a", members: "#0b4f9c" };
 
   function readJson(id) {
@@ -50,7 +55,69 @@
     return { min: Math.min.apply(null, xs), max: Math.max.apply(null, xs) };
   }
 
-  function options(language, range) {
+  // The reporting dates: the x of the computed lines (all share them); the published dots'
+  // dates when nothing was computed.
+  function reportingDates(datasets) {
+    var lines = datasets.filter(function (dataset) { return dataset.type === "line"; });
+    var source = lines.length && lines[0].data.length ? lines : datasets;
+    var seen = {};
+    source.forEach(function (dataset) {
+      dataset.data.forEach(function (point) { seen[point.x] = true; });
+    });
+    return Object.keys(seen).map(Number).sort(function (a, b) { return a - b; });
+  }
+
+  // A label's width in pixels, in the axis's font, with the gap it needs beside the next one.
+  function labelRoom(scale, text) {
+    var context = scale.ctx;
+    context.save();
+    context.font = window.Chart.helpers.toFont(scale.options.ticks.font).string;
+    var width = context.measureText(text).width;
+    context.restore();
+    return width + TICK_GAP;
+  }
+
+  // Whether consecutive values (day numbers) are at least `room` pixels apart.
+  function apart(values, pixelsPerDay, room) {
+    for (var i = 1; i < values.length; i++) {
+      if ((values[i] - values[i - 1]) * pixelsPerDay < room) { return false; }
+    }
+    return true;
+  }
+
+  function yearOf(dayNumber) { return new Date(dayNumber * DAY).getUTCFullYear(); }
+
+  function yearStart(year) { return Date.UTC(year, 0, 1) / DAY; }
+
+  // 1 January of every `step`-th year (2016, 2018 …) between min and max, as day numbers.
+  function yearStarts(min, max, step) {
+    var starts = [];
+    for (var year = yearOf(min); yearStart(year) <= max; year++) {
+      if (year % step === 0 && yearStart(year) >= min) { starts.push(yearStart(year)); }
+    }
+    return starts;
+  }
+
+  // The x axis's ticks for its width: { values: day numbers, years: labelled by year }.
+  function xTicks(scale, dates) {
+    var range = scale.max - scale.min;
+    if (dates.length < 2 || range <= 0 || !scale.width) { return { values: dates, years: false }; }
+    var dateRoom = labelRoom(scale, dateText(dates[0]));
+    // Labels at the ends stick out half their width: the plot narrows by that much after.
+    var pixelsPerDay = Math.max(scale.width - dateRoom, 1) / range;
+    if (apart(dates, pixelsPerDay, dateRoom)) { return { values: dates, years: false }; }
+    var yearRoom = labelRoom(scale, String(yearOf(scale.max)));
+    var step = YEAR_STEPS.filter(function (years) { return years * 365 * pixelsPerDay >= yearRoom; })[0];
+    var starts = step ? yearStarts(scale.min, scale.max, step) : [];
+    if (starts.length >= 2) { return { values: starts, years: true }; }
+    for (var nth = 2; nth < dates.length; nth++) {
+      var some = dates.filter(function (date, index) { return index % nth === 0; });
+      if (apart(some, pixelsPerDay, dateRoom)) { return { values: some, years: false }; }
+    }
+    return { values: [dates[0]], years: false };
+  }
+
+  function options(language, range, dates) {
     return {
       animation: false,
       responsive: true,
@@ -58,7 +125,16 @@
       parsing: true,
       scales: {
         x: { type: "linear", min: range.min, max: range.max, bounds: "data",
-             ticks: { callback: function (value) { return dateText(value); }, maxTicksLimit: 6 } },
+             // Chart.js asks again whenever the width changes (a phone turned, a window resized).
+             afterBuildTicks: function (scale) {
+               var chosen = xTicks(scale, dates);
+               scale.yearTicks = chosen.years;
+               scale.ticks = chosen.values.map(function (value) { return { value: value }; });
+             },
+             ticks: { autoSkip: false, maxRotation: 0,
+                      callback: function (value) {
+                        return this.yearTicks ? String(yearOf(value)) : dateText(value);
+                      } } },
         y: { beginAtZero: true, ticks: { callback: function (value) { return numberText(value, language); } } }
       },
       plugins: {
@@ -74,7 +150,10 @@
   function draw(canvasId, datasets, language) {
     var canvas = document.getElementById(canvasId);
     if (!canvas) { return null; }
-    var config = { data: { datasets: datasets }, options: options(language, xRange(datasets)) };
+    var config = {
+      data: { datasets: datasets },
+      options: options(language, xRange(datasets), reportingDates(datasets))
+    };
     return new window.Chart(canvas, config);
   }
 

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain, islice
+from itertools import islice
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -120,8 +120,9 @@ class CoverageTable:
 
     @cached_property
     def totals(self) -> Totals:
-        """Asked for by the page and the JSON export only: the CSV and the XLSX have no totals
-        row, and the aggregate reads every filtered row a second time (issue 10)."""
+        """The aggregate reads every filtered row a second time (issue 10): the page and the
+        exports ask for it only when their rows do not fit in one read (`page`,
+        `rows_with_totals`)."""
         return coverage_totals(self.queryset)
 
     def rows(self) -> Iterator[CoverageRow]:
@@ -137,13 +138,19 @@ class CoverageTable:
     def rows_with_totals(self) -> tuple[Totals, Iterator[CoverageRow]]:
         """The totals and every row. A table that fits in its first chunk of rows (any filtered
         table of a province or less) has its totals summed from those rows: the aggregate would
-        read them all a second time (a third of a small JSON export's CPU, issue 10)."""
+        read them all a second time (a third of a small JSON export's CPU, issue 10).
+
+        A larger table has the page's aggregate, and its rows read again from the start by a
+        query of their own, run as the response streams: the first read is called from the
+        view, inside the read snapshot's transaction, and on PostgreSQL its server-side cursor
+        closes with that transaction, before streaming would reach its second chunk."""
         rows = self.rows()
         first = list(islice(rows, EXPORT_CHUNK))
         if len(first) < EXPORT_CHUNK:
             self.totals = totals_of(first, village=self.queryset.model is VillagePlacement)
             return self.totals, iter(first)
-        return self.totals, chain(first, rows)
+        rows.close()  # its cursor closed now, while its transaction is open
+        return self.totals, self.rows()
 
     def page(self, number: str | int | None) -> tuple[Page, list[CoverageRow]]:
         """One page of rows; past the end, the last page; before the start (0, -1), the first
@@ -183,8 +190,6 @@ class CoverageTable:
             value = cleaned.get(name)
             if isinstance(value, Unit):
                 value = {"id": value.id, "code": value.code, "name": value.name}
-            elif value is not None and name.startswith("members_"):
-                value = int(value)
             result[name] = value if value != "" else None
         return result
 

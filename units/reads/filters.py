@@ -15,6 +15,7 @@ import datetime
 import functools
 
 import django_filters
+from django import forms
 from django.db.models import F, Q, QuerySet, TextChoices
 from django.utils.formats import date_format
 from django.utils.functional import lazy
@@ -69,6 +70,33 @@ SORT_KEYS = {
     Group.PROVINCE: ("name", *COUNT_COLUMNS, "members", *SHARE_COLUMNS),
 }
 ALL_SORT_KEYS = tuple(dict.fromkeys(key for keys in SORT_KEYS.values() for key in keys))
+
+
+# The members filters take a count: a whole number, never negative. The top is the largest
+# integer a database column holds here, so no value reaches the query that the database would
+# refuse (SQLite raises on a larger Python int).
+MEMBERS_AT_MOST = 2_147_483_647
+MEMBERS_ERRORS = {
+    "invalid": _("Enter a whole number of members (0, 1, 2, …), with no decimals."),
+    "min_value": _("A number of members cannot be negative: enter 0 or more."),
+    "max_value": _("Enter a number of members of at most %(limit_value)s."),
+}
+
+
+class MembersFilter(django_filters.NumberFilter):
+    """A number of members: django-filter's NumberFilter takes any decimal ("2.5 members")."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *, label, lookup_expr: str):
+        super().__init__(
+            label=label,
+            field_name="members",
+            lookup_expr=lookup_expr,
+            min_value=0,
+            max_value=MEMBERS_AT_MOST,
+            error_messages=MEMBERS_ERRORS,
+        )
 
 
 class UnitChoiceField(ModelChoiceField):
@@ -163,12 +191,8 @@ class CoverageFilter(django_filters.FilterSet):
         method="filter_status",
         empty_label=_("All"),
     )
-    members_min = django_filters.NumberFilter(
-        label=_("Members, at least"), field_name="members", lookup_expr="gte", min_value=0
-    )
-    members_max = django_filters.NumberFilter(
-        label=_("Members, at most"), field_name="members", lookup_expr="lte", min_value=0
-    )
+    members_min = MembersFilter(label=_("Members, at least"), lookup_expr="gte")
+    members_max = MembersFilter(label=_("Members, at most"), lookup_expr="lte")
     q = django_filters.CharFilter(label=_("Name contains"), method="filter_name", max_length=120)
     sort = django_filters.ChoiceFilter(
         widget=ListedSelect,

@@ -149,7 +149,9 @@ def moved(before: int, now: int, *, total_before: int | None, total_now: int | N
     return _("stayed at %(now)s") % values
 
 
-def change_since(label: str, earlier: Coverage, now: Coverage) -> Sentence:
+def change_since(label: str, earlier: Coverage, now: Coverage, *, before: str = "") -> Sentence:
+    """How the counts moved since `earlier`; `before` says whose figures those were, when they
+    were another unit's (`continued_clause`)."""
     text = _(
         "Since %(since)s, villages with no party member %(white)s; villages attending a "
         "joined cell %(joined)s"
@@ -165,22 +167,48 @@ def change_since(label: str, earlier: Coverage, now: Coverage) -> Sentence:
     }
     if earlier.not_reported or now.not_reported:
         text += _("; counting only the villages reported at each date")
-    return with_basis(text, COMPUTED)
+    return with_basis(text + before, COMPUTED)
 
 
 def changes(page: UnitPage) -> list[Sentence]:
-    """Since the start of the resolution (31/12/2015), and since the previous date."""
+    """Since the start of the resolution (31/12/2015), and since the previous date: the dates
+    the chart shows, which for today's province are the province's before 1/7/2025 (said once,
+    in the first sentence that counts from them)."""
     now = page.coverage
-    sentences = []
-    if now is not None and page.baseline_coverage is not None:
+    if now is None:
+        return []
+    earlier = []
+    if page.baseline_coverage is not None:
         label = _("the start of 2016 (%(date)s, start of resolution 04-NQ/TU)") % {
             "date": day(RESOLUTION_BASELINE)
         }
-        sentences.append(change_since(label, page.baseline_coverage, now))
+        earlier.append((label, page.baseline_coverage))
     previous = page.previous
-    if now is not None and previous is not None and previous.period_id != _baseline_id(page):
-        sentences.append(change_since(day(page.previous_period.date), previous, now))
+    if previous is not None and previous.period_id != _baseline_id(page):
+        earlier.append((day(page.previous_period.date), previous))
+    sentences, said = [], False
+    for label, coverage in earlier:
+        before = ""
+        if coverage.unit_id != page.unit.id and not said:
+            before, said = continued_clause(page), True
+        sentences.append(change_since(label, coverage, now, before=before))
     return sentences
+
+
+def continued_clause(page: UnitPage) -> str:
+    """ "; đến 30-06-2025 là số liệu của tỉnh Điện Biên trước khi sắp xếp đơn vị hành chính":
+    the earlier figures are those of the unit this one continues (docs/domain.md §4)."""
+    continued = page.continues
+    # Translators: %(kind_and_name)s is the name with its kind in lower case, "tỉnh Điện Biên".
+    # xgettext:no-python-format
+    return _(
+        "; up to %(end)s, the figures are those of %(unit)s before the reorganisation of "
+        "administrative units"
+    ) % {
+        "end": day(continued.valid_to),
+        "unit": continued.name,
+        "kind_and_name": continued.name[:1].lower() + continued.name[1:],
+    }
 
 
 def _baseline_id(page: UnitPage) -> int | None:

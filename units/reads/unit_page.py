@@ -126,6 +126,8 @@ class UnitPage:
     all_periods: list[Period]  # every date with village figures
     coverage: Coverage | None
     parent_coverage: Coverage | None
+    # The dates changes are counted from, among the dates the chart shows: for a unit that
+    # continues another one to one, their coverage may be that unit's (`continues`).
     previous: Coverage | None
     previous_period: Period | None
     baseline: Baseline | None
@@ -151,6 +153,13 @@ class UnitPage:
     def can_regroup(self) -> bool:
         """Regrouping onto today's units needs a unit of today that continues others."""
         return self.unit.valid_to is None and bool(self.predecessors)
+
+    @property
+    def compared_with_continued(self) -> bool:
+        """Whether a change is counted from the coverage of the unit this one continues (the
+        province before 1/7/2025, for today's province)."""
+        earlier = (self.previous, self.baseline_coverage)
+        return any(c is not None and c.unit_id != self.unit.id for c in earlier)
 
     @property
     def admissions(self) -> list:
@@ -291,20 +300,24 @@ def unit_page_select(
     choice = period_choose(date, periods)
     if choice is None:
         raise NoFiguresAtDate(unit, date)
-    page = _unit_page(unit, choice, periods, compare, series, rank, baseline)
+    page = _unit_page(unit, choice, periods, all_periods, compare, series, rank, baseline)
     page.all_periods = all_periods
     return page
 
 
-def _unit_page(unit, choice, periods, compare, series, rank, baseline) -> UnitPage:
+def _unit_page(unit, choice, periods, all_periods, compare, series, rank, baseline) -> UnitPage:
     period = choice.period
-    previous_period = period_previous(period, periods)
-    baseline_period = _baseline_period(baseline, periods, period)
-    coverages = _coverages(unit, [period, previous_period, baseline_period])
     successions = list(UnitSuccession.objects.filter(successor=unit).select_related("predecessor"))
     predecessors = sorted((s.predecessor for s in successions), key=lambda u: u.sort_key)
     continues = predecessors[0] if len(successions) == 1 and not successions[0].partial else None
-    unit_figures = published_figures([unit] + ([continues] if continues else []))
+    lineage = [unit] + ([continues] if continues else [])
+    # Changes are counted from the dates the chart shows: today's province continues the
+    # province before 1/7/2025, so its 31/12/2015 and its date before the first are that one's.
+    charted = [p for p in all_periods if any(u.is_valid_on(p.date) for u in lineage)]
+    previous_period = period_previous(period, charted)
+    baseline_period = _baseline_period(baseline, charted, period)
+    coverages = _coverages(lineage, unit.parent_id, [period, previous_period, baseline_period])
+    unit_figures = published_figures(lineage)
     page = UnitPage(
         unit=unit,
         date=choice,
@@ -312,11 +325,12 @@ def _unit_page(unit, choice, periods, compare, series, rank, baseline) -> UnitPa
         all_periods=periods,
         coverage=coverages.get((unit.id, period.id)),
         parent_coverage=coverages.get((unit.parent_id, period.id)),
-        previous=coverages.get((unit.id, getattr(previous_period, "id", None))),
+        previous=_lineage_coverage(coverages, lineage, previous_period),
         previous_period=previous_period,
         baseline=baseline,
-        baseline_coverage=coverages.get((unit.id, getattr(baseline_period, "id", None))),
-        since=_since(compare, periods, period) or previous_period,
+        baseline_coverage=_lineage_coverage(coverages, lineage, baseline_period),
+        # The village lists compare the unit's own villages: from its own previous date.
+        since=_since(compare, periods, period) or period_previous(period, periods),
         rule=_series_rule(series, unit, predecessors, continues),
         rank=rank if rank in ChildRank.ALL else ChildRank.OWN_CELL,
         continues=continues,
@@ -341,12 +355,26 @@ def published_figures(lineage: list[Unit]) -> list[UnitFigure]:
     )
 
 
-def _coverages(unit: Unit, periods: list[Period | None]) -> dict[tuple[int, int], Coverage]:
+def _coverages(
+    lineage: list[Unit], parent_id: int | None, periods: list[Period | None]
+) -> dict[tuple[int, int], Coverage]:
+    """The coverage of the unit (and of the one it continues) and of its parent at these
+    periods, in one query."""
     wanted = [p for p in periods if p is not None]
     rows = Coverage.objects.filter(period__in=wanted).filter(
-        Q(unit=unit) | Q(unit_id=unit.parent_id)
+        Q(unit__in=lineage) | Q(unit_id=parent_id)
     )
     return {(c.unit_id, c.period_id): c for c in rows}
+
+
+def _lineage_coverage(
+    coverages: dict[tuple[int, int], Coverage], lineage: list[Unit], period: Period | None
+) -> Coverage | None:
+    """The coverage at the period of the first unit of the lineage that has one."""
+    if period is None:
+        return None
+    found = (coverages.get((unit.id, period.id)) for unit in lineage)
+    return next((coverage for coverage in found if coverage is not None), None)
 
 
 def _baseline_period(baseline: Baseline | None, periods: list[Period], period: Period):

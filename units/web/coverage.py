@@ -35,9 +35,9 @@ HEADER_LABELS = {
     "joined": Status.JOINED.label,
     "no_members": Status.NO_MEMBERS.label,
     "not_reported": Status.NOT_REPORTED.label,
-    # "%" passed in: a bare "%" in a message would read as a format to gettext's tools.
-    "own_cell_share": gettext_lazy("%(percent)s with own cell"),
-    "member_share": gettext_lazy("%(percent)s with a member"),
+    # The exports' labels: "% with own cell" (units/web/exports.py passes the "%" in).
+    "own_cell_share": exports.OWN_CELL_SHARE.label,
+    "member_share": exports.MEMBER_SHARE.label,
 }
 
 
@@ -98,8 +98,6 @@ def headers(table: CoverageTable) -> list[Header]:
         if key == "district" and no_districts:
             continue
         label = table.group.label if key == "name" else HEADER_LABELS[key]
-        if key.endswith("_share"):
-            label = label % {"percent": "%"}
         if key == "name" and table.group == "village":
             label = VILLAGE_NAME
         aria_sort = {key: "ascending", f"-{key}": "descending"}.get(current)

@@ -1,7 +1,9 @@
 """Exports of the coverage table: one row generator, one renderer per format (CSV, XLSX, JSON).
 
 Every format takes the rows of `units.reads.coverage_table.coverage_table`, in the page's order,
-all pages.
+all pages, with the columns the page shows (the shares in per cent, as numbers rounded as the
+page rounds them) and, in CSV and XLSX, the page's totals row last ("Tổng cộng" / "Total" in the
+name column); the JSON has the totals in its head.
 Text cells that a spreadsheet would run as a formula are neutralised in CSV and XLSX.
 
 The CSV starts with its header row, so `pandas.read_csv` and other tools read it as it is; where
@@ -21,7 +23,7 @@ from dataclasses import asdict, dataclass
 
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.formats import date_format
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from openpyxl import Workbook
@@ -29,19 +31,21 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from units.models import REFORM_DATE, Status
-from units.reads.coverage_table import CoverageRow, CoverageTable
+from units.reads.coverage_table import CoverageRow, CoverageTable, Totals
 from units.reads.filters import Group
+from units.templatetags.coverage import count
 
 # A cell starting with one of these is a formula (or the start of one) to Excel and LibreOffice.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COUNT_FORMAT = "#,##0"
+SHARE_FORMAT = "0.0"  # per cent with one decimal, as the page shows it (12.5, not 0.125)
 
 
 @dataclass(frozen=True)
 class Column:
     key: str  # the JSON key
     label: Promise  # the CSV/XLSX header
-    kind: str = "text"  # text | count | status | date
+    kind: str = "text"  # text | count | share | status | date
 
 
 DATE = Column("date", gettext_lazy("Date"), "date")
@@ -69,6 +73,21 @@ VILLAGE_FIGURES = [
 VILLAGES_COUNT = Column(
     "villages", pgettext_lazy("column: a count of villages", "Villages"), "count"
 )
+
+
+def _with_percent(label: Promise) -> Promise:
+    """ "% with own cell": the "%" passed in (a bare "%" in a message would read as a format to
+    gettext's tools)."""
+    return lazy(lambda: str(label) % {"percent": "%"}, str)()
+
+
+# Shares of the reported villages (units.reads.coverage_table annotates them per row).
+OWN_CELL_SHARE = Column(
+    "own_cell_share", _with_percent(gettext_lazy("%(percent)s with own cell")), "share"
+)
+MEMBER_SHARE = Column(
+    "member_share", _with_percent(gettext_lazy("%(percent)s with a member")), "share"
+)
 UNIT_FIGURES = [
     VILLAGES_COUNT,
     Column("own_cell", Status.OWN_CELL.label, "count"),
@@ -76,7 +95,10 @@ UNIT_FIGURES = [
     Column("no_members", Status.NO_MEMBERS.label, "count"),
     Column("not_reported", Status.NOT_REPORTED.label, "count"),
     Column("members", gettext_lazy("Members"), "count"),
+    OWN_CELL_SHARE,
+    MEMBER_SHARE,
 ]
+TOTAL_LABEL = gettext_lazy("Total")  # the page's totals row says the same
 LEVELS_SHOWN = {
     Group.VILLAGE: ("province", "district", "commune"),
     Group.COMMUNE: ("province", "district", "commune"),
@@ -107,6 +129,34 @@ def export_rows(table: CoverageTable, rows: Iterable[CoverageRow] | None = None)
         for key in ("status", "members", *(c.key for c in UNIT_FIGURES)):
             values[key] = getattr(row, key)
         yield values
+
+
+def totals_values(table: CoverageTable, totals: Totals) -> dict:
+    """The page's totals row under the export's columns: "Total" in the name column (the
+    grouping's own), no codes, the counts and shares of every filtered row. Resolved in the
+    request's language before a response streams."""
+    values: dict = {"date": table.date, table.group.value: str(TOTAL_LABEL)}
+    if table.group == Group.VILLAGE:
+        values["status"] = village_totals_text(totals)
+        values["members"] = totals.members
+        return values
+    for column in UNIT_FIGURES:
+        values[column.key] = getattr(totals, column.key)
+    return values
+
+
+def village_totals_text(totals: Totals) -> str:
+    """What the page's totals row says under "Status" (templates/units/coverage.html)."""
+    return _(
+        "%(total)s villages: %(own)s with their own cell, %(joined)s joined, "
+        "%(white)s with no member, %(missing)s not reported"
+    ) % {
+        "total": count(totals.villages),
+        "own": count(totals.own_cell),
+        "joined": count(totals.joined),
+        "white": count(totals.no_members),
+        "missing": count(totals.not_reported),
+    }
 
 
 def neutralise(text: str) -> str:
@@ -177,21 +227,28 @@ class _Line:
 
 
 def csv_lines(table: CoverageTable) -> Iterator[str]:
-    """UTF-8 with a byte-order mark (so Excel reads Vietnamese), the header row first.
+    """UTF-8 with a byte-order mark (so Excel reads Vietnamese), the header row first, the
+    totals row last.
 
-    Everything translated is resolved here, before streaming starts; the rows are read lazily.
+    Everything translated is resolved here, before streaming starts, and the totals with it
+    (`rows_with_totals`: summed from the rows when they fit in one chunk, else the page's
+    aggregate query); the rows are read lazily.
     """
     writer = csv.writer(_Line())
     columns = export_columns(table.group, table.date)
     labels = status_labels()
     header = "\ufeff" + writer.writerow([neutralise(str(column.label)) for column in columns])
+    totals, rows = table.rows_with_totals()
+    last = totals_values(table, totals)
+    footer = writer.writerow([_csv_total(column, last.get(column.key)) for column in columns])
 
     def lines() -> Iterator[str]:
         yield header
-        for values in export_rows(table):
+        for values in export_rows(table, rows):
             yield writer.writerow(
                 [_csv_cell(column, values[column.key], labels) for column in columns]
             )
+        yield footer
 
     return _chunks(lines())
 
@@ -220,6 +277,15 @@ def _csv_cell(column: Column, value, labels: dict[str, str]):
     return spreadsheet_value(column, value, labels)
 
 
+def _csv_total(column: Column, value):
+    """A cell of the totals row: words already in the request's language, never a status code."""
+    if value is None:
+        return ""
+    if column.kind == "date":
+        return value.isoformat()
+    return neutralise(value) if isinstance(value, str) else value
+
+
 def csv_response(table: CoverageTable, *, page_url: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(csv_lines(table), content_type="text/csv; charset=utf-8")
     return _described(_attachment(response, file_name(table, "csv")), page_url)
@@ -227,7 +293,13 @@ def csv_response(table: CoverageTable, *, page_url: str) -> StreamingHttpRespons
 
 def csv_meta(table: CoverageTable, page_url: str) -> dict:
     """What the CSV of the same URL holds: where it comes from and what each column is."""
-    kinds = {"text": "string", "count": "integer", "status": "string", "date": "date"}
+    kinds = {
+        "text": "string",
+        "count": "integer",
+        "share": "number",
+        "status": "string",
+        "date": "date",
+    }
     return {
         "file": file_name(table, "csv"),
         "csv_url": _with_query(page_url, "format=csv"),
@@ -241,9 +313,16 @@ def csv_meta(table: CoverageTable, page_url: str) -> dict:
             {"name": str(column.label), "key": column.key, "type": kinds[column.kind]}
             for column in export_columns(table.group, table.date)
         ],
+        "totals_row": {"position": "last", "column": table.group.value, "label": str(TOTAL_LABEL)},
         "notes": [
             _("Codes are text: read them as text to keep their leading zeros (pandas: dtype=str)."),
             _("An empty Members cell is a village that was not reported, never zero."),
+            _(
+                "The last row is the table's totals, as on the page (“%(label)s”, no codes): "
+                "leave it out before summing the rows (pandas: frame.iloc[:-1])."
+            )
+            % {"label": TOTAL_LABEL},
+            _("Shares are per cent of the reported villages, rounded to one decimal."),
         ],
     }
 
@@ -253,7 +332,8 @@ def csv_meta_response(table: CoverageTable, *, page_url: str) -> JsonResponse:
 
 
 def xlsx_response(table: CoverageTable, *, page_url: str) -> HttpResponse:
-    """A title row, the source, a frozen header row, then the rows with number formats."""
+    """A title row, the source, a frozen header row, then the rows with number formats and the
+    totals row, in bold."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=table.date.isoformat())
     sheet.freeze_panes = "A4"  # rows 1–3 (title, source, header) stay in view
@@ -263,8 +343,11 @@ def xlsx_response(table: CoverageTable, *, page_url: str) -> HttpResponse:
     sheet.append([_xlsx_cell(sheet, title(table), font=Font(bold=True, size=14))])
     sheet.append([_xlsx_cell(sheet, source_line(table, page_url))])
     sheet.append([_xlsx_cell(sheet, str(column.label), font=bold) for column in columns])
-    for values in export_rows(table):
+    totals, rows = table.rows_with_totals()
+    for values in export_rows(table, rows):
         sheet.append([_xlsx_value(sheet, column, values[column.key], labels) for column in columns])
+    last = totals_values(table, totals)
+    sheet.append([_xlsx_total(sheet, column, last.get(column.key)) for column in columns])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(
@@ -285,15 +368,26 @@ def _xlsx_cell(sheet, value, *, font: Font | None = None, number_format: str | N
     return cell
 
 
+NUMBER_FORMATS = {"date": "DD/MM/YYYY", "count": COUNT_FORMAT, "share": SHARE_FORMAT}
+
+
 def _xlsx_value(sheet, column: Column, value, labels: dict[str, str]):
-    if column.kind == "date":
-        return _xlsx_cell(sheet, value, number_format="DD/MM/YYYY")
-    if column.kind == "count" and value is not None:
-        return _xlsx_cell(sheet, value, number_format=COUNT_FORMAT)
+    if column.kind == "date" or (column.kind in NUMBER_FORMATS and value is not None):
+        return _xlsx_cell(sheet, value, number_format=NUMBER_FORMATS[column.kind])
     value = spreadsheet_value(column, value, labels)
     if value is None or (isinstance(value, str) and not value.startswith("=")):
         return value  # a plain value needs no cell object: 4× faster on a national export
     return _xlsx_cell(sheet, value)
+
+
+def _xlsx_total(sheet, column: Column, value):
+    """A cell of the totals row, in bold: its words already translated, its numbers formatted
+    as the column's."""
+    if isinstance(value, str):
+        value = neutralise(value)
+    return _xlsx_cell(
+        sheet, value, font=Font(bold=True), number_format=NUMBER_FORMATS.get(column.kind)
+    )
 
 
 def json_chunks(table: CoverageTable, page_url: str) -> Iterator[str]:
@@ -313,7 +407,12 @@ def json_chunks(table: CoverageTable, page_url: str) -> Iterator[str]:
         },
         "group": table.group.value,
         "filters": table.filters(),
-        "totals": asdict(totals) | {"without_cell": totals.without_cell},
+        "totals": asdict(totals)
+        | {
+            "without_cell": totals.without_cell,
+            "own_cell_share": totals.own_cell_share,
+            "member_share": totals.member_share,
+        },
     }
     rows = (_dumps(_json_row(values, keys)) for values in export_rows(table, table_rows))
 

@@ -1,6 +1,7 @@
 """The demo adds up exactly to the published figures, and the pages show them (issue 2)."""
 
 import datetime
+import re
 
 import pytest
 from django.core.management import call_command
@@ -130,6 +131,20 @@ def test_merged_villages_end_and_their_successor_begins(demo):
     assert not VillageFigure.objects.filter(
         village=merge.predecessor, period__date__gte=D(2020, 1, 1)
     ).exists()
+
+
+def test_merged_villages_have_names_of_their_own(demo):
+    """A merged village has a real-shaped name, unique in its commune: never the bare kind
+    ("Tổ dân phố"), and never a name another village of the commune had."""
+    merged = Village.objects.filter(predecessions__isnull=False).distinct()
+    assert merged.count() > 100
+    urban = merged.filter(name__startswith="Tổ dân phố")
+    assert urban.exists()  # the wards' and townships' merges are among them
+    for village in merged:
+        assert re.fullmatch(r"(Bản \S.*|Tổ dân phố \d+)", village.name), village.name
+        commune = village.placements.get(valid_from=D(2020, 1, 1)).commune
+        others = Village.objects.filter(placements__commune=commune).exclude(pk=village.pk)
+        assert not others.filter(name=village.name).exists(), village.name
 
 
 def test_load_demo_twice_changes_nothing(demo):

@@ -206,7 +206,12 @@ def test_not_reported_villages_show_as_such_never_as_zero(client, partly_reporte
     assert {(r["status"], r["members"]) for r in data["rows"]} == {("not_reported", None)}
     assert data["totals"]["not_reported"] == data["totals"]["villages"] == 3
     _, csv_rows = csv_content(client, query + "&status=not_reported")
-    assert {(row[8], row[9]) for row in csv_rows[1:]} == {("Chưa báo cáo", "")}
+    assert {(row[8], row[9]) for row in csv_rows[1:-1]} == {("Chưa báo cáo", "")}
+    assert csv_rows[-1][7:] == [
+        "Tổng cộng",
+        "3 thôn, bản: 0 có chi bộ độc lập, 0 sinh hoạt ghép, 0 chưa có đảng viên, 3 chưa báo cáo",
+        "",  # no village reported: no members, never 0
+    ]
 
     html = page_html(client, "?date=2017-12-31&group=commune&status=not_reported")
     assert [(row[0], row[7]) for row in html_rows(html)] == [("Xã Mường Tùng", "3")]
@@ -266,9 +271,12 @@ def test_csv_rows_equal_the_html_rows_in_the_same_order(client, demo):
     assert text.startswith(
         "\ufeffNgày,Mã tỉnh,Tỉnh,"
     )  # the header first (tests/units/web/test_exports.py)
-    header, body = rows[0], rows[1:]
+    header, body, totals = rows[0], rows[1:-1], rows[-1]
     assert header[:3] == ["Ngày", "Mã tỉnh", "Tỉnh"]
     assert len(body) == number(html_totals(html)[4].split()[0]) == len(screen)
+    shown = html_totals(html)
+    assert totals[7:9] == [shown[0], shown[4]]  # "Tổng cộng" and the statuses, as shown
+    assert int(totals[9]) == number(shown[5])  # members: a number, not "1.325"
     assert [(r[7], r[6], r[8], r[9]) for r in body] == [(r[0], r[1], r[4], r[5]) for r in screen]
     assert {r[0] for r in body} == {"2017-12-31"} and {r[1] for r in body} == {"11"}
     assert {r[3] for r in body} == {district.code}
@@ -279,7 +287,7 @@ def test_csv_exports_every_page_and_names_the_date(client, demo):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "partystats-coverage-village-2017-12-31.csv" in response["Content-Disposition"]
     lines = b"".join(response.streaming_content).decode().split("\r\n")
-    assert len([line for line in lines if line]) == 1 + 1813
+    assert len([line for line in lines if line]) == 1 + 1813 + 1  # header, rows, totals
 
 
 def test_json_totals_equal_the_html_totals(client, demo):
@@ -303,10 +311,94 @@ def test_xlsx_has_a_title_row_a_frozen_header_and_number_formats(client, demo):
     assert rows[1][0].startswith("Nguồn: partystats, http://testserver/coverage/?")
     assert rows[2][:5] == ("Ngày", "Mã tỉnh", "Tỉnh", "Mã huyện", "Huyện")
     assert sheet.freeze_panes == "A4"
-    assert len(rows) == 3 + 10 and sum(row[5] for row in rows[3:]) == 1813
+    assert len(rows) == 3 + 10 + 1 and sum(row[5] for row in rows[3:-1]) == rows[-1][5] == 1813
     first = next(sheet.iter_rows(min_row=4, max_row=4))
     assert first[5].number_format == "#,##0" and first[0].number_format == "DD/MM/YYYY"
     assert first[0].value.date() == D(2017, 12, 31)
+
+
+def share(text: str) -> float | None:
+    """ "12,5%" (Vietnamese) or "12.5%" → 12.5; "–" → None."""
+    return None if text == "–" else float(text.rstrip("%").replace(",", "."))
+
+
+def csv_number(text: str) -> float | None:
+    return float(text) if text else None
+
+
+@pytest.mark.parametrize(
+    ("language", "own_share", "member_share", "total"),
+    [
+        ("vi", "% có chi bộ độc lập", "% có đảng viên", "Tổng cộng"),
+        ("en", "% with own cell", "% with a member", "Total"),
+    ],
+)
+def test_the_csv_has_the_pages_shares_and_ends_with_its_totals_row(
+    client, demo, language, own_share, member_share, total
+):
+    """Export exactly what the page shows: the two % columns, as numbers rounded as the page
+    rounds them, and the totals row last, labelled in the request's language."""
+    query = f"?date=2017-12-31&group=commune&province={dien_bien().id}&sort=own_cell_share"
+    html = page_html(client, query, language)
+    _, rows = csv_content(client, query, language)
+    header, body, totals = rows[0], rows[1:-1], rows[-1]
+    assert header[-2:] == [own_share, member_share]
+    screen = html_rows(html)  # the first 100 of 129 communes
+    assert [(r[6], csv_number(r[-2]), csv_number(r[-1])) for r in body[: len(screen)]] == [
+        (r[0], share(r[-2]), share(r[-1])) for r in screen
+    ]
+    assert any(r[-2] and not r[-2].endswith(".0") for r in body)  # one decimal, not whole
+    shown = html_totals(html)
+    assert totals[6] == shown[0] == total and totals[1:6] == ["", "", "", "", ""]
+    assert [number(cell) for cell in totals[7:13]] == [number(cell) for cell in shown[3:9]]
+    assert (csv_number(totals[13]), csv_number(totals[14])) == (share(shown[9]), share(shown[10]))
+    assert totals[0] == "2017-12-31"
+
+
+def test_the_xlsx_has_the_pages_shares_as_numbers_and_its_totals_row_in_bold(client, demo):
+    query = "?date=2017-12-31&group=district"
+    shown = html_totals(page_html(client, query, "en"))
+    client.cookies["django_language"] = "en"
+    response = client.get(URL + query + "&format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(min_row=3))
+    header, body, totals = [c.value for c in rows[0]], rows[1:-1], rows[-1]
+    assert header[-2:] == ["% with own cell", "% with a member"]
+    assert len(body) == 10
+    own = body[0][-2]
+    assert isinstance(own.value, float) and own.number_format == "0.0"
+    assert own.value == round(own.value, 1)
+    assert totals[4].value == "Total" and totals[4].font.b and totals[3].value is None
+    assert [c.value for c in totals[5:11]] == [number(cell) for cell in shown[2:8]]
+    assert totals[5].number_format == "#,##0"
+    assert (totals[-2].value, totals[-1].value) == (share(shown[8]), share(shown[9]))
+    assert totals[-2].number_format == "0.0"
+
+
+def test_the_village_exports_total_row_says_what_the_page_says(client, demo):
+    commune = old_unit(Level.COMMUNE, "Xã Mường Tùng")
+    query = f"?date=2017-12-31&group=village&commune={commune.id}"
+    shown = html_totals(page_html(client, query, "en"))
+    _, rows = csv_content(client, query, "en")
+    assert rows[-1][7:] == ["Total", shown[4], shown[5]]
+    assert shown[4].endswith("not reported") and number(shown[5]) > 0
+    sheet = xlsx_sheet(client, query)  # Vietnamese
+    last = [cell.value for cell in list(sheet.iter_rows())[-1]]
+    assert last[7] == "Tổng cộng" and last[8].startswith(f"{len(rows) - 2} thôn, bản: ")
+    assert last[9] == number(shown[5])
+
+
+def test_json_totals_carry_the_pages_shares(client, demo):
+    query = f"?date=2017-12-31&group=commune&province={dien_bien().id}"
+    shown = html_totals(page_html(client, query))
+    data = json_content(client, query)
+    totals = data["totals"]
+    assert (totals["own_cell_share"], totals["member_share"]) == (
+        share(shown[9]),
+        share(shown[10]),
+    )
+    assert {"own_cell_share", "member_share"} <= set(data["rows"][0])
+    assert data["rows"][-1]["commune"] != "Tổng cộng"  # the totals stay in the head
 
 
 @pytest.fixture
@@ -383,6 +475,54 @@ def test_bad_parameters_are_a_form_error_not_a_crash(client, demo, query):
     assert 'class="errors" role="alert"' in response.content.decode()
     response = get(client, query + "&format=json", status=400)
     assert response.json()["errors"]
+
+
+WHOLE = {
+    "vi": "Nhập số đảng viên là số nguyên (0, 1, 2, …), không có phần thập phân.",
+    "en": "Enter a whole number of members (0, 1, 2, …), with no decimals.",
+}
+NOT_NEGATIVE = {
+    "vi": "Số đảng viên không thể là số âm: hãy nhập 0 trở lên.",
+    "en": "A number of members cannot be negative: enter 0 or more.",
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("members_min=2.5", WHOLE),
+        ("members_max=0.5", WHOLE),
+        ("members_min=1e3", WHOLE),
+        ("members_min=-1", NOT_NEGATIVE),
+        ("members_max=-3", NOT_NEGATIVE),
+        (
+            "members_min=99999999999999999999",  # would overflow the database's integer
+            {
+                "vi": "Số đảng viên nhập vào tối đa là 2147483647.",
+                "en": "Enter a number of members of at most 2147483647.",
+            },
+        ),
+    ],
+)
+def test_members_must_be_a_whole_number_not_below_zero(client, demo, language, query, message):
+    """A count of members is whole and not negative: the form says so in the visitor's
+    language, on the page and in the JSON export's errors."""
+    html = get(client, f"?date=2017-12-31&group=village&{query}", language, 400).content.decode()
+    field = query.split("=")[0]
+    errors = re.search(rf'id="id_{field}-errors">(.*?)</div>', html, re.S).group(1)
+    assert cell_text(errors) == message[language]
+    response = get(client, f"?date=2017-12-31&group=village&{query}&format=json", language, 400)
+    assert [e["message"] for e in response.json()["errors"][field]] == [message[language]]
+
+
+def test_members_written_as_a_whole_number_with_a_zero_decimal_are_taken(client, demo):
+    html = page_html(client, "?date=2017-12-31&group=village")
+    field = re.search(r'<input[^>]*name="members_min"[^>]*>', html).group(0)
+    assert 'min="0"' in field and 'step="any"' not in field  # the browser steps by 1
+    data = json_content(client, "?date=2017-12-31&group=village&members_min=12.0")
+    assert data["filters"]["members_min"] == 12
+    assert data["rows"] and all(row["members"] >= 12 for row in data["rows"])
 
 
 def test_an_unknown_format_is_a_bad_request(client, demo):

@@ -123,6 +123,48 @@ def test_a_commune_after_the_reform_is_computed_only(client, demo, language, sco
     assert commune.name in citation and "2025" in citation
 
 
+@pytest.mark.parametrize(
+    ("language", "since_start", "since_before", "continued"),
+    [
+        (
+            "vi",
+            "So với đầu năm 2016 (31-12-2015, khi bắt đầu Nghị quyết 04-NQ/TU), số bản “trắng” "
+            "đảng viên giảm từ 95/1.813 xuống 0/1.527 (giảm 95 bản); số bản sinh hoạt ghép giảm "
+            "từ 328 xuống ",
+            "So với 30-06-2025, số bản “trắng” đảng viên giữ nguyên 0/1.527; ",
+            "; số liệu đến 30-06-2025 là của tỉnh Điện Biên trước khi sắp xếp đơn vị hành chính "
+            "(tính từ báo cáo của thôn, bản).",
+        ),
+        (
+            "en",
+            "Since the start of 2016 (31 December 2015, start of resolution 04-NQ/TU), villages "
+            "with no party member fell from 95 of 1,813 to 0 of 1,527 (95 fewer); villages "
+            "attending a joined cell fell from 328 to ",
+            "Since 30 June 2025, villages with no party member stayed at 0 of 1,527; ",
+            "; up to 30 June 2025, the figures are those of Tỉnh Điện Biên before the "
+            "reorganisation of administrative units (computed from village reports).",
+        ),
+    ],
+)
+def test_the_province_after_the_reform_says_what_changed_since_its_charts_earlier_dates(
+    client, demo, language, since_start, since_before, continued
+):
+    """Today's province continues the province of before 1/7/2025, and so does its chart: its
+    paragraph counts the changes since 31/12/2015 and since the date before its first, as the
+    old province's does, and says once whose figures those are."""
+    province = unit(Scheme.GSO2025, Level.PROVINCE, "Tỉnh Điện Biên")
+    sentences, _ = paragraph(client, f"/u/{province.id}/?date=2025-09-30", language)
+    texts = [text for _, text in sentences]
+    assert texts[1].startswith(since_start) and texts[1].endswith(continued)
+    assert texts[2].startswith(since_before) and "2025" not in texts[2][len(since_before) :]
+    assert [basis for basis, _ in sentences[1:3]] == ["computed", "computed"]
+
+    sentences, _ = paragraph(client, f"/u/{province.id}/?date=2026-09-30", language)
+    texts = [text for _, text in sentences]
+    assert texts[1].startswith(since_start) and texts[1].endswith(continued)
+    assert texts[2].startswith(since_before.replace("2025", "2026"))
+
+
 @pytest.fixture
 def partly_reported(demo):
     commune = unit(Scheme.GSO2004, Level.COMMUNE, "Xã Mường Tùng")

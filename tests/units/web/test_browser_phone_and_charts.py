@@ -5,6 +5,7 @@ a PNG that says what it shows, and a unit page that reads on a phone."""
 import datetime
 import json
 import struct
+from itertools import pairwise
 
 import pytest
 
@@ -68,6 +69,72 @@ def test_a_date_nothing_was_reported_is_a_gap_with_a_note(live_server, page, dem
     assert at_gap == [None, None, None]  # a break in each line, never a fall to zero
     note = page.locator("#chart-gaps").inner_text()
     assert "30/06/2018" in note and "không phải là số 0" in note
+
+
+def x_ticks_of(page, canvas: str) -> dict:
+    """The x axis's ticks as drawn: their values (day numbers), labels, centres and widths in
+    pixels, and the reporting dates the lines are drawn at."""
+    page.wait_for_selector("body[data-charts-drawn=true]")
+    return page.evaluate(
+        """(id) => { const c = Chart.getChart(id), x = c.scales.x;
+            x.ctx.font = Chart.helpers.toFont(x.options.ticks.font).string;
+            return {values: x.ticks.map(t => t.value),
+                    labels: x.ticks.map(t => String(t.label)),
+                    centres: x.ticks.map((t, i) => x.getPixelForTick(i)),
+                    widths: x.ticks.map(t => x.ctx.measureText(String(t.label)).width),
+                    dates: c.data.datasets[0].data.map(p => p.x),
+                    rotation: x.labelRotation}; }""",
+        canvas,
+    )
+
+
+def from_day(number: int) -> datetime.date:
+    return datetime.date(1970, 1, 1) + datetime.timedelta(days=number)
+
+
+def assert_ticks_readable(ticks: dict) -> None:
+    """Each tick on a reporting date or on a 1 January, evenly spaced, labels level and apart."""
+    values, dates = ticks["values"], ticks["dates"]
+    assert len(values) >= 2, ticks
+    on_dates = all(value in dates for value in values)
+    on_years = all(from_day(v).timetuple()[1:3] == (1, 1) for v in values)
+    assert on_dates or on_years, [from_day(v) for v in values]
+    if on_years:  # every year, or every second, third …
+        assert ticks["labels"] == [str(from_day(v).year) for v in values]
+        steps = {from_day(b).year - from_day(a).year for a, b in pairwise(values)}
+    else:  # every reporting date, or every second, third …
+        assert ticks["labels"] == [from_day(v).strftime("%d/%m/%Y") for v in values]
+        steps = {dates.index(b) - dates.index(a) for a, b in pairwise(values)}
+    assert len(steps) == 1, steps
+    assert ticks["rotation"] == 0
+    for i in range(len(values) - 1):
+        room = ticks["centres"][i + 1] - ticks["centres"][i]
+        assert room > (ticks["widths"][i] + ticks["widths"][i + 1]) / 2 + 4, ticks
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_the_x_axis_ticks_fall_on_reporting_dates_or_year_starts(
+    live_server, page, demo_loaded, viewport
+):
+    """Ten years of quarters: ticks on 1 January, every year or every few, labelled by the
+    year; a year of quarters (a new commune as reported, from 30/9/2025): ticks on the
+    reporting dates themselves. Before, a linear axis put them at round day numbers
+    (26/09/2018, 22/06/2021)."""
+    if viewport:
+        page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/u/{dien_bien().id}/?date=2017-12-31")
+    for canvas in ("chart-villages", "chart-members"):
+        ticks = x_ticks_of(page, canvas)
+        assert_ticks_readable(ticks)
+        assert ticks["labels"][0] in ("2016", "2017") and len(ticks["values"]) >= 3
+
+    commune = Unit.objects.filter(scheme=Scheme.GSO2025, level="commune").order_by("code")[0]
+    page.goto(f"{live_server.url}/u/{commune.id}/?date=2026-09-30&series=reported")
+    ticks = x_ticks_of(page, "chart-villages")
+    assert_ticks_readable(ticks)
+    if viewport is None:  # five quarter ends fit side by side
+        assert ticks["labels"] == ["30/09/2025", "31/12/2025", "31/03/2026", "30/06/2026",
+                                   "30/09/2026"]  # fmt: skip
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -1,6 +1,7 @@
 """The coverage exports as a reader's tools meet them: the CSV's header on its first line, its
-provenance beside it (Link header, sidecar), no empty district columns after the reform, and
-column names that tell a village's name from a count of villages."""
+provenance beside it (Link header, sidecar), its totals row last and said so, no empty district
+columns after the reform, and column names that tell a village's name from a count of
+villages."""
 
 import csv
 import io
@@ -32,11 +33,14 @@ def first_row(response) -> list[str]:
 
 def test_pandas_reads_the_csv_as_it_is_with_codes_as_text(client, demo):
     response = download(client, "?date=2017-12-31&group=commune&format=csv")
-    frame = pandas.read_csv(io.BytesIO(body(response)), dtype=str)
+    table = pandas.read_csv(io.BytesIO(body(response)), dtype=str)
+    frame, totals = table.iloc[:-1], table.iloc[-1]  # the totals row last, as the sidecar says
     assert list(frame.columns[:5]) == ["Ngày", "Mã tỉnh", "Tỉnh", "Mã huyện", "Huyện"]
     assert len(frame) == 129
     assert "097" in set(frame["Mã huyện"])  # Mường Chà: the leading zero kept
-    assert frame["Số thôn, bản"].astype(int).sum() == 1813
+    assert frame["Số thôn, bản"].astype(int).sum() == int(totals["Số thôn, bản"]) == 1813
+    assert totals["Xã"] == "Tổng cộng" and pandas.isna(totals["Mã xã"])
+    assert frame["% có chi bộ độc lập"].astype(float).between(0, 100).all()
 
 
 def test_the_csv_names_its_page_and_its_sidecar_in_the_link_header(client, demo):
@@ -65,7 +69,11 @@ def test_the_sidecar_describes_the_csv_of_the_same_url(client, demo, language):
     written = {"vi": "số liệu tại ngày 31/12/2017", "en": "figures at 31/12/2017"}[language]
     assert written in meta["source"]["text"]  # the date as the title writes it, not ISO
     assert {c["key"]: c["type"] for c in meta["columns"]}["villages"] == "integer"
+    assert {c["key"]: c["type"] for c in meta["columns"]}["own_cell_share"] == "number"
     assert any("dtype=str" in note for note in meta["notes"])
+    total = {"vi": "Tổng cộng", "en": "Total"}[language]
+    assert meta["totals_row"] == {"position": "last", "column": "district", "label": total}
+    assert any(f"“{total}”" in note and "iloc[:-1]" in note for note in meta["notes"])
 
 
 @pytest.mark.parametrize(
@@ -84,7 +92,8 @@ def test_a_village_name_and_a_count_of_villages_are_named_apart(
 
 def test_exports_after_the_reform_have_no_district_columns(client, demo):
     query = "?date=2025-09-30&group=village"
-    frame = pandas.read_csv(io.BytesIO(body(download(client, query + "&format=csv"))), dtype=str)
+    table = pandas.read_csv(io.BytesIO(body(download(client, query + "&format=csv"))), dtype=str)
+    frame = table.iloc[:-1]  # less the totals row
     assert list(frame.columns[:5]) == ["Ngày", "Mã tỉnh", "Tỉnh", "Mã xã", "Xã"]
     assert not [column for column in frame.columns if "uyện" in column]
     assert frame["Tỉnh"].notna().all() and frame["Xã"].notna().all()
@@ -96,7 +105,7 @@ def test_exports_after_the_reform_have_no_district_columns(client, demo):
 
 
 def test_exports_before_the_reform_keep_their_districts(client, demo):
-    frame = pandas.read_csv(
+    table = pandas.read_csv(
         io.BytesIO(body(download(client, "?date=2024-12-31&group=commune&format=csv"))), dtype=str
     )
-    assert frame["Huyện"].notna().all()
+    assert table["Huyện"].iloc[:-1].notna().all()  # all but the totals row

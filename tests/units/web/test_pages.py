@@ -47,6 +47,34 @@ def test_province_page_shows_every_figure_of_the_article(client, demo):
     assert {"95", "328", "−72", "−120"} <= set(cells)
 
 
+def changes_rows(html: str) -> list[list[str]]:
+    table = re.search(r'<table class="changes" id="changes-table">(.*?)</table>', html, re.S)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(1), re.S)
+    cells = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S) for row in rows]
+    return [[re.sub(r"(?:<[^>]+>|\s)+", " ", cell).strip() for cell in row] for row in cells]
+
+
+def test_todays_province_counts_its_changes_from_the_dates_its_chart_shows(client, demo):
+    """Its chart continues the province of before 1/7/2025: so does its table of changes, which
+    says whose figures the earlier dates are."""
+    province = dien_bien(Scheme.GSO2025)
+    html = get(client, reverse("unit", args=[province.id]) + "?date=2025-09-30", "en")
+    rows = changes_rows(html)
+    assert [row[0] for row in rows[1:]] == [
+        "31/12/2015 start of resolution 04-NQ/TU",
+        "30/06/2025",
+        "30/09/2025",
+        "Change since 31/12/2015",
+        "Change since the previous date",
+    ]
+    assert rows[1][1:] == ["95", "328", "1,390", "1,813"]  # the old province's, at 31/12/2015
+    assert text_of(html, "changes-continued") == (
+        "Up to 30/06/2025, under Tỉnh Điện Biên, which this unit continues."
+    )
+    old = get(client, reverse("unit", args=[dien_bien().id]) + "?date=2025-06-30", "en")
+    assert 'id="changes-continued"' not in old
+
+
 def test_english_toggle_formats_numbers_the_english_way(client, demo):
     html = get(client, reverse("unit", args=[dien_bien().id]) + "?date=2017-12-31", "en")
     assert text_of(html, "fig-white") == "23 of 1,813"

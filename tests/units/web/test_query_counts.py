@@ -39,8 +39,8 @@ def urls(demo) -> dict[str, str]:
     }
 
 
-# Each count includes the data version's query. The exports have no totals query (the CSV has
-# no totals row; the JSON sums the totals of a table of one chunk from its rows); the HTML table
+# Each count includes the data version's query. The exports have no totals query (the CSV's
+# totals row and the JSON's totals are summed from the rows of a table of one chunk); the HTML table
 # adds its totals and its place lists. A unit page reads its village figures at its three dates
 # (now, compared with, a year before) at once and its children with their coverage in one
 # query, and its published figures (at its date, on its charts, at other dates) in one query
