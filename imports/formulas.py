@@ -26,25 +26,30 @@ _VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
 
 
 def formulas_find(
-    archive: zipfile.ZipFile, sheets: list[Sheet], paths: dict[str, str] | None = None
+    archive: zipfile.ZipFile,
+    sheets: list[Sheet],
+    paths: dict[str, str] | None = None,
+    with_formulas: set[str] | None = None,
 ) -> None:
     """Record the formula cells saved without a calculated value, per sheet. `paths` (from
-    `sheet_paths`) spares parsing the workbook's XML again for each sheet of a large one."""
+    `sheet_paths`) spares parsing the workbook's XML again for each sheet of a large one;
+    `with_formulas`, the parts known to hold a formula (`zipcheck.part_check` saw them), spares
+    inflating the others again."""
     paths = sheet_paths(archive) if paths is None else paths
     for sheet in sheets:
         path = paths.get(sheet.name)
-        if path is None:
+        if path is None or (with_formulas is not None and path not in with_formulas):
             continue
         try:
             xml = archive.read(path)
         except (KeyError, zipfile.BadZipFile, OSError):
             continue
-        if not _has_formula(xml):
+        if not has_formula(xml):
             continue  # no regex over megabytes of XML without a formula
         sheet.formulas_without_value = set(_cells_without_value(xml))
 
 
-def _has_formula(xml: bytes) -> bool:
+def has_formula(xml: bytes) -> bool:
     """Whether the XML holds a formula element: <f>, <f …>, <f/>, or the same with a namespace
     prefix. One scan for the letter f (rare in sheet XML; Vietnamese has none), then a look at
     its neighbours: a scan per spelling of the tag costs ten times as much."""

@@ -61,7 +61,7 @@ class WorkbookReading:
         self.size = len(self.data)
         self.sha256 = hashlib.sha256(self.data).hexdigest()
         self.skipped: list[str] = []
-        self.format, self.archive = self._refusing(_sniff, self.data)
+        self.format, self.archive, self.with_formulas = self._refusing(_sniff, self.data)
 
     @property
     def sheets(self) -> Iterator[Sheet]:
@@ -74,7 +74,7 @@ class WorkbookReading:
             _kind, name, rows, merged = item
             sheet = Sheet(name, rows, [tuple(cells) for cells in merged])
             if self.archive is not None and self.format == "xlsx":
-                formulas_find(self.archive, [sheet], paths)
+                formulas_find(self.archive, [sheet], paths, self.with_formulas)
             yield sheet
 
     def _refusing(self, call, *args):
@@ -123,13 +123,14 @@ def _check_size(size: int, limit: int) -> None:
         )
 
 
-def _sniff(data: bytes) -> tuple[str, zipfile.ZipFile | None]:
-    """The file's format from its content, never from its name; the zip for .xlsx files."""
+def _sniff(data: bytes) -> tuple[str, zipfile.ZipFile | None, set[str]]:
+    """The file's format from its content, never from its name; the zip for .xlsx files, and
+    the names of its parts holding a formula."""
     if data.startswith(OLE_SIGNATURE):
         # An encrypted .xlsx is an OLE container holding an "EncryptedPackage" stream.
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise UnreadableWorkbook(Issue(PASSWORD))
-        return "xls", None
+        return "xls", None, set()
     if not data.startswith(ZIP_SIGNATURES):
         raise UnreadableWorkbook(Issue(NOT_A_WORKBOOK))
     try:
@@ -148,15 +149,14 @@ def _sniff(data: bytes) -> tuple[str, zipfile.ZipFile | None]:
                 },
             )
         )
-    for member in members:
-        part_check(data, member)
+    with_formulas = {member.filename for member in members if part_check(data, member)}
     names = {member.filename for member in members}
     if "xl/workbook.xml" in names:
-        return "xlsx", archive
+        return "xlsx", archive, with_formulas
     if "xl/workbook.bin" in names:
-        return "xlsb", None
+        return "xlsb", None, set()
     if "content.xml" in names and _mimetype(archive) == ODS_MIMETYPE:
-        return "ods", None
+        return "ods", None, set()
     raise UnreadableWorkbook(Issue(NOT_A_WORKBOOK))
 
 

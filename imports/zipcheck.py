@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from django.template.defaultfilters import filesizeformat
 
+from .formulas import has_formula
 from .issues import Issue
 from .unreadable import CORRUPT, SIZE_UNDERSTATED, XML_ENTITIES, UnreadableWorkbook
 
@@ -28,11 +29,14 @@ INFLATE_CHUNK = 64 * 1024
 LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... file name length, extra field length
 
 
-def part_check(data: bytes, member: zipfile.ZipInfo) -> None:
+def part_check(data: bytes, member: zipfile.ZipInfo) -> bool:
     """Inflate one part of the zip, counting, and stop as soon as it expands past its declared
-    size: the sizes were checked, not yet the data. XML parts must declare no entity."""
+    size: the sizes were checked, not yet the data. XML parts must declare no entity.
+
+    Whether an XML part holds a formula element is noted on the way (`formulas.has_formula`):
+    only those parts are inflated again to find formulas without a value."""
     xml = member.filename.lower().endswith(XML_PARTS)
-    size, tail, entities = 0, b"", None
+    size, tail, entities, formula = 0, b"", None, False
     for chunk in _inflated(data, member):
         size += len(chunk)
         if size > member.file_size:
@@ -43,7 +47,9 @@ def part_check(data: bytes, member: zipfile.ZipInfo) -> None:
             window = tail + chunk  # a declaration may straddle two chunks
             if any(entity in window for entity in entities):
                 raise UnreadableWorkbook(Issue(XML_ENTITIES, {"part": member.filename}))
+            formula = formula or has_formula(window)
             tail = chunk[-32:]
+    return formula
 
 
 def _entity_declarations(start: bytes) -> tuple[bytes, ...]:

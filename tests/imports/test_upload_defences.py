@@ -820,3 +820,30 @@ def test_an_oversize_upload_with_the_csrf_token_gets_the_size_message(staff, sta
     assert response.status_code == 200
     assert upload_error(response) == "This file is 1.0\xa0GB, more than the limit of 1.0\xa0MB."
     assert upload.position < MB + 512 * 1024
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"<c r='A1'><v>1</v></c>", False),
+        (b"<c r='A1'><f>B1*2</f><v/></c>", True),
+        (b"<x:c r='A1'><x:f/></x:c>", True),
+    ],
+)
+@pytest.mark.parametrize("chunk", [0, 1, 3])  # the tag's letter first in the nth 64 KiB chunk
+def test_the_zip_check_notes_which_parts_hold_a_formula(body, expected, chunk):
+    """A sheet with no formula is not inflated a second time to look for formulas without a
+    value; one with a formula anywhere, even split across two inflated chunks, is."""
+    from imports.zipcheck import INFLATE_CHUNK, part_check
+
+    start = b"<worksheet>"
+    letter = max(body.find(b"f>"), body.find(b"f/"), 0)  # "<f" | ">": split between chunks
+    padding = max(chunk * INFLATE_CHUNK - len(start) - letter, 0)
+    xml = start + b" " * padding + body + b"</worksheet>"
+    assert not expected or chunk == 0 or xml[chunk * INFLATE_CHUNK] == ord("f")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", xml)
+    data = buffer.getvalue()
+    member = zipfile.ZipFile(io.BytesIO(data)).infolist()[0]
+    assert part_check(data, member) is expected
