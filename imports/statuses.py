@@ -37,20 +37,25 @@ class StatusChecks:
         column = self.columns[f.STATUS]
         cells = self.cells(column)
         # Each distinct text read once: a report writes a handful of statuses 100,000 times.
-        codes, texts = pd.factorize(pd.Series(cells, dtype=object).iloc[self.village_positions])
-        readings = [_status_reading(text) for text in texts]
+        positions = self.village_positions
+        codes, texts = pd.factorize(pd.Series(cells, dtype=object).iloc[positions])
+        readings = [_status_reading(text) for text in texts] + [("", None)]  # code -1: empty
+        # Each row's status through its text's code, all rows at once; then the rows with no
+        # status (unreadable, empty, a formula) said one by one, in the order of the rows.
+        read = np.array([status for status, _error in readings], dtype=object)
         statuses = np.full(len(self.rows), "", dtype=object)
+        statuses[positions] = read[codes]
         formulas = set(self.formula_positions(column))
-        for position, code in zip(self.village_positions.tolist(), codes.tolist(), strict=True):
-            status, error = readings[code] if code >= 0 else ("", None)
+        unread = positions[read[codes] == ""].tolist()
+        for position in sorted(set(unread) | (formulas & set(positions.tolist()))):
+            status, error = readings[codes[np.searchsorted(positions, position)]]
+            statuses[position] = ""
             if position in formulas:
                 self.say(position, PHASE_STATUS, column, FORMULA_NO_VALUE, value="")
             elif error is not None:
                 self.say(position, PHASE_STATUS, column, error.text, error.params)
-            elif not status:
-                self.say(position, PHASE_STATUS, column, NO_STATUS)
             else:
-                statuses[position] = status
+                self.say(position, PHASE_STATUS, column, NO_STATUS)
         return statuses
 
     def marks_read(self) -> np.ndarray:
