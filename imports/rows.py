@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -66,11 +66,12 @@ class TableRows:
     of each. `rows[position]` is one row as a `TableRow`, made when asked for."""
 
     def __init__(self, kinds=(), indexes=(), numbers=(), names=(), levels=()) -> None:
-        self.kinds: list[RowKind] = list(kinds)
-        self.indexes: list[int] = list(indexes)  # 0-based rows of the sheet
-        self.numbers: list[str] = list(numbers)
-        self.names: list[str] = list(names)
-        self.levels: list[SectionLevel | None] = list(levels)
+        # Sequences read, never changed (lists or tuples, as made: not copied).
+        self.kinds: Sequence[RowKind] = kinds
+        self.indexes: Sequence[int] = indexes  # 0-based rows of the sheet
+        self.numbers: Sequence[str] = numbers
+        self.names: Sequence[str] = names
+        self.levels: Sequence[SectionLevel | None] = levels
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -114,8 +115,8 @@ def table_rows(table) -> TableRows:
         return TableRows()
     keys = _cell_keys(numbers, names)
     classes = {key: _pair_classify(key) for key in set(keys)}
-    kinds, texts, labels, levels, is_numbers = zip(*map(classes.__getitem__, keys), strict=True)
-    kept = _kept(table, filled, kinds, is_numbers)
+    kinds, texts, labels, levels, doubtful = zip(*map(classes.__getitem__, keys), strict=True)
+    kept = _kept(table, filled, doubtful)
     columns = (kinds, filled, texts, labels, levels)
     if len(kept) < len(filled):
         columns = tuple([column[at] for at in kept] for column in columns)
@@ -134,27 +135,31 @@ def _cell_keys(numbers: list, names: list) -> list[tuple]:
 
 
 def _pair_classify(key: tuple) -> tuple:
-    """(kind, STT text, label, level, whether the STT cell holds a row number) of a pair."""
+    """(kind, STT text, label, level, doubtful) of a pair: doubtful, an entry without a row
+    number, which belongs to the table only if it has figures or a row that does follows."""
     number_value, name_value = (key[1], key[3]) if len(key) == 4 else key
     number, name = cell_text(number_value), cell_text(name_value)
     is_number = bool(_ROW_NUMBER.match(number))
     row = _row_classify(0, number, is_number, is_roman(number), name)
-    return row.kind, number, row.name, row.level, is_number
+    doubtful = row.kind is RowKind.ENTRY and not is_number
+    return row.kind, number, row.name, row.level, doubtful
 
 
-def _kept(table, filled: list[int], kinds: tuple, is_numbers: tuple) -> list[int]:
+def _kept(table, filled: list[int], doubtful: tuple) -> list[int]:
     """The positions (in `filled`) of the rows that belong to the table. An entry with neither
     a row number nor figures belongs only if a row that belongs on its own comes after it; a
     signature-block line ends the table."""
     end, candidates = len(filled), set()
-    for at, (kind, is_number) in enumerate(zip(kinds, is_numbers, strict=True)):
-        if kind is not RowKind.ENTRY or is_number or _has_figures(table, filled[at]):
+    for at in [at for at, flag in enumerate(doubtful) if flag]:
+        if _has_figures(table, filled[at]):
             continue
         if _is_footer(table.sheet.rows[filled[at]]):
             end = at
             break
         candidates.add(at)
     last = next((at for at in range(end - 1, -1, -1) if at not in candidates), -1)
+    if not candidates and end == len(filled):
+        return range(end)  # the usual table: every row belongs
     return [at for at in range(end) if at not in candidates or at < last]
 
 
