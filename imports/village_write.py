@@ -33,8 +33,10 @@ from .validate import VillageEntry
 
 BEFORE_IMPORTS = _("figures present before any import")
 FIGURE_FIELDS = (*VILLAGE_FIGURE_FIELDS, "import_run")
-VILLAGE_FIELDS = ("name", "name_key", "sort_key", "code", "valid_from", "from_reports")
-PLACEMENT_FIELDS = ("village", "commune", "valid_from", "valid_to", "from_reports")
+# A report's figure rows without the period and the run, which every row shares.
+REPORT_FIGURE_FIELDS = tuple(name for name in VILLAGE_FIGURE_FIELDS if name != "period")
+VILLAGE_FIELDS = ("name", "name_key", "sort_key", "code")
+PLACEMENT_FIELDS = ("village", "commune", "valid_to")
 
 
 def village_report_write(
@@ -45,7 +47,8 @@ def village_report_write(
     changes = Changes()
     displaced = village_figures_displace(held, by=run, changes=changes) if held else set()
     village_ids = villages_create(preview, changes)
-    figures_insert(_figure_rows(preview, period, run, village_ids), hook)
+    shared = {"period": period.id, "import_run": run.id}
+    figures_insert(_figure_rows(preview, village_ids), shared, hook)
     for commune_id in preview.villages.communes:
         changes.figure(commune_id, preview.date)
     index = preview.village_index
@@ -59,15 +62,12 @@ def village_report_write(
     return changes
 
 
-def _figure_rows(
-    preview: Preview, period: Period, run: ImportRun, village_ids: list[int]
-) -> list[tuple]:
+def _figure_rows(preview: Preview, village_ids: list[int]) -> list[tuple]:
+    """The report's figure rows, in REPORT_FIGURE_FIELDS' order."""
     hosts = _hosts_find(preview, village_ids)
-    period_id, run_id = period.id, run.id
     return [
         (
             village_id,
-            period_id,
             entry.commune.id,
             entry.district.id if entry.district else None,
             entry.status,
@@ -77,7 +77,6 @@ def _figure_rows(
             hosts.get(number),
             entry.host[:120],
             entry.admissions,
-            run_id,
         )
         for number, (entry, village_id) in enumerate(
             zip(preview.villages.entries, village_ids, strict=True)
@@ -85,16 +84,16 @@ def _figure_rows(
     ]
 
 
-def figures_insert(rows: list[tuple], hook=None) -> None:
+def figures_insert(rows: list[tuple], shared: dict, hook=None) -> None:
     """The figure rows, in one go, or in two around the test hook's pause
     (imports.services.write_hook)."""
     split = getattr(hook, "figures_before_pause", None)
     if split is None:
-        rows_insert(VillageFigure, FIGURE_FIELDS, rows)
+        rows_insert(VillageFigure, REPORT_FIGURE_FIELDS, rows, shared)
         return
-    rows_insert(VillageFigure, FIGURE_FIELDS, rows[:split])
+    rows_insert(VillageFigure, REPORT_FIGURE_FIELDS, rows[:split], shared)
     hook.pause(f"after {split} figure rows")
-    rows_insert(VillageFigure, FIGURE_FIELDS, rows[split:])
+    rows_insert(VillageFigure, REPORT_FIGURE_FIELDS, rows[split:], shared)
 
 
 def _hosts_find(preview: Preview, village_ids: list[int]) -> dict[int, int]:
@@ -134,43 +133,59 @@ def villages_create(preview: Preview, changes: Changes) -> list[int]:
     `villages_match` refuses duplicates by (two same-named villages of merged communes differ
     by their code)."""
     entries = preview.villages.entries
+    identities = [(entry.commune.id, entry.code or entry.key) for entry in entries]
     new: dict[tuple[int, str], VillageEntry] = {}
-    for entry in entries:
+    for identity, entry in zip(identities, entries, strict=True):
         if entry.village_id is None:
-            new.setdefault((entry.commune.id, entry.code or entry.key), entry)
+            new.setdefault(identity, entry)
+    if not new:
+        return [entry.village_id for entry in entries]
     date = db_value(Village, "valid_from", preview.date)
-    sort_keys = _sort_keys(new.values())
-    ids = rows_insert_returning(
+    ids = _villages_insert(list(new.values()), date)
+    _placements_insert(list(new.values()), ids, preview.date, changes)
+    created = dict(zip(new, ids, strict=True))
+    return [
+        entry.village_id or created[identity]
+        for identity, entry in zip(identities, entries, strict=True)
+    ]
+
+
+def _villages_insert(new: list[VillageEntry], date) -> list[int]:
+    sort_keys = _sort_keys(new)
+    return rows_insert_returning(
         Village,
         VILLAGE_FIELDS,
-        [
-            (e.name[:120], e.key[:120], sort_keys[e.name], e.code[:20], date, True)
-            for e in new.values()
-        ],
+        [(e.name[:120], e.key[:120], sort_keys[e.name], e.code[:20]) for e in new],
+        {"valid_from": date, "from_reports": True},
     )
+
+
+def _placements_insert(
+    new: list[VillageEntry], ids: list[int], date: datetime.date, changes: Changes
+) -> None:
+    """Each new village in its commune from `date` until the commune ends."""
     ends = {}  # commune id → its last day, as the database takes it
     as_stored = {}  # a date → as the database takes it: converted once, not per commune
-    for entry in new.values():
+    for entry in new:
         commune = entry.commune
         if commune.id not in ends:
             end = commune.valid_to
             if end not in as_stored:
                 as_stored[end] = db_value(VillagePlacement, "valid_to", end)
             ends[commune.id] = as_stored[end]
-            changes.span(commune.id, preview.date, end)
+            changes.span(commune.id, date, end)
     rows_insert(
         VillagePlacement,
         PLACEMENT_FIELDS,
-        (
-            (village_id, e.commune.id, date, ends[e.commune.id], True)
-            for village_id, e in zip(ids, new.values(), strict=True)
-        ),
+        [
+            (village_id, commune_id, ends[commune_id])
+            for village_id, commune_id in zip(ids, (e.commune.id for e in new), strict=True)
+        ],
+        {
+            "valid_from": db_value(VillagePlacement, "valid_from", date),
+            "from_reports": True,
+        },
     )
-    created = dict(zip(new, ids, strict=True))
-    return [
-        entry.village_id or created[(entry.commune.id, entry.code or entry.key)]
-        for entry in entries
-    ]
 
 
 def _sort_keys(entries) -> dict[str, str]:
@@ -240,8 +255,11 @@ def village_figures_restore(run: ImportRun, period: Period, rows: list[list]) ->
     current = [figure_id for figure_id, run_id, _ in held if run_id != run.id]
     displaced = village_figures_displace(current, by=run, changes=changes) if current else set()
     rows = villages_bring_back(rows)
-    rows_insert(
-        VillageFigure, FIGURE_FIELDS, ((row[0], period.id, *row[1:], run.id) for row in rows)
+    rows_insert(  # stored in REPORT_FIGURE_FIELDS' order (ReplacedFigures.VILLAGE_COLUMNS)
+        VillageFigure,
+        REPORT_FIGURE_FIELDS,
+        (tuple(row) for row in rows),
+        {"period": period.id, "import_run": run.id},
     )
     for row in rows:
         changes.figure(row[1], period.date)

@@ -16,13 +16,13 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.utils import timezone
 
 from units.domain.lifetimes import Changes
-from units.domain.rows import rows_insert
 from units.models import (
     Coverage,
     DataVersion,
@@ -170,16 +170,9 @@ def _period_rebuild(period: Period, parents: dict[int, int | None]) -> int:
     Coverage.objects.filter(period=period).delete()
     if not _has(VillageFigure, period):
         return 0  # a date with published figures only: no village coverage to show
-    counts = village_counts(period)
-    return _communes_write(period, counts, set(counts), parents)
-
-
-def _coverage_insert(period: Period, values: dict[int, tuple]) -> int:
-    return rows_insert(
-        Coverage,
-        COVERAGE_FIELDS,
-        ((unit_id, period.id, *counted) for unit_id, counted in values.items()),
-    )
+    written = _insert_from(_commune_rows(period))
+    communes = Coverage.objects.filter(period=period).values_list("unit_id", flat=True)
+    return written + _ancestors_write(period, set(communes), parents)
 
 
 @transaction.atomic
@@ -211,34 +204,78 @@ def _has(model, period: Period) -> bool:
 
 def _communes_refresh(period: Period, communes: set[int], parents: dict) -> int:
     """The communes' rows from a direct count, then their ancestors' from their children's."""
-    counts = village_counts(period, communes)
     Coverage.objects.filter(period=period, unit_id__in=list(communes)).delete()
-    return _communes_write(period, counts, communes, parents)
+    written = _insert_from(_commune_rows(period, communes))
+    return written + _ancestors_write(period, communes, parents)
 
 
-def _communes_write(period: Period, counts: dict, communes: set[int], parents: dict) -> int:
-    """Insert the communes' rows, then redo their districts' and provinces' as the sums of
-    their children's rows (one grouped query a level, deepest first)."""
-    written = _coverage_insert(period, {c: tally.values() for c, tally in counts.items()})
+def _commune_rows(period: Period, commune_ids: Collection[int] | None = None) -> QuerySet:
+    """`village_counts` as the communes' `Coverage` rows, counted and written by the database
+    in one statement (`_insert_from`): the same rule (`valid_on`) and the same figures, without
+    the 20,000 rows of a national date going through Python (0.14 s of a 0.2 s rebuild)."""
+    placed = VillagePlacement.objects.valid_on(period.date)
+    if commune_ids is not None:
+        placed = placed.filter(commune_id__in=list(commune_ids))
+    figure = FilteredRelation("village__figures", condition=Q(village__figures__period=period))
+
+    def having(*statuses) -> Count:
+        status = Q(figure__status__in=statuses)
+        if Status.NOT_REPORTED in statuses:  # no figure at the date: not reported either
+            status |= Q(figure__status__isnull=True)
+        return Count("id", filter=status)
+
+    return (
+        placed.annotate(figure=figure)
+        .values("commune_id")
+        .annotate(
+            at=Value(period.id),
+            counted_villages=Count("id"),
+            counted_own_cell=having(Status.OWN_CELL),
+            counted_joined=having(Status.JOINED),
+            counted_no_members=having(Status.NO_MEMBERS),
+            counted_not_reported=having(Status.NOT_REPORTED),
+            counted_members=Coalesce(Sum("figure__members"), 0),
+            counted_admissions=Coalesce(Sum("figure__admissions"), 0),
+        )
+        .values_list("commune_id", "at", *(f"counted_{name}" for name in COUNTED))
+        .order_by()
+    )
+
+
+def _insert_from(rows: QuerySet) -> int:
+    """Insert the rows a query selects, in COVERAGE_FIELDS' order, without reading them."""
+    sql, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(Coverage._meta.get_field(name).column) for name in COVERAGE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(Coverage._meta.db_table)} ({columns}) {sql}", params)
+        return cursor.rowcount
+
+
+def _ancestors_write(period: Period, communes: set[int], parents: dict) -> int:
+    """Redo the communes' districts' and provinces' rows as the sums of their children's rows
+    (one statement a level, deepest first)."""
+    written = 0
     for level in _ancestors_by_depth(communes, parents):
         Coverage.objects.filter(period=period, unit_id__in=level).delete()
         sums = (
             Coverage.objects.filter(period=period, unit__parent_id__in=level)
             .values("unit__parent_id")
-            .annotate(**{name: Sum(name) for name in COUNTED})
+            .annotate(at=Value(period.id), **{f"sum_{name}": Sum(name) for name in COUNTED})
+            .values_list("unit__parent_id", "at", *(f"sum_{name}" for name in COUNTED))
             .order_by()
         )
-        values = {row["unit__parent_id"]: tuple(row[name] for name in COUNTED) for row in sums}
-        written += _coverage_insert(period, values)
+        written += _insert_from(sums)
     return written
 
 
 def _ancestors_by_depth(communes: set[int], parents: dict[int, int | None]) -> list[list[int]]:
-    """The communes' ancestors, deepest first (districts, then provinces)."""
+    """The communes' ancestors, deepest first (districts, then provinces). Communes share
+    their parents: each parent's chain is walked once."""
     depth: dict[int, int] = {}
-    for commune in communes:
+    for parent in {parents.get(commune) for commune in communes} - {None}:
         chain = []
-        current = parents.get(commune)
+        current = parent
         while current is not None:
             chain.append(current)
             current = parents.get(current)
