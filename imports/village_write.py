@@ -49,22 +49,23 @@ def village_report_write(
     village_ids = villages_create(preview, changes)
     shared = {"period": period.id, "import_run": run.id}
     figures_insert(_figure_rows(preview, village_ids), shared, hook)
-    for commune_id in preview.villages.communes:
-        changes.figure(commune_id, preview.date)
+    changes.figures(preview.villages.communes, preview.date)
     index = preview.village_index
     unsettled = {  # matched where they were not placed at the date: extended back, or moved
         entry.village_id
         for entry in preview.villages.entries
         if entry.village_id and not index.is_current(entry.commune.id, entry.village_id)
     }
-    removed = lifetimes_settle(unsettled | (displaced - set(village_ids)), changes)
+    if displaced:  # moved aside, and not written again: their lives may have moved
+        unsettled |= displaced - set(village_ids)
+    removed = lifetimes_settle(unsettled, changes)
     villages_removed_keep(removed, by=run)
     return changes
 
 
 def _figure_rows(preview: Preview, village_ids: list[int]) -> list[tuple]:
     """The report's figure rows, in REPORT_FIGURE_FIELDS' order."""
-    hosts = _hosts_find(preview, village_ids)
+    entries = preview.villages.entries
     return [
         (
             village_id,
@@ -74,12 +75,12 @@ def _figure_rows(preview: Preview, village_ids: list[int]) -> list[tuple]:
             entry.members,
             entry.full_members,
             entry.probationary_members,
-            hosts.get(number),
+            host_id,
             entry.host[:120],
             entry.admissions,
         )
-        for number, (entry, village_id) in enumerate(
-            zip(preview.villages.entries, village_ids, strict=True)
+        for entry, village_id, host_id in zip(
+            entries, village_ids, _hosts_find(preview, village_ids), strict=True
         )
     ]
 
@@ -96,31 +97,31 @@ def figures_insert(rows: list[tuple], shared: dict, hook=None) -> None:
     rows_insert(VillageFigure, REPORT_FIGURE_FIELDS, rows[split:], shared)
 
 
-def _hosts_find(preview: Preview, village_ids: list[int]) -> dict[int, int]:
-    """Row number → the village whose cell the row's village attends, when the report names
-    one that is known: in the same report and commune first, then among the commune's villages."""
+def _hosts_find(preview: Preview, village_ids: list[int]) -> list[int | None]:
+    """For each row, the village whose cell the row's village attends, when the report names
+    one that is known: in the same report and commune first, then among the commune's villages.
+    None for the rest."""
     entries = preview.villages.entries
+    hosts: list[int | None] = [None] * len(entries)
     joined = [number for number, entry in enumerate(entries) if entry.host]
     if not joined:
-        return {}
+        return hosts
     by_name = {(e.commune.id, e.name): v for e, v in zip(entries, village_ids, strict=True)}
     by_key: dict[tuple[int, str], int] = {}
-    hosts = {}
     for number in joined:
         entry = entries[number]
         host_id = by_name.get((entry.commune.id, entry.host))
         if host_id is None:
             if not by_key:
                 by_key = {
-                    (other.commune.id, other.key or name_key(other.name)): village_id
-                    for other, village_id in zip(entries, village_ids, strict=True)
+                    (e.commune.id, e.key or name_key(e.name)): v
+                    for e, v in zip(entries, village_ids, strict=True)
                 }
             host_id = by_key.get((entry.commune.id, name_key(entry.host)))
         if host_id is None:
             match = preview.village_index.find(entry.commune.id, entry.host)
             host_id = match.found.id if match.found else None
-        if host_id is not None:
-            hosts[number] = host_id
+        hosts[number] = host_id
     return hosts
 
 
@@ -204,16 +205,13 @@ def village_figures_displace(figure_ids: list[int], *, by: ImportRun, changes: C
     villages whose figures moved."""
     columns = ReplacedFigures.VILLAGE_COLUMNS
     by_run: dict[int | None, list[list]] = defaultdict(list)
-    date = by.date
     for chunk in _chunks(figure_ids):
         for row in VillageFigure.objects.filter(id__in=chunk).values_list(
             *columns, "import_run_id"
         ):
             by_run[row[-1]].append(list(row[:-1]))
     villages = {row[0] for rows in by_run.values() for row in rows}
-    for rows in by_run.values():
-        for row in rows:
-            changes.figure(row[1], date)
+    changes.figures({row[1] for rows in by_run.values() for row in rows}, by.date)
     if None in by_run:
         stand_in = _stand_in_run(by, Shape.VILLAGE_REPORT)
         by_run[stand_in.id] = by_run.pop(None)
@@ -261,8 +259,7 @@ def village_figures_restore(run: ImportRun, period: Period, rows: list[list]) ->
         (tuple(row) for row in rows),
         {"period": period.id, "import_run": run.id},
     )
-    for row in rows:
-        changes.figure(row[1], period.date)
+    changes.figures({row[1] for row in rows}, period.date)
     removed = lifetimes_settle(villages | displaced, changes)
     villages_removed_keep(removed, by=run)
     return changes

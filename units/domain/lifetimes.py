@@ -18,6 +18,7 @@ a restore that puts the figures back puts the villages back too.
 from __future__ import annotations
 
 import datetime
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -61,6 +62,12 @@ class Changes:
     def figure(self, commune_id: int, date: datetime.date) -> None:
         self.span(commune_id, date, date)
 
+    def figures(self, commune_ids: Iterable[int], date: datetime.date) -> None:
+        """A figure written or removed at `date` in each of the communes."""
+        day = _ordinals(date, date)
+        for commune_id in commune_ids:
+            self.spans[commune_id].append(day)
+
     def span(self, commune_id: int, start: datetime.date, end: datetime.date | None) -> None:
         self.spans[commune_id].append(_ordinals(start, end))
 
@@ -74,13 +81,14 @@ class Changes:
 
     def dates(self, dates: list[datetime.date]) -> dict[datetime.date, set[int]]:
         """Of `dates`, those that changed, each with the communes it changed in."""
-        ordinals = [(date.toordinal(), date) for date in dates]
+        ordered = sorted((date.toordinal(), date) for date in dates)
+        ordinals = [ordinal for ordinal, _ in ordered]
         touched: dict[datetime.date, set[int]] = defaultdict(set)
         for commune, spans in self.spans.items():
-            for start, end in spans:
-                for ordinal, date in ordinals:
-                    if start <= ordinal < end:
-                        touched[date].add(commune)
+            for start, end in set(spans):  # a restore names a commune once a figure
+                first, past = bisect_left(ordinals, start), bisect_left(ordinals, end)
+                for _, date in ordered[first:past]:
+                    touched[date].add(commune)
         return touched
 
 
