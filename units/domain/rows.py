@@ -44,14 +44,15 @@ def rows_insert(
     target = _target(model, fields, shared)
     connection.ensure_connection()
     raw = connection.connection
-    if connection.vendor == "postgresql":
-        return _copy(raw, target, rows)
-    count = 0
-    with _closing(raw.cursor()) as cursor:
-        for sql, params, size in _statements(target, rows):
-            cursor.execute(sql, params)
-            count += size
-    return count
+    with connection.wrap_database_errors:  # the driver's errors as Django's (IntegrityError …)
+        if connection.vendor == "postgresql":
+            return _copy(raw, target, rows)
+        count = 0
+        with _closing(raw.cursor()) as cursor:
+            for sql, params, size in _statements(target, rows):
+                cursor.execute(sql, params)
+                count += size
+        return count
 
 
 def rows_insert_returning(
@@ -61,7 +62,7 @@ def rows_insert_returning(
     none: inside the caller's transaction, or a transaction of its own."""
     if not rows:
         return []
-    with transaction.atomic():
+    with transaction.atomic(), connection.wrap_database_errors:
         if connection.vendor == "postgresql":
             return _copy_with_ids(model, fields, rows, shared)
         return _insert_with_ids(model, fields, rows, shared)
