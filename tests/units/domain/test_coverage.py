@@ -50,6 +50,13 @@ def stored(unit, period) -> tuple | None:
     return tuple(row) if row else None
 
 
+def refresh(commune) -> int:
+    """A write's refresh of the commune at DATE."""
+    changes = Changes()
+    changes.figures([commune.id], DATE)
+    return coverage_refresh(changes)
+
+
 @pytest.fixture
 def counted(province):
     """Xã Quài Nưa at 31/12/2017: one village of each status, one without a figure (not
@@ -83,10 +90,7 @@ def test_a_refresh_redoes_the_communes_named_and_their_ancestors(province, count
     nam_cang = province.villages["Bản Nậm Cang 1"]
     figure(nam_cang, commune, counted, Status.OWN_CELL, 4, 1)
     VillagePlacement.objects.filter(village=province.villages["Bản Huổi Điết"]).delete()
-    changes = Changes()
-    changes.figures([commune.id], DATE)
-
-    assert coverage_refresh(changes) == 3  # the commune, its district, its province
+    assert refresh(commune) == 3  # the commune, its district, its province
     assert stored(commune, counted) == (3, 1, 0, 0, 2, 4, 1)
     assert stored(province.muong_cha, counted) == (3, 1, 0, 0, 2, 4, 1)
     assert stored(province.province, counted) == (8, 2, 1, 1, 4, 11, 4)
@@ -97,9 +101,7 @@ def test_a_commune_with_no_village_left_loses_its_row(province, counted):
     coverage_rebuild(periods=[counted])
     commune = province.muong_tung
     VillagePlacement.objects.filter(commune=commune).delete()
-    changes = Changes()
-    changes.figures([commune.id], DATE)
-    coverage_refresh(changes)
+    refresh(commune)
     assert stored(commune, counted) is None
     assert stored(province.muong_cha, counted) is None
     assert stored(province.province, counted) == (5, 1, 1, 1, 2, 7, 3)
