@@ -6,7 +6,9 @@ status of its figure for that date, "not reported" without one; districts and pr
 their communes. Only dates with village figures have coverage. After an import, a replace or a
 restore, `coverage_refresh` redoes the communes and dates the write changed (`Changes`) and
 their ancestors, inside the write's transaction; `coverage_differences` compares every stored
-row with a direct count (`manage.py coverage_check`).
+row with a direct count (`manage.py coverage_check`). The rows are written by the database
+itself (`_commune_rows`: the same count as one row a commune, in an INSERT … SELECT), and the
+check counts in Python (`village_counts`): two ways to the same figures.
 """
 
 from __future__ import annotations
