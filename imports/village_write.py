@@ -169,22 +169,21 @@ def _placements_insert(
     new: list[VillageEntry], ids: list[int], date: datetime.date, changes: Changes
 ) -> None:
     """Each new village in its commune from `date` until the commune ends."""
+    communes = [entry.commune for entry in new]
     ends = {}  # commune id → its last day, as the database takes it
     as_stored = {}  # a date → as the database takes it: converted once, not per commune
-    for entry in new:
-        commune = entry.commune
-        if commune.id not in ends:
-            end = commune.valid_to
-            if end not in as_stored:
-                as_stored[end] = db_value(VillagePlacement, "valid_to", end)
-            ends[commune.id] = as_stored[end]
-            changes.span(commune.id, date, end)
+    for commune in {commune.id: commune for commune in communes}.values():
+        end = commune.valid_to
+        if end not in as_stored:
+            as_stored[end] = db_value(VillagePlacement, "valid_to", end)
+        ends[commune.id] = as_stored[end]
+        changes.span(commune.id, date, end)
     rows_insert(
         VillagePlacement,
         PLACEMENT_FIELDS,
         [
-            (village_id, commune_id, ends[commune_id])
-            for village_id, commune_id in zip(ids, (e.commune.id for e in new), strict=True)
+            (village_id, commune.id, ends[commune.id])
+            for village_id, commune in zip(ids, communes, strict=True)
         ],
         {
             "valid_from": db_value(VillagePlacement, "valid_from", date),
