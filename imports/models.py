@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from units.models import VILLAGE_FIGURE_FIELDS, VillageFigure
@@ -11,8 +11,8 @@ from units.models import VILLAGE_FIGURE_FIELDS, VillageFigure
 # A run's counts in words (`ImportRun.summary`), put into words when shown: in the reader's
 # language and number format (1.527 in Vietnamese, 1,527 in English), not the importer's.
 COUNTS_SUMMARY = _(
-    "%(rows)s rows: %(new)s new villages, %(changed)s changed, %(unchanged)s unchanged, "
-    "%(not_reported)s not reported."
+    "%(rows)s: %(new)s, %(changed)s changed, %(unchanged)s unchanged, %(not_reported)s not "
+    "reported."
 )
 DRAFT_SUMMARY = _(
     "Draft, waiting to be published by another staff member. %(summary)s Nothing is shown on "
@@ -89,8 +89,10 @@ class ImportRun(models.Model):
         if not self.summary_from_counts:
             return self.message
         counts = gettext(COUNTS_SUMMARY) % {
-            "rows": _grouped(self.rows),
-            "new": _grouped(self.villages_new),
+            "rows": ngettext("%(count)s row", "%(count)s rows", self.rows)
+            % {"count": _grouped(self.rows)},
+            "new": ngettext("%(count)s new village", "%(count)s new villages", self.villages_new)
+            % {"count": _grouped(self.villages_new)},
             "changed": _grouped(self.villages_changed),
             "unchanged": _grouped(self.villages_unchanged),
             "not_reported": _grouped(self.villages_not_reported),

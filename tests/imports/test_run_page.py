@@ -56,6 +56,25 @@ def test_a_summary_groups_thousands_as_the_readers_language_does(
     assert text_of(run_page(staff_client, run, language), "run-message") == summary
 
 
+@pytest.mark.parametrize(
+    "language, summary",
+    [
+        ("en", "1 row: 1 new village, 0 changed, 0 unchanged, 0 not reported."),
+        ("vi", "1 dòng: 1 thôn, bản mới, 0 thay đổi, 0 không đổi, 0 chưa báo cáo."),
+    ],
+)
+def test_a_summary_of_one_says_one_row_and_one_village(staff_client, province, language, summary):
+    run = counted_run(
+        province,
+        summary_from_counts=True,
+        rows=1,
+        villages_new=1,
+        villages_changed=0,
+        villages_not_reported=0,
+    )
+    assert text_of(run_page(staff_client, run, language), "run-message") == summary
+
+
 def test_a_draft_confirmed_in_vietnamese_reads_in_english_and_back(
     staff_client, province, importer, publisher
 ):
