@@ -56,10 +56,11 @@ class PreparedSheets:
     """The village sheets of a report, each prepared (`SheetCheck.prepare`) as soon as its table
     is found, while the reader's child process reads the next sheet; and finished there too
     (`SheetCheck.finish_early`) with the date given, or the first the sheets say, and the
-    province the sheet's own names and title point to. `village_report_validate` keeps what was
-    finished early when the report's date and the sheet's province turn out to be those (as
-    they are but for a report with contradictory dates, or a sheet with few names), and
-    finishes the sheet again otherwise: the outcome is the same either way."""
+    province the sheet's title names (else the one its names point to). `village_report_validate`
+    keeps what was finished early when the report's date and the sheet's province turn out to
+    be those (as they are but for a report with contradictory dates, or a sheet whose title
+    names another province than its units), and finishes the sheet again otherwise: the
+    outcome is the same either way (tests/imports/test_finish_early.py)."""
 
     def __init__(self, date: datetime.date | None = None) -> None:
         self.located = Located()
