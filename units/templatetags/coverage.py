@@ -31,6 +31,22 @@ def count(value) -> str:
     return count_in(value, get_language())
 
 
+@register.filter
+def village_totals(totals) -> str:
+    """What the village table's totals row says under "Status": on the page
+    (templates/units/coverage.html) and in its exports, one sentence."""
+    return _(
+        "%(total)s villages: %(own)s with their own cell, %(joined)s joined, "
+        "%(white)s with no member, %(missing)s not reported"
+    ) % {
+        "total": count(totals.villages),
+        "own": count(totals.own_cell),
+        "joined": count(totals.joined),
+        "white": count(totals.no_members),
+        "missing": count(totals.not_reported),
+    }
+
+
 def count_in(value, language: str | None) -> str:
     """`count` in a language looked up once by the caller (a table's every cell)."""
     if value is None:

@@ -33,7 +33,7 @@ from openpyxl.styles import Font
 from units.models import REFORM_DATE, Status
 from units.reads.coverage_table import CoverageRow, CoverageTable, Totals
 from units.reads.filters import Group
-from units.templatetags.coverage import count
+from units.templatetags.coverage import village_totals
 
 # A cell starting with one of these is a formula (or the start of one) to Excel and LibreOffice.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -137,26 +137,12 @@ def totals_values(table: CoverageTable, totals: Totals) -> dict:
     request's language before a response streams."""
     values: dict = {"date": table.date, table.group.value: str(TOTAL_LABEL)}
     if table.group == Group.VILLAGE:
-        values["status"] = village_totals_text(totals)
+        values["status"] = village_totals(totals)
         values["members"] = totals.members
         return values
     for column in UNIT_FIGURES:
         values[column.key] = getattr(totals, column.key)
     return values
-
-
-def village_totals_text(totals: Totals) -> str:
-    """What the page's totals row says under "Status" (templates/units/coverage.html)."""
-    return _(
-        "%(total)s villages: %(own)s with their own cell, %(joined)s joined, "
-        "%(white)s with no member, %(missing)s not reported"
-    ) % {
-        "total": count(totals.villages),
-        "own": count(totals.own_cell),
-        "joined": count(totals.joined),
-        "white": count(totals.no_members),
-        "missing": count(totals.not_reported),
-    }
 
 
 def neutralise(text: str) -> str:
