@@ -45,12 +45,11 @@ class StatusChecks:
         read = np.array([status for status, _error in readings], dtype=object)
         statuses = np.full(len(self.rows), "", dtype=object)
         statuses[positions] = read[codes]
-        formulas = set(self.formula_positions(column))
-        unread = positions[read[codes] == ""].tolist()
-        for position in sorted(set(unread) | (formulas & set(positions.tolist()))):
-            status, error = readings[codes[np.searchsorted(positions, position)]]
+        in_formula = np.isin(positions, self.formula_positions(column))
+        for at in np.flatnonzero((read[codes] == "") | in_formula).tolist():
+            position, error = int(positions[at]), readings[codes[at]][1]
             statuses[position] = ""
-            if position in formulas:
+            if in_formula[at]:
                 self.say(position, PHASE_STATUS, column, FORMULA_NO_VALUE, value="")
             elif error is not None:
                 self.say(position, PHASE_STATUS, column, error.text, error.params)
