@@ -140,9 +140,8 @@ def _pair_classify(key: tuple) -> tuple:
     number_value, name_value = (key[1], key[3]) if len(key) == 4 else key
     number, name = cell_text(number_value), cell_text(name_value)
     is_number = bool(_ROW_NUMBER.match(number))
-    row = _row_classify(0, number, is_number, is_roman(number), name)
-    doubtful = row.kind is RowKind.ENTRY and not is_number
-    return row.kind, number, row.name, row.level, doubtful
+    kind, label, level = _row_classify(number, is_number, is_roman(number), name)
+    return kind, number, label, level, kind is RowKind.ENTRY and not is_number
 
 
 def _kept(table, filled: list[int], doubtful: tuple) -> list[int]:
@@ -198,17 +197,13 @@ def _filled(values: list) -> np.ndarray:
     return filled
 
 
-def row_classify(index: int, number: str, name: str) -> TableRow:
-    """What a row is, from its row-number cell and how its label begins."""
-    return _row_classify(index, number, bool(_ROW_NUMBER.match(number)), is_roman(number), name)
-
-
-def _row_classify(index: int, number: str, is_number: bool, roman: bool, name: str) -> TableRow:
+def _row_classify(number: str, is_number: bool, roman: bool, name: str) -> tuple:
+    """(kind, label, level) of a row, from its row-number cell and how its label begins."""
     label = name or ("" if is_number or roman else number)
     kind, level = label_kind(" ".join(label.split()[:2]))
     if kind == RowKind.ENTRY and not is_number and number and roman:
         kind, level = RowKind.SECTION, None  # "II | Mường Chà": a section of unsaid level
-    return TableRow(kind, index, number, label, level)
+    return kind, label, level
 
 
 @functools.lru_cache(maxsize=8192)
