@@ -71,8 +71,12 @@ class WorkbookReading:
             if item[0] == "skipped":
                 self.skipped.append(item[1])
                 continue
-            _kind, name, rows, merged = item
-            sheet = Sheet(name, rows, [tuple(cells) for cells in merged])
+            kind, name, cells, height, merged = item
+            merged = [tuple(corners) for corners in merged]
+            if kind == "columns":
+                sheet = Sheet.from_columns(name, cells, height, merged)
+            else:
+                sheet = Sheet(name, cells, merged)
             if self.archive is not None and self.format == "xlsx":
                 formulas_find(self.archive, [sheet], paths, self.with_formulas)
             yield sheet
@@ -171,9 +175,10 @@ def _mimetype(archive: zipfile.ZipFile) -> bytes:
 
 
 def _cells_read(data: bytes) -> Iterator[tuple]:
-    """Every worksheet's cells, through python-calamine, one sheet at a time: ("sheet", name,
-    rows, merged ranges) for a visible worksheet, ("skipped", name) for the others. Runs in
-    the child process; plain tuples and lists cross the pipe fastest."""
+    """Every worksheet's cells, through python-calamine, one sheet at a time: ("columns" or
+    "rows", name, cells, height, merged ranges) for a visible worksheet (`_sheet_item`),
+    ("skipped", name) for the others. Runs in the child process; plain tuples and lists cross
+    the pipe fastest."""
     try:
         calamine = CalamineWorkbook.from_object(io.BytesIO(data))
     except PasswordError as error:
@@ -206,4 +211,14 @@ def _sheets_read(calamine: CalamineWorkbook) -> Iterator[tuple]:
             raise UnreadableWorkbook(
                 Issue(CORRUPT, {"detail": str(error)}, sheet=meta.name)
             ) from error
-        yield ("sheet", meta.name, rows, merged)
+        yield _sheet_item(meta.name, rows, merged)
+
+
+def _sheet_item(name: str, rows: list[list], merged: list) -> tuple:
+    """A sheet as it crosses the pipe: by columns when its rows are all as wide (as
+    python-calamine gives them), turned here, in the child, which waits on the parent's checks
+    anyway: the parent takes a column in about half the time of the rows (cells.ColumnRows)."""
+    widths = set(map(len, rows))
+    if len(widths) == 1:
+        return ("columns", name, list(map(list, zip(*rows, strict=True))), len(rows), merged)
+    return ("rows", name, rows, len(rows), merged)

@@ -261,6 +261,9 @@ class UnitIndex:
         if not keys:
             return
         self._asked |= keys
+        if self._loaded >= self._province_ids:
+            self._names_expect_loaded(set(keys.values()))
+            return
         # By key alone: a unit written as a name asked about has that name's key (load_units
         # stores `name_key(name, KINDS[level])`, the key asked with).
         keyed = Unit.objects.filter(
@@ -275,6 +278,22 @@ class UnitIndex:
                 district_valid = valid_between(parent_from, parent_to, self.date)
                 if district_valid and grandparent in self._province_ids:
                     self._candidate_add(grandparent, row)
+
+    def _names_expect_loaded(self, keys: set[str]) -> None:
+        """`names_expect` when every province's units are held already (a national report, by
+        its last sheet): the same candidates, found among the rows held (the valid units of
+        the date, a commune under its valid district's province) instead of a query of 3,000
+        names (0.05 s)."""
+        rows = self._rows
+        for row in list(rows.values()):
+            if row.name_key not in keys or row.level == Level.PROVINCE:
+                continue
+            if row.parent_id in self._province_ids:
+                self._candidate_add(row.parent_id, row)
+            elif row.level == Level.COMMUNE and row.parent_id in rows:
+                district = rows[row.parent_id]
+                if district.level == Level.DISTRICT and district.parent_id in self._province_ids:
+                    self._candidate_add(district.parent_id, row)
 
     def _candidate_add(self, province_id: int, row: UnitRow) -> None:
         names = self._candidates[(province_id, row.level)]

@@ -170,7 +170,8 @@ def counts_read(values: list) -> CountColumn:
     """Every cell of a count column. Numbers (what calamine gives for almost every count) are
     checked as an array; text ("12", " 12 ", "1.234") is read one distinct value at a time."""
     size = len(values)
-    is_float = np.fromiter((type(value) is float for value in values), bool, size)
+    # float.__instancecheck__ by map: half the time of a generator of `type(value) is float`
+    is_float = np.fromiter(map(float.__instancecheck__, values), bool, size)
     numbers = np.full(size, np.nan)
     floats = np.array(values, dtype=object)[is_float].astype(float) if is_float.any() else None
     errors: dict[int, tuple[object, dict]] = {}
