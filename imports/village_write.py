@@ -17,7 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from units.domain.lifetimes import Changes, lifetimes_settle
 from units.domain.names import name_key, sort_key
-from units.domain.rows import db_value, rows_insert, rows_insert_returning
+from units.domain.rows import (
+    db_value,
+    rows_insert,
+    rows_insert_returning,
+    writes_behind,
+    writes_caught_up,
+)
 from units.models import (
     VILLAGE_FIGURE_FIELDS,
     Period,
@@ -47,9 +53,10 @@ def village_report_write(
     figures, settle the villages whose life may have moved."""
     changes = Changes()
     displaced = village_figures_displace(held, by=run, changes=changes) if held else set()
-    village_ids = villages_create(preview, changes)
-    shared = {"period": period.id, "import_run": run.id}
-    figures_insert(_figure_rows(preview, village_ids), shared, hook)
+    with writes_behind():  # the rows are prepared while SQLite writes those before them
+        village_ids = villages_create(preview, changes)
+        shared = {"period": period.id, "import_run": run.id}
+        figures_insert(_figure_rows(preview, village_ids), shared, hook)
     changes.figures(preview.villages.communes, preview.date)
     index = preview.village_index
     unsettled = {  # matched where they were not placed at the date: extended back, or moved
@@ -94,6 +101,7 @@ def figures_insert(rows: list[tuple], shared: dict, hook=None) -> None:
         rows_insert(VillageFigure, REPORT_FIGURE_FIELDS, rows, shared)
         return
     rows_insert(VillageFigure, REPORT_FIGURE_FIELDS, rows[:split], shared)
+    writes_caught_up()
     hook.pause(f"after {split} figure rows")
     rows_insert(VillageFigure, REPORT_FIGURE_FIELDS, rows[split:], shared)
 

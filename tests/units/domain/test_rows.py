@@ -2,13 +2,20 @@
 by every row, the ids of a multi-row insert, all or nothing."""
 
 import datetime
+import threading
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from units.domain import rows as rows_module
 from units.domain.names import name_key, sort_key
-from units.domain.rows import db_value, rows_insert, rows_insert_returning
+from units.domain.rows import (
+    db_value,
+    rows_insert,
+    rows_insert_returning,
+    writes_behind,
+    writes_caught_up,
+)
 from units.models import Village
 
 D = datetime.date
@@ -93,3 +100,53 @@ def test_a_row_refused_leaves_none_of_its_batch():
 def test_no_rows_no_ids():
     assert rows_insert_returning(Village, FIELDS, [], shared()) == []
     assert rows_insert(Village, FIELDS, [], shared()) == 0
+
+
+# ---------------------------------------------------------------------------- writing behind
+
+
+def test_rows_written_behind_are_all_there_in_order_when_it_ends():
+    with transaction.atomic(), writes_behind():
+        first = rows_insert_returning(Village, FIELDS, village_rows(MANY, "Thôn"), shared())
+        rows_insert(Village, FIELDS, village_rows(MANY, "Xóm"), shared())
+        second = rows_insert_returning(Village, FIELDS, village_rows(3, "Bản"), shared())
+    names = dict(Village.objects.values_list("id", "name"))
+    assert len(names) == 2 * MANY + 3
+    assert [names[id_] for id_ in first] == [f"Thôn {n}" for n in range(MANY)]
+    assert [names[id_] for id_ in second] == [f"Bản {n}" for n in range(3)]
+    assert min(second) > max(first)
+
+
+def test_a_row_refused_behind_is_raised_when_it_ends_and_nothing_after_it_is_written():
+    before = set(Village.objects.values_list("id", flat=True))
+    refused = village_rows(MANY, "Thôn")
+    name, key, _, code = refused[-1]
+    refused[-1] = (name, key, "", code)  # an empty sort key: refused by the database
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with writes_behind():
+            rows_insert(Village, FIELDS, refused, shared())
+            rows_insert(Village, FIELDS, village_rows(5, "Xóm"), shared())
+    assert set(Village.objects.values_list("id", flat=True)) == before
+
+
+def test_writes_caught_up_raises_a_refusal_at_once():
+    refused = village_rows(3)
+    refused[0] = (*refused[0][:2], "", refused[0][3])
+    with pytest.raises(IntegrityError), transaction.atomic(), writes_behind():
+        rows_insert(Village, FIELDS, refused, shared())
+        with pytest.raises(IntegrityError):
+            writes_caught_up()
+        # and again when writing behind ends: what was given is not all written
+
+
+def test_nothing_is_left_queued_after_a_failure_in_the_caller():
+    class Stop(Exception):
+        pass
+
+    with pytest.raises(Stop), transaction.atomic():
+        with writes_behind():
+            rows_insert(Village, FIELDS, village_rows(MANY), shared())
+            raise Stop
+    # the thread has ended: the connection is the caller's alone again
+    assert not [thread for thread in threading.enumerate() if thread.name == "rows-behind"]
+    assert Village.objects.count() == 0
