@@ -1,12 +1,16 @@
 """The publish gate (issue 11 §2, four eyes): publishing a draft, withdrawing a published import,
-discarding a draft; each recorded with who and when (`RunEvent`). docs/import-format.md, "What
-an import does", says what each does to the figures.
+restoring a replaced one, discarding a draft; each recorded with who and when (`RunEvent`).
+docs/import-format.md, "What an import does", says what each does to the figures.
 
 Publishing needs `imports.publish` and someone other than the importer. It reads the draft's
 workbook again and validates it against the data of that moment, then writes it with the
 importer's own write (`report_import`), all in one transaction: the figures, their coverage and
 the data version move together, and a report that no longer validates (another run now holds
 the date, say) is refused with the reason, the draft staying a draft.
+
+Restoring a replaced import changes the figures on the site as withdrawing does, so it needs
+`imports.publish` too; like a withdraw it brings back figures that were on the site before, so
+it needs no second person.
 
 An operator on the server publishes without a second person (`import_report --publish`,
 `load_demo`): recorded as published from the command line.
@@ -24,13 +28,14 @@ from .drafts import draft_preview, workbook_keep
 from .issues import Issue
 from .models import DraftWorkbook, ImportRun, RunEvent
 from .preview import Preview
-from .services import ImportRefused, replace_needed, report_import
+from .services import ImportRefused, replace_needed, report_import, report_restore
 from .withdraw import WithdrawBlocked, period_drop_if_empty, withdraw_write
 
 PUBLISH_PERMISSION = "imports.publish"
 PUBLISHABLE = (ImportRun.Outcome.DRAFT, ImportRun.Outcome.WITHDRAWN)
 
 NOT_PUBLISHER = _("Publishing and withdrawing imports needs the permission to publish imports.")
+NOT_RESTORER = _("Restoring a replaced import needs the permission to publish imports.")
 OWN_RUN = _("Import #%(id)s was imported by you: another staff member must publish it (four eyes).")
 NOT_PUBLISHABLE = _("Import #%(id)s is not a draft or a withdrawn import: nothing to publish.")
 NO_WORKBOOK = _("Import #%(id)s kept no workbook: it cannot be published again.")
@@ -75,13 +80,15 @@ def unpublishable(run: ImportRun) -> Issue | None:
 
 
 def run_actions(run: ImportRun, user) -> set[str]:
-    """What `user` may do to `run` from the history: "publish", "withdraw", "discard" (the
-    action itself checks again, with the data of that moment)."""
+    """What `user` may do to `run` from the history: "publish", "withdraw", "restore",
+    "discard" (the action itself checks again, with the data of that moment)."""
     actions = set()
     if run.outcome in PUBLISHABLE and publisher_refusal(run, user) is None:
         actions.add("publish")
     if run.outcome == ImportRun.Outcome.IMPORTED and run.date and user.has_perm(PUBLISH_PERMISSION):
         actions.add("withdraw")
+    if run.outcome == ImportRun.Outcome.REPLACED and restorer_refusal(user) is None:
+        actions.add("restore")
     if run.outcome == ImportRun.Outcome.DRAFT and _may_discard(run, user):
         actions.add("discard")
     return actions
@@ -178,6 +185,29 @@ def withdraw_apply(run: ImportRun) -> Changes:
     run.outcome = ImportRun.Outcome.WITHDRAWN
     run.save(update_fields=["outcome"])
     return changes
+
+
+def restorer_refusal(user) -> Issue | None:
+    """Why `user` may not restore a replaced run: the permission to publish, or None."""
+    if not user.has_perm(PUBLISH_PERMISSION):
+        return Issue(NOT_RESTORER)
+    return None
+
+
+def run_restore(run: ImportRun, *, user) -> ImportRun:
+    """Make a replaced run current again (imports.services.report_restore), as `user`, who
+    must hold the permission to publish: an importer alone would otherwise change the figures
+    on the site past the gate."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)  # one restore at a time
+        refusal = restorer_refusal(user)
+        if refusal is not None:
+            raise PublishRefused([refusal])
+        try:
+            report_restore(run, user=user)
+        except ImportRefused as refused:  # not a replaced run
+            raise PublishRefused(refused.issues) from None
+    return run
 
 
 def draft_discard(run: ImportRun, *, user) -> ImportRun:

@@ -8,11 +8,12 @@
     history ─▶ publish, withdraw, discard (imports.publish_views: another staff member
                publishes; issue 11 §2)
     history ─▶ restore: a page of what restoring a replaced run will change (the restore run
-               and rolled back, imports.restore_plan) ─▶ POST: the restore
+               and rolled back, imports.restore_plan) ─▶ POST: the restore (run_restore,
+               imports.publish: it changes the site's figures, so it is behind the gate)
 
 Every view needs a logged-in user holding `imports.run_import`: anonymous visitors are sent to
-the login page, anyone else gets 403. The views read through the import services and render;
-the services write.
+the login page, anyone else gets 403. Restoring needs `imports.publish` as well (403 without),
+as withdrawing does. The views read through the import services and render; the services write.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from partystats.errors import error_response
 from units.reads.unit_page import breadcrumb
 
 from .drafts import report_draft
@@ -42,7 +44,7 @@ from .issues import Issue
 from .layout import SheetHeader
 from .models import ImportRun, RunEvent
 from .preview import Preview
-from .publish import run_actions
+from .publish import PublishRefused, restorer_refusal, run_actions, run_restore
 from .restore_plan import restore_plan
 from .review import (
     COMMUNE_METRICS,
@@ -50,7 +52,7 @@ from .review import (
     errors_csv_rows,
     unit_summary_table,
 )
-from .services import ImportRefused, report_restore
+from .services import ImportRefused
 from .staging import Staged, staged_get, staged_list, staged_preview, unstage, upload_stage
 from .template import template_workbook
 from .upload import UploadLimit
@@ -288,8 +290,11 @@ def history(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def restore(request: HttpRequest, run_id: int) -> HttpResponse:
     """GET: what restoring the run will change (dates, units, villages before → after), with a
-    button; POST: the restore."""
+    button; POST: the restore. Both refused (403) to staff without the permission to publish."""
     run = get_object_or_404(ImportRun.objects.select_related("scope"), pk=run_id)
+    refusal = restorer_refusal(request.user)
+    if refusal is not None:
+        return error_response(request, 403, refusal.message)
     if request.method == "POST":
         return _restore_do(request, run)
     try:
@@ -302,8 +307,8 @@ def restore(request: HttpRequest, run_id: int) -> HttpResponse:
 
 def _restore_do(request: HttpRequest, run: ImportRun) -> HttpResponse:
     try:
-        report_restore(run, user=request.user)
-    except ImportRefused as refusal:
+        run_restore(run, user=request.user)
+    except PublishRefused as refusal:
         messages.error(request, " ".join(issue.message for issue in refusal.issues))
     else:
         messages.success(

@@ -26,3 +26,9 @@ def importer():
 def publisher():
     """Staff with `imports.publish`: the second pair of eyes."""
     return staff_make("publisher", PUBLISHER)
+
+
+@pytest.fixture
+def publisher_client(client, publisher):
+    """Logged in as `publisher`: may import, publish, withdraw and restore."""
+    return logged_in(client, publisher)

@@ -15,7 +15,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from imports.models import ColumnMapping, ImportRun
+from imports.models import ColumnMapping, ImportRun, RunEvent
 from imports.preview import CommuneFigures, _commune_order
 from imports.services import report_import, report_preview
 from tests.gate import PASSWORD, draft_publish, logged_in
@@ -636,8 +636,10 @@ def test_a_field_given_two_columns_is_refused_on_the_mapping_form(staff_client, 
 
 
 def test_history_lists_runs_and_restores_a_replaced_one(
-    staff_client, staff, province, django_assert_num_queries
+    publisher_client, staff, publisher, province, django_assert_num_queries
 ):
+    """Imported by `staff`, restored by a publisher (restoring needs the permission to publish:
+    tests/imports/test_publish_views.py)."""
     first = imported(village_report(), user=staff)
     rows = mung_tung_rows()
     rows[2] = village(1, "Bản Nậm Cang 1", 1, 1, 0, JOINED, host="Bản Huổi Lèng")
@@ -651,7 +653,7 @@ def test_history_lists_runs_and_restores_a_replaced_one(
     assert VillageFigure.objects.get(village=cang).status == Status.JOINED
 
     with django_assert_num_queries(7):  # the runs' events in one more
-        response = staff_client.get(reverse("imports:history"))
+        response = publisher_client.get(reverse("imports:history"))
     content = response.content.decode()
     first_row = re.search(rf'<tr id="run-{first.id}".*?</tr>', content, re.S).group(0)
     second_row = re.search(rf'<tr id="run-{second.id}".*?</tr>', content, re.S).group(0)
@@ -665,7 +667,7 @@ def test_history_lists_runs_and_restores_a_replaced_one(
 
     # The link leads to a page that says what will change, and changes nothing.
     before = database_counts()
-    response = staff_client.get(reverse("imports:restore", args=[first.id]))
+    response = publisher_client.get(reverse("imports:restore", args=[first.id]))
     content = response.content.decode()
     assert text_of(content, "restore-summary") == (
         "3 figures for 31/12/2017 in Xã Mường Tùng will be current again."
@@ -685,7 +687,7 @@ def test_history_lists_runs_and_restores_a_replaced_one(
     assert database_counts() == before
     assert VillageFigure.objects.get(village=cang).status == Status.JOINED
 
-    response = staff_client.post(reverse("imports:restore", args=[first.id]), follow=True)
+    response = publisher_client.post(reverse("imports:restore", args=[first.id]), follow=True)
     assert response.redirect_chain == [(reverse("imports:history"), 302)]
     assert f"Import #{first.id} restored: its figures are current again." in (
         response.content.decode()
@@ -697,11 +699,16 @@ def test_history_lists_runs_and_restores_a_replaced_one(
         ImportRun.Outcome.REPLACED,
     )
     assert VillageFigure.objects.get(village=cang).status == Status.NO_MEMBERS
+    assert [(event.action, event.user) for event in first.events.all()] == [
+        (RunEvent.Action.RESTORED, publisher)
+    ]
+    events = text_of(response.content.decode(), f"events-{first.id}")
+    assert events.startswith("Restored by publisher, ")
 
 
-def test_restore_of_a_run_that_was_not_replaced_says_so(staff_client, province):
+def test_restore_of_a_run_that_was_not_replaced_says_so(publisher_client, province):
     run = imported(village_report())
-    response = staff_client.post(reverse("imports:restore", args=[run.id]), follow=True)
+    response = publisher_client.post(reverse("imports:restore", args=[run.id]), follow=True)
     assert f"Import #{run.id} is not a replaced import: there is nothing to restore." in (
         response.content.decode()
     )
@@ -709,7 +716,7 @@ def test_restore_of_a_run_that_was_not_replaced_says_so(staff_client, province):
     assert run.outcome == ImportRun.Outcome.IMPORTED
 
 
-def test_restore_page_of_a_unit_summary_in_vietnamese(staff_client, staff, province):
+def test_restore_page_of_a_unit_summary_in_vietnamese(publisher_client, staff, province):
     """A unit summary's figures are not village coverage: the page counts them and says that no
     unit's village figures change; in Vietnamese, as staff read it by default."""
     header = ["STT", "Đơn vị", "Tổng số thôn, bản", "Tổng số đảng viên"]
@@ -721,8 +728,8 @@ def test_restore_page_of_a_unit_summary_in_vietnamese(staff_client, staff, provi
             numbers=None,
         )  # fmt: skip
         versions.append(imported(workbook, user=staff, replace=bool(versions)))
-    staff_client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "vi"
-    response = staff_client.get(reverse("imports:restore", args=[versions[0].id]))
+    publisher_client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "vi"
+    response = publisher_client.get(reverse("imports:restore", args=[versions[0].id]))
     content = response.content.decode()
     assert f"Khôi phục lần nhập #{versions[0].id}" in content
     assert text_of(content, "restore-summary") == (
@@ -731,9 +738,9 @@ def test_restore_page_of_a_unit_summary_in_vietnamese(staff_client, staff, provi
     assert text_of(content, "restore-no-change") == "Không có số liệu của đơn vị nào thay đổi."
 
 
-def test_restore_page_of_a_run_that_was_not_replaced_says_so(staff_client, province):
+def test_restore_page_of_a_run_that_was_not_replaced_says_so(publisher_client, province):
     run = imported(village_report())
-    response = staff_client.get(reverse("imports:restore", args=[run.id]), follow=True)
+    response = publisher_client.get(reverse("imports:restore", args=[run.id]), follow=True)
     assert response.redirect_chain == [(reverse("imports:history"), 302)]
     assert f"Import #{run.id} is not a replaced import: there is nothing to restore." in (
         response.content.decode()

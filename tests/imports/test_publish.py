@@ -12,8 +12,8 @@ from openpyxl import Workbook
 
 from imports.drafts import report_draft
 from imports.models import ColumnMapping, DraftWorkbook, ImportRun, RunEvent
-from imports.publish import PublishRefused, draft_discard, run_publish, run_withdraw
-from imports.services import report_import, report_preview, report_restore
+from imports.publish import PublishRefused, draft_discard, run_publish, run_restore, run_withdraw
+from imports.services import report_import, report_preview
 from tests.figures_state import stored_rows
 from tests.gate import PUBLISHER, drafted, published, staff_make
 from tests.workbooks import (
@@ -300,15 +300,6 @@ def test_withdrawing_a_unit_summary_gives_back_the_figures_it_replaced(
     assert after == before and Source.objects.count() == sources
 
 
-def test_restoring_is_recorded_with_who(province, importer, publisher):
-    first = published(village_report(), importer, publisher)
-    published(corrected_december(), importer, publisher, name="second.xlsx", replace=True)
-    first.refresh_from_db()
-    report_restore(first, user=importer)
-    event = first.events.last()
-    assert (event.action, event.user) == (RunEvent.Action.RESTORED, importer)
-
-
 def test_a_draft_is_discarded_by_its_importer_or_a_publisher(province, importer, publisher):
     run = drafted(village_report(), importer)
     with pytest.raises(PublishRefused):
@@ -335,3 +326,68 @@ def test_a_section_report_of_two_communes_is_withdrawn_whole(province, importer,
     run_withdraw(run, user=publisher)
     assert stored_rows() == before
     assert not Period.objects.exists()
+
+
+# ---------------------------------------------------------------------------- restore
+
+
+def replaced_december(importer, publisher) -> tuple[ImportRun, ImportRun]:
+    """December published, then replaced by a corrected December: (the replaced, the replace)."""
+    first = published(village_report(), importer, publisher)
+    second = published(corrected_december(), importer, publisher, name="second.xlsx", replace=True)
+    first.refresh_from_db()
+    return first, second
+
+
+def test_restoring_needs_the_permission_to_publish_and_is_recorded_with_who(
+    province, importer, publisher
+):
+    """Restoring changes the figures on the site: an importer alone may not, past the gate."""
+    first, second = replaced_december(importer, publisher)
+    before, number = stored_rows(), version()
+    with pytest.raises(PublishRefused) as refusal:
+        run_restore(first, user=importer)
+    assert messages(refusal) == [
+        "Restoring a replaced import needs the permission to publish imports."
+    ]
+    assert (stored_rows(), version()) == (before, number)
+    first.refresh_from_db()
+    assert first.outcome == ImportRun.Outcome.REPLACED
+    assert [event.action for event in first.events.all()] == [RunEvent.Action.PUBLISHED]
+
+    run_restore(first, user=publisher)
+    assert stored_rows() != before and version() > number
+    assert coverage_differences() == []
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.outcome, second.outcome) == (
+        ImportRun.Outcome.IMPORTED,
+        ImportRun.Outcome.REPLACED,
+    )
+    event = first.events.last()
+    assert (event.action, event.user, event.command_line) == (
+        RunEvent.Action.RESTORED,
+        publisher,
+        False,
+    )
+
+
+def test_restoring_needs_no_second_person(province, publisher):
+    """As a withdraw: the figures it brings back were on the site before, so the publisher who
+    imported the run may restore it (four eyes is for figures new to the site)."""
+    first, _second = replaced_december(publisher, staff_make("colleague", PUBLISHER))
+    run_restore(first, user=publisher)
+    first.refresh_from_db()
+    assert first.outcome == ImportRun.Outcome.IMPORTED
+
+
+def test_restoring_a_run_not_replaced_is_refused(province, importer, publisher):
+    run = published(village_report(), importer, publisher)
+    before = stored_rows()
+    with pytest.raises(PublishRefused) as refusal:
+        run_restore(run, user=publisher)
+    assert messages(refusal) == [
+        f"Import #{run.id} is not a replaced import: there is nothing to restore."
+    ]
+    assert stored_rows() == before
+    assert [event.action for event in run.events.all()] == [RunEvent.Action.PUBLISHED]

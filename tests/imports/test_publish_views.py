@@ -1,8 +1,9 @@
 """The publish gate's staff pages (issue 11 §2; imports/publish_views.py): publish, withdraw and
-discard through the Django test client. GET shows what will change, POST acts; a refusal says
-why (403 for who may act, the history's message for what the data allows); anonymous visitors
-go to the log-in page. And a withdraw blocked because what it would bring back is held again
-(`STILL_HELD`, imports/withdraw.py), through the service and the page."""
+discard through the Django test client, and who may restore (imports/views.py `restore`). GET
+shows what will change, POST acts; a refusal says why (403 for who may act, the history's
+message for what the data allows); anonymous visitors go to the log-in page. And a withdraw
+blocked because what it would bring back is held again (`STILL_HELD`, imports/withdraw.py),
+through the service and the page."""
 
 from __future__ import annotations
 
@@ -13,15 +14,15 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from imports.models import DraftWorkbook, ImportRun, RunEvent
+from imports.models import DraftWorkbook, ImportRun, ReplacedFigures, RunEvent
 from imports.publish import PublishRefused, run_withdraw
 from tests.figures_state import stored_rows
 from tests.gate import drafted, published, staff_make
-from tests.imports.test_publish import corrected_december, june_report
+from tests.imports.test_publish import corrected_december, june_report, replaced_december
 from tests.imports.test_restore_plan import no_admissions_report
 from tests.workbooks import JOINED, OWN, mung_tung_rows, section, village, village_report
 from units.domain.coverage import period_for_date
-from units.models import Status, VillageFigure
+from units.models import DataVersion, Status, VillageFigure
 
 pytestmark = pytest.mark.django_db
 
@@ -221,6 +222,57 @@ def test_the_withdraw_page_says_why_it_is_blocked(province, importer, publisher)
     assert stored_rows() == before
     replace.refresh_from_db()
     assert replace.outcome == ImportRun.Outcome.IMPORTED
+
+
+# ---------------------------------------------------------------------------- restore
+
+
+def gate_state() -> dict:
+    """What a restore may change besides the figures: the runs' outcomes, the figures kept
+    aside, the events and the data version."""
+    return {
+        "runs": sorted(ImportRun.objects.values_list("id", "outcome", "replaced_by_id")),
+        "aside": sorted(ReplacedFigures.objects.values_list("id", "run_id")),
+        "events": sorted(RunEvent.objects.values_list("id", "run_id", "action", "user_id")),
+        "version": DataVersion.current().number,
+    }
+
+
+@pytest.mark.parametrize(
+    "language, refusal",
+    [
+        ("en", "Restoring a replaced import needs the permission to publish imports."),
+        ("vi", "Khôi phục lần nhập đã bị thay thế cần có quyền công bố lần nhập."),
+    ],
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_restoring_needs_the_permission_to_publish(
+    province, importer, publisher, method, language, refusal
+):
+    """An importer alone may not change the figures on the site by restoring an old run."""
+    first, second = replaced_december(importer, publisher)
+    before, state = stored_rows(), gate_state()
+    client = client_of(importer)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
+    response = getattr(client, method)(f"/import/history/{first.id}/restore/")
+    assert response.status_code == 403
+    assert refusal in page_text(response)
+    assert stored_rows() == before and gate_state() == state
+    first.refresh_from_db()
+    assert (first.outcome, first.replaced_by) == (ImportRun.Outcome.REPLACED, second)
+
+
+def test_the_history_offers_restore_only_to_publishers(province, importer, publisher):
+    first, second = replaced_december(importer, publisher)
+    for user, offered in ((importer, False), (publisher, True)):
+        client = client_of(user)
+        history = page_text(client.get("/import/history/"))
+        row = re.search(rf'<tr id="run-{first.id}".*?</tr>', history, re.S).group(0)
+        link = f'<a href="/import/history/{first.id}/restore/" id="restore-{first.id}">'
+        assert (link in row) is offered
+        assert "restore-" not in re.search(rf'<tr id="run-{second.id}".*?</tr>', history, re.S)[0]
+        run_page = page_text(client.get(f"/import/run/{first.id}/"))
+        assert ('id="restore"' in run_page) is offered
 
 
 # ---------------------------------------------------------------------------- discard

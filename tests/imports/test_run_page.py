@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from imports.models import ImportRun
-from imports.publish import run_publish
-from imports.services import report_import, report_preview, report_restore
+from imports.publish import run_publish, run_restore
+from imports.services import report_import, report_preview
 from tests.gate import drafted
 from tests.imports.test_import_web import text_of
 from tests.workbooks import JOINED, mung_tung_rows, to_file, village, village_report
@@ -114,14 +114,14 @@ def test_a_refusal_is_shown_as_recorded(staff_client, province):
     [("en", "Replaced by another import"), ("vi", "Đã bị thay thế bởi lần nhập khác")],
 )
 def test_a_run_a_restore_set_aside_is_not_said_replaced_by_a_later_one(
-    staff_client, staff, province, language, replaced
+    staff_client, publisher, province, language, replaced
 ):
     """#1 replaced by #2, then #1 restored: #2 is replaced by #1, the earlier import."""
     first = report_import(preview=report_preview(path_or_file=to_file(village_report())))
     file = to_file(village_report(corrected_rows()), name="corrected.xlsx")
     second = report_import(preview=report_preview(path_or_file=file), replace=True)
     first.refresh_from_db()
-    report_restore(first, user=staff)
+    run_restore(first, user=publisher)
     second.refresh_from_db()
     assert (second.outcome, second.replaced_by) == (ImportRun.Outcome.REPLACED, first)
 
