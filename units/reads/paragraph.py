@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from units.domain.names import fold
-from units.models import Coverage, Level, Metric, Source, UnitFigure, Village
+from units.models import Coverage, Level, Metric, Source, Unit, UnitFigure, Village
 from units.reads import paragraph_published as published_sentences
 from units.reads.paragraph_published import (
     COMPUTED,
@@ -33,7 +33,7 @@ from units.reads.paragraph_published import (
 )
 from units.reads.targets import PROVINCE_CODE, RESOLUTION_BASELINE, reduction_target
 from units.reads.unit_page import UnitPage
-from units.templatetags.coverage import count
+from units.templatetags.coverage import count, short_date
 
 TWO_WORD_KINDS = ("thanh pho", "thi xa", "thi tran", "dac khu")
 
@@ -204,8 +204,26 @@ def continued_clause(page: UnitPage) -> str:
     return _(
         "; up to %(end)s, the figures are those of %(unit)s before the reorganisation of "
         "administrative units"
-    ) % {
-        "end": day(continued.valid_to),
+    ) % _continued_values(continued, day(continued.valid_to))
+
+
+def continued_note(page: UnitPage) -> str:
+    """`continued_clause` as a sentence of its own, in the page's short dates, for the village
+    lists that count from the unit this one continues; "" for a unit that continues none."""
+    continued = page.continues
+    if continued is None:
+        return ""
+    # Translators: the clause above as a sentence; %(kind_and_name)s as there, "tỉnh Điện Biên".
+    # xgettext:no-python-format
+    return _(
+        "Up to %(end)s, the figures are those of %(unit)s before the reorganisation of "
+        "administrative units."
+    ) % _continued_values(continued, short_date(continued.valid_to))
+
+
+def _continued_values(continued: Unit, end: str) -> dict[str, str]:
+    return {
+        "end": end,
         "unit": continued.name,
         "kind_and_name": continued.name[:1].lower() + continued.name[1:],
     }

@@ -124,6 +124,9 @@ class UnitPage:
     date: DateChoice
     periods: list[Period]  # the reporting dates of the unit's life, oldest first
     all_periods: list[Period]  # every date with village figures
+    # The dates the chart shows: the unit's own and, before them, those of the unit it continues
+    # one to one (`continues`). Changes are counted from them, the village lists' included.
+    charted: list[Period]
     coverage: Coverage | None
     parent_coverage: Coverage | None
     # The dates changes are counted from, among the dates the chart shows: for a unit that
@@ -232,14 +235,38 @@ class UnitPage:
 
     @cached_property
     def year_ago(self) -> Period | None:
-        return period_year_before(self.period, self.periods)
+        return period_year_before(self.period, self.charted)
+
+    def reported_under(self, period: Period) -> Unit:
+        """The unit whose villages a list reads at `period`: this one, or before its life the
+        one it continues (villages keep their ids across the reform, docs/village-identity.md)."""
+        if self.continues is not None and not self.unit.is_valid_on(period.date):
+            return self.continues
+        return self.unit
+
+    @property
+    def changes_from_continued(self) -> bool:
+        """Whether the village changes count from a date of the unit this one continues."""
+        return self.since is not None and self.reported_under(self.since) != self.unit
+
+    @property
+    def risks_from_continued(self) -> bool:
+        """Whether "a year before" in the at-risk list is a date of the unit this one continues."""
+        return self.year_ago is not None and self.reported_under(self.year_ago) != self.unit
 
     @cached_property
     def village_figures(self) -> dict[int, dict[int, village_lists.Figure]]:
         """The village figures the lists need (the page's date, the date compared with, a year
-        before), by period id, in one read instead of three (issue 10)."""
-        periods = {p.id: p for p in (self.period, self.since, self.year_ago) if p is not None}
-        return village_lists.figures_at(self.unit, list(periods.values()))
+        before), by period id: one read instead of three (issue 10), and one more for the dates
+        before the unit's life, read under the unit it continues."""
+        wanted = {p.id: p for p in (self.period, self.since, self.year_ago) if p is not None}
+        under: dict[Unit, list[Period]] = {}
+        for period in wanted.values():
+            under.setdefault(self.reported_under(period), []).append(period)
+        figures: dict[int, dict[int, village_lists.Figure]] = {}
+        for unit, periods in under.items():
+            figures |= village_lists.figures_at(unit, periods)
+        return figures
 
     @property
     def figures_now(self) -> dict[int, village_lists.Figure]:
@@ -323,14 +350,16 @@ def _unit_page(unit, choice, periods, all_periods, compare, series, rank, baseli
         date=choice,
         periods=periods,
         all_periods=periods,
+        charted=charted,
         coverage=coverages.get((unit.id, period.id)),
         parent_coverage=coverages.get((unit.parent_id, period.id)),
         previous=_lineage_coverage(coverages, lineage, previous_period),
         previous_period=previous_period,
         baseline=baseline,
         baseline_coverage=_lineage_coverage(coverages, lineage, baseline_period),
-        # The village lists compare the unit's own villages: from its own previous date.
-        since=_since(compare, periods, period) or period_previous(period, periods),
+        # The village lists too: villages keep their ids across the reform, so today's province
+        # lists what changed since 30/6/2025 in the villages of the province it continues.
+        since=_since(compare, charted, period) or previous_period,
         rule=_series_rule(series, unit, predecessors, continues),
         rank=rank if rank in ChildRank.ALL else ChildRank.OWN_CELL,
         continues=continues,

@@ -80,6 +80,9 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "list_slice": f":{LIST_AT_MOST}",
         "published_elsewhere": page.published_elsewhere,
         "paragraph": paragraph.report_paragraph(page, permalink=_permalink(request, page)),
+        # Under a village list that counts from the unit this one continues, as the paragraph
+        # says it.
+        "continued_note": paragraph.continued_note(page),
     }
     return render(request, "units/unit.html", context)
 

@@ -7,14 +7,14 @@ import pytest
 from django.urls import reverse
 
 from tests.demo_snapshot import dien_bien
-from units.models import Level, Scheme, Unit, Village, VillageFigure
+from units.models import Level, Scheme, Unit, UnitSuccession, Village, VillageFigure
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
 
 
 def text_of(html: str, element_id: str) -> str:
-    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:dd|tr|p)>', html, re.S)
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:dd|tr|p|h2)>', html, re.S)
     assert match, element_id
     return re.sub(r"<[^>]+>|\s+", " ", match.group(1)).strip()
 
@@ -73,6 +73,145 @@ def test_todays_province_counts_its_changes_from_the_dates_its_chart_shows(clien
     )
     old = get(client, reverse("unit", args=[dien_bien().id]) + "?date=2025-06-30", "en")
     assert 'id="changes-continued"' not in old
+
+
+# The village lists of today's province, computed here from the figures: worse to better.
+RANK = {"no_members": 0, "joined": 1, "own_cell": 2}
+
+
+def statuses_at(date: str, **communes) -> dict[int, str]:
+    """Each village's status at the date, among the figures of the communes `communes` names."""
+    figures = VillageFigure.objects.filter(period__date=date, **communes)
+    return dict(figures.values_list("village_id", "status"))
+
+
+def old_province(date: str) -> dict[int, str]:
+    return statuses_at(date, commune__parent__parent=dien_bien())  # its communes: in districts
+
+
+def new_province(date: str) -> dict[int, str]:
+    return statuses_at(date, commune__parent=dien_bien(Scheme.GSO2025))
+
+
+def changed(before: dict[int, str], now: dict[int, str]) -> dict[str, set[int]]:
+    """The villages each change list should show, by the list's key."""
+    lists = {"gained-member": set(), "gained-cell": set(), "backwards": set()}
+    for village, status in now.items():
+        earlier = before.get(village)
+        if earlier not in RANK or status not in RANK or earlier == status:
+            continue
+        if RANK[status] < RANK[earlier]:
+            lists["backwards"].add(village)
+        else:
+            lists["gained-cell" if status == "own_cell" else "gained-member"].add(village)
+    return lists
+
+
+def listed(html: str, key: str) -> set[int]:
+    table = html.split(f'id="changes-{key}"')[1].split("</table>")[0]
+    return {int(v) for v in re.findall(r'<th scope="row"><a href="/v/(\d+)/"', table)}
+
+
+def test_todays_province_lists_the_villages_changed_since_the_province_it_continues(client, demo):
+    """On its first date the province has no date of its own before: its village lists compare
+    with 30/6/2025, the villages of the province it continues, and say so."""
+    province = dien_bien(Scheme.GSO2025)
+    html = get(client, reverse("unit", args=[province.id]) + "?date=2025-09-30", "en")
+    expected = changed(old_province("2025-06-30"), new_province("2025-09-30"))
+    assert any(expected.values())
+    assert {key: listed(html, key) for key in expected} == expected
+    assert text_of(html, "changes-h") == "Changes from 30/06/2025 to 30/09/2025"
+    assert text_of(html, "village-changes-continued") == (
+        "Up to 30/06/2025, the figures are those of Tỉnh Điện Biên before the reorganisation "
+        "of administrative units."
+    )
+    assert '<option value="2025-06-30" selected>' in html
+
+
+def test_todays_province_at_its_first_date_compares_its_villages_at_risk_a_year_before(
+    client, demo
+):
+    """A year before 30/9/2025 is the old province's 30/9/2024: the villages whose status got
+    worse since then are at risk, with their members then."""
+    from units.web.pages import LIST_AT_MOST
+
+    province = dien_bien(Scheme.GSO2025)
+    html = get(client, reverse("unit", args=[province.id]) + "?date=2025-09-30", "en")
+    before, now = old_province("2024-09-30"), new_province("2025-09-30")
+    worse = {v for v, s in now.items() if s in RANK and RANK[s] < RANK.get(before.get(v), -1)}
+    assert worse
+    table = html.split('id="at-risk"')[1].split("</table>")[0]
+    assert int(re.search(r"<caption>(\d+)", table).group(1)) <= LIST_AT_MOST  # all listed
+    assert "A year before<br><small>30/09/2024</small>" in table
+    rows = re.findall(r'<tr><th scope="row"><a href="/v/(\d+)/">(.*?)</tr>', table, re.S)
+    # commune, status, members, a year before, why
+    cells = {int(v): re.findall(r"<td[^>]*>(.*?)</td>", row) for v, row in rows}
+    assert {v for v, row in cells.items() if "status got worse" in row[4]} == worse
+    members = dict(
+        VillageFigure.objects.filter(period__date="2024-09-30", village__in=worse).values_list(
+            "village_id", "members"
+        )
+    )
+    assert {v: int(cells[v][3]) for v in worse} == members
+    assert text_of(html, "at-risk-continued") == text_of(html, "village-changes-continued")
+
+
+def test_todays_province_lists_in_vietnamese_whose_figures_the_earlier_date_are(client, demo):
+    province = dien_bien(Scheme.GSO2025)
+    html = get(client, reverse("unit", args=[province.id]) + "?date=2025-09-30")
+    assert text_of(html, "changes-h") == "Thay đổi từ 30/06/2025 đến 30/09/2025"
+    note = "Số liệu đến 30/06/2025 là của tỉnh Điện Biên trước khi sắp xếp đơn vị hành chính."
+    assert text_of(html, "village-changes-continued") == note
+    assert text_of(html, "at-risk-continued") == note
+    expected = changed(old_province("2025-06-30"), new_province("2025-09-30"))
+    assert {key: listed(html, key) for key in expected} == expected
+
+
+def test_todays_province_compares_with_a_date_of_the_province_it_continues(client, demo):
+    """?compare= before 1/7/2025 reads the old province's villages at that date; a date of its
+    own life needs no note."""
+    province = dien_bien(Scheme.GSO2025)
+    url = reverse("unit", args=[province.id]) + "?date=2025-12-31&compare=2024-12-31"
+    html = get(client, url, "en")
+    expected = changed(old_province("2024-12-31"), new_province("2025-12-31"))
+    assert any(expected.values())
+    assert {key: listed(html, key) for key in expected} == expected
+    assert text_of(html, "changes-h") == "Changes from 31/12/2024 to 31/12/2025"
+    assert '<option value="2024-12-31" selected>' in html
+    assert 'id="village-changes-continued"' in html
+    own = get(client, reverse("unit", args=[province.id]) + "?date=2025-12-31", "en")
+    assert text_of(own, "changes-h") == "Changes from 30/09/2025 to 31/12/2025"
+    assert 'id="village-changes-continued"' not in own
+    assert 'id="at-risk-continued"' in own  # a year before, 31/12/2024, is the old province's
+
+
+def test_a_commune_lists_changes_from_the_old_commune_only_when_it_continues_just_that_one(
+    client, demo
+):
+    """A new commune formed from several old ones compares its villages from its own first date
+    (none on 30/9/2025); one that continues a single old commune reaches back into it, as
+    today's province does."""
+    before, now = old_province("2025-06-30"), new_province("2025-09-30")
+    village = min(v for ids in changed(before, now).values() for v in ids)
+    figures = VillageFigure.objects.filter(village_id=village).select_related("commune")
+    old_commune = figures.get(period__date="2025-06-30").commune
+    commune = figures.get(period__date="2025-09-30").commune
+    url = reverse("unit", args=[commune.id]) + "?date=2025-09-30"
+    assert UnitSuccession.objects.filter(successor=commune).count() > 1
+    html = get(client, url, "en")
+    assert 'id="changes-h"' not in html and 'id="at-risk-continued"' not in html
+
+    UnitSuccession.objects.filter(successor=commune).exclude(predecessor=old_commune).delete()
+    html = get(client, url, "en")
+    expected = changed(
+        statuses_at("2025-06-30", commune=old_commune), statuses_at("2025-09-30", commune=commune)
+    )
+    assert village in set().union(*expected.values())
+    assert {key: listed(html, key) for key in expected} == expected
+    assert text_of(html, "village-changes-continued") == (
+        f"Up to 30/06/2025, the figures are those of {old_commune.name} before the "
+        "reorganisation of administrative units."
+    )
 
 
 def test_english_toggle_formats_numbers_the_english_way(client, demo):

@@ -29,6 +29,7 @@ def urls(demo) -> dict[str, str]:
     table = f"/coverage/?date={DATE}&group=village&province={province.id}&status=joined"
     return {
         "province": f"/u/{province.id}/?date={DATE}",
+        "today's province": f"/u/{dien_bien(Scheme.GSO2025).id}/?date=2025-09-30",
         "district": f"/u/{district.id}/?date={DATE}",
         "commune": f"/u/{commune.id}/?date={DATE}",
         "village": f"/v/{village.id}/",
@@ -44,9 +45,12 @@ def urls(demo) -> dict[str, str]:
 # adds its totals and its place lists. A unit page reads its village figures at its three dates
 # (now, compared with, a year before) at once and its children with their coverage in one
 # query, and its published figures (at its date, on its charts, at other dates) in one query
-# with their dates and sources; a village page its merges both ways at once.
+# with their dates and sources; a village page its merges both ways at once. Today's province
+# on its first date reads its village lists' earlier dates (30/6/2025, a year before) under the
+# province it continues: one query more.
 QUERIES = {
     "province": 14,
+    "today's province": 13,
     "district": 12,
     "commune": 13,
     "village": 6,
