@@ -21,6 +21,7 @@ from units.domain.rows import (
     db_value,
     rows_insert,
     rows_insert_returning,
+    statistics_follow,
     writes_behind,
     writes_caught_up,
 )
@@ -57,6 +58,8 @@ def village_report_write(
         village_ids = villages_create(preview, changes)
         shared = {"period": period.id, "import_run": run.id}
         figures_insert(_figure_rows(preview, village_ids), shared, hook)
+    new = preview.villages_new  # one village, and its placement, for each new village's row
+    statistics_follow({Village: new, VillagePlacement: new, VillageFigure: len(village_ids)})
     changes.figures(preview.villages.communes, preview.date)
     index = preview.village_index
     unsettled = {  # matched where they were not placed at the date: extended back, or moved

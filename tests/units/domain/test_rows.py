@@ -5,7 +5,7 @@ import datetime
 import threading
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from units.domain import rows as rows_module
 from units.domain.names import name_key, sort_key
@@ -13,6 +13,7 @@ from units.domain.rows import (
     db_value,
     rows_insert,
     rows_insert_returning,
+    statistics_follow,
     writes_behind,
     writes_caught_up,
 )
@@ -150,3 +151,43 @@ def test_nothing_is_left_queued_after_a_failure_in_the_caller():
     # the thread has ended: the connection is the caller's alone again
     assert not [thread for thread in threading.enumerate() if thread.name == "rows-behind"]
     assert Village.objects.count() == 0
+
+
+# ---------------------------------------------------------------------------- statistics
+
+
+def _other_session_analyze(table: str) -> None:
+    """ANALYZE from another session, as autovacuum does: it sees none of the rows the test's
+    transaction has written and not committed."""
+    import psycopg
+
+    settings = connection.settings_dict
+    with psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        host=settings["HOST"],
+        port=settings["PORT"],
+        autocommit=True,
+    ) as other:
+        other.execute(f"ANALYZE {table}")
+
+
+def _counted(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's planner statistics")
+def test_statistics_follow_the_rows_the_transaction_wrote():
+    """Taken by another session while the rows were not committed, the statistics say the table
+    is empty; taken again in the writing transaction, they count its rows."""
+    table = Village._meta.db_table
+    written = rows_insert(Village, FIELDS, village_rows(MANY), shared())
+    _other_session_analyze(table)
+    assert _counted(table) == 0  # what autovacuum saw: a table of pages and no row
+    statistics_follow({Village: written})
+    assert _counted(table) >= MANY * 0.9
+    statistics_follow({Village: 1})  # a few rows more: the statistics are left as they are
+    assert _counted(table) >= MANY * 0.9
