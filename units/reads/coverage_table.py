@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import islice
+from itertools import chain, islice
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -140,17 +140,17 @@ class CoverageTable:
         table of a province or less) has its totals summed from those rows: the aggregate would
         read them all a second time (a third of a small JSON export's CPU, issue 10).
 
-        A larger table has the page's aggregate, and its rows read again from the start by a
-        query of their own, run as the response streams: the first read is called from the
-        view, inside the read snapshot's transaction, and on PostgreSQL its server-side cursor
-        closes with that transaction, before streaming would reach its second chunk."""
+        A larger table has the page's aggregate, and its rows go on from the same read as the
+        response streams. Both are read in the request's transaction, which a streamed export
+        keeps open to its last piece (partystats.middleware.ReadSnapshotMiddleware): the rows
+        and the totals come from one snapshot, and on PostgreSQL the rows' server-side cursor
+        stays open between the view and the stream."""
         rows = self.rows()
         first = list(islice(rows, EXPORT_CHUNK))
         if len(first) < EXPORT_CHUNK:
             self.totals = totals_of(first, village=self.queryset.model is VillagePlacement)
             return self.totals, iter(first)
-        rows.close()  # its cursor closed now, while its transaction is open
-        return self.totals, self.rows()
+        return self.totals, chain(first, rows)
 
     def page(self, number: str | int | None) -> tuple[Page, list[CoverageRow]]:
         """One page of rows; past the end, the last page; before the start (0, -1), the first
