@@ -32,7 +32,7 @@ from django.http import QueryDict
 
 from units.models import Coverage, Level, Period, Status, Unit, VillagePlacement
 from units.reads.dates import periods_with_coverage
-from units.reads.filters import CoverageFilter, Group
+from units.reads.filters import CoverageFilter, Group, MembersFilter
 from units.reads.unit_page import share
 
 ROWS_PER_PAGE = 100
@@ -174,12 +174,17 @@ class CoverageTable:
         return page, [row_from_values(v, village=village) for v in page.object_list]
 
     def params(self) -> QueryDict:
-        """The table's state, with the date explicit (never "latest"): for permalinks and links."""
+        """The table's state, with the date explicit (never "latest"): for permalinks and links.
+
+        Counts in plain digits, whatever the visitor typed: "1.000", a thousand on the
+        Vietnamese site, is refused on the English one, where a permalink may be opened."""
         params = QueryDict(mutable=True)
-        for name in self.filterset.filters:
+        cleaned = self.filterset.form.cleaned_data
+        for name, filter_ in self.filterset.filters.items():
             value = self.filterset.form.data.get(name)
-            if value not in (None, ""):
-                params[name] = value
+            if value in (None, ""):
+                continue
+            params[name] = str(cleaned[name]) if isinstance(filter_, MembersFilter) else value
         return params
 
     def filters(self) -> dict:
