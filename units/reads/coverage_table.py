@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain, islice
+from itertools import islice
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -150,7 +150,7 @@ class CoverageTable:
         if len(first) < EXPORT_CHUNK:
             self.totals = totals_of(first, village=self.queryset.model is VillagePlacement)
             return self.totals, iter(first)
-        return self.totals, chain(first, rows)
+        return self.totals, _first_then_rest(first, rows)
 
     def page(self, number: str | int | None) -> tuple[Page, list[CoverageRow]]:
         """One page of rows; past the end, the last page; before the start (0, -1), the first
@@ -197,6 +197,16 @@ class CoverageTable:
                 value = {"id": value.id, "code": value.code, "name": value.name}
             result[name] = value if value != "" else None
         return result
+
+
+def _first_then_rest(
+    first: list[CoverageRow], rest: Iterator[CoverageRow]
+) -> Iterator[CoverageRow]:
+    """The rows read already, then the rest from the same cursor. The first are let go once
+    sent (itertools.chain would keep them to the end of a national export)."""
+    yield from first
+    first.clear()
+    yield from rest
 
 
 def _page_number(number: str | int | None) -> int:
