@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -274,7 +276,7 @@ def private(response: HttpResponse) -> bool:
 
 
 class ReadSnapshotMiddleware:
-    """A public page's queries all read one snapshot of the database.
+    """A public page's queries all read one snapshot of the database, and so does a download.
 
     An import commits all its figures at once, but a page reads them in a dozen queries: in
     PostgreSQL's default READ COMMITTED each query sees the latest commit, so a page rendered
@@ -282,6 +284,11 @@ class ReadSnapshotMiddleware:
     after. One REPEATABLE READ, READ ONLY transaction per public request (a deferred
     transaction in SQLite) gives every query the same snapshot: the old figures or the new,
     never a mix. Staff pages and writes keep Django's default.
+
+    A streamed response (the coverage table's CSV and JSON) reads its rows as it is sent, after
+    the view has returned: the transaction goes with it and ends with its last piece, or when
+    the server closes it unfinished (`SnapshotStream`), so the rows come from the snapshot the
+    view read the totals from.
     """
 
     def __init__(self, get_response):
@@ -293,11 +300,40 @@ class ReadSnapshotMiddleware:
         connection = connections[router.db_for_read(_data_version_model())]
         if connection.in_atomic_block:  # already inside a transaction (a test's): keep it
             return self.get_response(request)
-        with transaction.atomic(using=connection.alias):
+        with ExitStack() as snapshot:
+            snapshot.enter_context(transaction.atomic(using=connection.alias))
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:  # must come before the first query
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            return self.get_response(request)
+            response = self.get_response(request)
+            if response.streaming:
+                response.streaming_content = SnapshotStream(
+                    response.streaming_content, snapshot.pop_all()
+                )
+            return response
+
+
+class SnapshotStream:
+    """A streamed body read inside its request's transaction, which it ends: after the last
+    piece, or when the server closes the response unfinished (a download abandoned midway).
+
+    On SQLite in its default rollback journal (the project sets no other), the transaction
+    holds a read lock for the whole download, as the rows' query alone held it before: an
+    import's commit waits for the download to end (Python's busy timeout: 5 s). In WAL mode, and
+    on PostgreSQL, readers never hold up a writer."""
+
+    def __init__(self, content: Iterable[bytes], transaction_end: ExitStack):
+        self.content = content
+        self.transaction_end = transaction_end
+
+    def __iter__(self) -> Iterator[bytes]:
+        with self.transaction_end:
+            yield from self.content
+
+    def close(self) -> None:
+        """Called by the response's close(), once the server is done with it; nothing left to
+        do when the body was read to its end."""
+        self.transaction_end.close()
 
 
 def _data_version_model():

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
 
 from partystats.middleware import ReadSnapshotMiddleware
@@ -85,3 +85,55 @@ def test_a_commit_during_the_page_is_not_seen_by_its_later_queries():
         # The commit happened during the page, and the page did not see it.
         assert (writer_waiting, writer_result) == (False, ["committed"])
         assert DataVersion.objects.get(pk=1).number == 2
+
+
+def streamed_response(seen: list) -> StreamingHttpResponse:
+    """A response read as it is sent (as the coverage table's CSV and JSON are): each piece
+    notes whether it is read inside a transaction, and in which on PostgreSQL."""
+
+    def pieces():
+        for piece in (b"first", b"second", b"last"):
+            seen.append(transaction_state())
+            yield piece
+
+    return StreamingHttpResponse(pieces())
+
+
+def transaction_state() -> tuple:
+    if connection.vendor != "postgresql":
+        return (connection.in_atomic_block,)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_current_snapshot()::text, current_setting('transaction_isolation')"
+        )
+        return (connection.in_atomic_block, *cursor.fetchone())
+
+
+def test_a_streamed_response_is_read_in_the_views_transaction_to_its_last_piece():
+    seen = []
+    response = ReadSnapshotMiddleware(lambda request: streamed_response(seen))(
+        RequestFactory().get("/coverage/?format=csv")
+    )
+    assert connection.in_atomic_block  # the view has returned: its transaction goes on
+    assert b"".join(response.streaming_content) == b"firstsecondlast"
+    assert len(seen) == 3 and len(set(seen)) == 1 and seen[0][0] is True
+    if connection.vendor == "postgresql":
+        assert seen[0][2] == "repeatable read"
+    assert not connection.in_atomic_block  # ended with the last piece
+    response.close()
+    assert not connection.in_atomic_block
+
+
+@pytest.mark.parametrize("pieces_read", [0, 1])
+def test_a_download_abandoned_midway_ends_its_transaction(pieces_read):
+    """The server closes the response of a client gone (or a HEAD, whose body is never read):
+    the transaction ends then, not with the connection."""
+    response = ReadSnapshotMiddleware(lambda request: streamed_response([]))(
+        RequestFactory().get("/coverage/?format=json")
+    )
+    pieces = iter(response.streaming_content)
+    for _ in range(pieces_read):
+        next(pieces)
+    assert connection.in_atomic_block
+    response.close()
+    assert not connection.in_atomic_block

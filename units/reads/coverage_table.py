@@ -32,7 +32,7 @@ from django.http import QueryDict
 
 from units.models import Coverage, Level, Period, Status, Unit, VillagePlacement
 from units.reads.dates import periods_with_coverage
-from units.reads.filters import CoverageFilter, Group
+from units.reads.filters import CoverageFilter, Group, MembersFilter
 from units.reads.unit_page import share
 
 ROWS_PER_PAGE = 100
@@ -140,17 +140,17 @@ class CoverageTable:
         table of a province or less) has its totals summed from those rows: the aggregate would
         read them all a second time (a third of a small JSON export's CPU, issue 10).
 
-        A larger table has the page's aggregate, and its rows read again from the start by a
-        query of their own, run as the response streams: the first read is called from the
-        view, inside the read snapshot's transaction, and on PostgreSQL its server-side cursor
-        closes with that transaction, before streaming would reach its second chunk."""
+        A larger table has the page's aggregate, and its rows go on from the same read as the
+        response streams. Both are read in the request's transaction, which a streamed export
+        keeps open to its last piece (partystats.middleware.ReadSnapshotMiddleware): the rows
+        and the totals come from one snapshot, and on PostgreSQL the rows' server-side cursor
+        stays open between the view and the stream."""
         rows = self.rows()
         first = list(islice(rows, EXPORT_CHUNK))
         if len(first) < EXPORT_CHUNK:
             self.totals = totals_of(first, village=self.queryset.model is VillagePlacement)
             return self.totals, iter(first)
-        rows.close()  # its cursor closed now, while its transaction is open
-        return self.totals, self.rows()
+        return self.totals, _first_then_rest(first, rows)
 
     def page(self, number: str | int | None) -> tuple[Page, list[CoverageRow]]:
         """One page of rows; past the end, the last page; before the start (0, -1), the first
@@ -174,12 +174,17 @@ class CoverageTable:
         return page, [row_from_values(v, village=village) for v in page.object_list]
 
     def params(self) -> QueryDict:
-        """The table's state, with the date explicit (never "latest"): for permalinks and links."""
+        """The table's state, with the date explicit (never "latest"): for permalinks and links.
+
+        Counts in plain digits, whatever the visitor typed: "1.000", a thousand on the
+        Vietnamese site, is refused on the English one, where a permalink may be opened."""
         params = QueryDict(mutable=True)
-        for name in self.filterset.filters:
+        cleaned = self.filterset.form.cleaned_data
+        for name, filter_ in self.filterset.filters.items():
             value = self.filterset.form.data.get(name)
-            if value not in (None, ""):
-                params[name] = value
+            if value in (None, ""):
+                continue
+            params[name] = str(cleaned[name]) if isinstance(filter_, MembersFilter) else value
         return params
 
     def filters(self) -> dict:
@@ -192,6 +197,16 @@ class CoverageTable:
                 value = {"id": value.id, "code": value.code, "name": value.name}
             result[name] = value if value != "" else None
         return result
+
+
+def _first_then_rest(
+    first: list[CoverageRow], rest: Iterator[CoverageRow]
+) -> Iterator[CoverageRow]:
+    """The rows read already, then the rest from the same cursor. The first are let go once
+    sent (itertools.chain would keep them to the end of a national export)."""
+    yield from first
+    first.clear()
+    yield from rest
 
 
 def _page_number(number: str | int | None) -> int:

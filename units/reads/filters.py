@@ -41,6 +41,7 @@ from units.models import (
     Unit,
     VillagePlacement,
 )
+from units.reads.counts import count_read
 from units.reads.dates import BadDate, parse_date
 from units.reads.lineage import UnitElsewhere, units_standing_for
 from units.reads.village_lists import units_within
@@ -83,10 +84,35 @@ MEMBERS_ERRORS = {
 }
 
 
+class CountField(forms.IntegerField):
+    """A whole number as people of the page's language write it: "1.000" is a thousand on the
+    Vietnamese site, "1,000" on the English (units.reads.counts). Django's IntegerField reads
+    "1.000" as 1, dropping what it takes for zero decimals.
+
+    Typed in a text box, as Django does for localized numbers: a number box (type="number")
+    refuses "1 000" and "1,000" in some browsers and sends nothing, and shows nothing of a value
+    it cannot read, where the form must show what was typed beside its error. inputmode brings
+    up the digits on a phone (GOV.UK Design System, "Text input: numbers")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(localize=True, **kwargs)
+
+    def to_python(self, value) -> int | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return count_read(str(value))
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def widget_attrs(self, widget) -> dict:
+        return super().widget_attrs(widget) | {"inputmode": "numeric"}
+
+
 class MembersFilter(django_filters.NumberFilter):
     """A number of members: django-filter's NumberFilter takes any decimal ("2.5 members")."""
 
-    field_class = forms.IntegerField
+    field_class = CountField
 
     def __init__(self, *, label, lookup_expr: str):
         super().__init__(

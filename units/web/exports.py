@@ -3,7 +3,9 @@
 Every format takes the rows of `units.reads.coverage_table.coverage_table`, in the page's order,
 all pages, with the columns the page shows (the shares in per cent, as numbers rounded as the
 page rounds them) and, in CSV and XLSX, the page's totals row last ("Tổng cộng" / "Total" in the
-name column); the JSON has the totals in its head.
+name column); the JSON has the totals in its head. The CSV and the JSON stream their rows after
+the view has returned, still inside the request's read transaction
+(partystats.middleware.ReadSnapshotMiddleware): rows and totals come from one snapshot.
 Text cells that a spreadsheet would run as a formula are neutralised in CSV and XLSX.
 
 The CSV starts with its header row, so `pandas.read_csv` and other tools read it as it is; where
@@ -218,7 +220,7 @@ def csv_lines(table: CoverageTable) -> Iterator[str]:
 
     Everything translated is resolved here, before streaming starts, and the totals with it
     (`rows_with_totals`: summed from the rows when they fit in one chunk, else the page's
-    aggregate query); the rows are read lazily.
+    aggregate query); the rows are read lazily, from the totals' snapshot.
     """
     writer = csv.writer(_Line())
     columns = export_columns(table.group, table.date)

@@ -6,6 +6,7 @@ import html as html_lib
 import io
 import json
 import re
+from urllib.parse import urlencode
 
 import openpyxl
 import pytest
@@ -516,13 +517,109 @@ def test_members_must_be_a_whole_number_not_below_zero(client, demo, language, q
     assert [e["message"] for e in response.json()["errors"][field]] == [message[language]]
 
 
-def test_members_written_as_a_whole_number_with_a_zero_decimal_are_taken(client, demo):
+# What a visitor types in "Members, at least", and what the filter reads on the Vietnamese and on
+# the English site: a number, or the form's message (units.reads.counts).
+TYPED = [
+    ("1000", 1000, 1000),
+    ("1.000", 1000, WHOLE),  # en: a thousand written the Vietnamese way, or 1 to three decimals
+    ("1,000", WHOLE, 1000),  # vi: the other way round
+    ("1 000", 1000, 1000),
+    ("1\u00a0000", 1000, 1000),  # a no-break space, as a figure copied from a page may hold
+    ("12.345.678", 12_345_678, WHOLE),
+    ("12,345,678", WHOLE, 12_345_678),
+    ("1.000,0", 1000, WHOLE),
+    ("1,000.0", WHOLE, 1000),
+    ("12,0", 12, WHOLE),  # vi: a zero decimal; en: a group of one digit
+    ("12.0", WHOLE, 12),
+    ("1,5", WHOLE, WHOLE),  # vi: one and a half; en: a group of one digit
+    ("2.5", WHOLE, WHOLE),
+    ("1.00", WHOLE, 1),  # vi: a group of two digits; en: one, to two decimals
+    ("1 00", WHOLE, WHOLE),
+    ("1.000 000", WHOLE, WHOLE),  # two kinds of grouping
+    ("1000.000", WHOLE, WHOLE),  # en: three decimals, a group to a Vietnamese reader
+    ("1e3", WHOLE, WHOLE),
+    ("-1.000", NOT_NEGATIVE, WHOLE),
+    (" 12 ", 12, 12),
+    ("0", 0, 0),
+]
+TYPED_CASES = [
+    pytest.param(language, typed, read, id=f"{language} {typed!r}")
+    for typed, vi, en in TYPED
+    for language, read in (("vi", vi), ("en", en))
+]
+
+
+def members_read(typed: str, language: str) -> int | str:
+    """What the coverage table's filter makes of `members_min`: the number, or its message."""
+    from django.http import QueryDict
+    from django.utils import translation
+
+    from units.reads.dates import periods_with_coverage
+    from units.reads.filters import CoverageFilter
+
+    with translation.override(language):
+        params = QueryDict(mutable=True)
+        params.update({"date": "2017-12-31", "group": "village", "members_min": typed})
+        filterset = CoverageFilter(params, periods=periods_with_coverage())
+        if filterset.is_valid():
+            return filterset.form.cleaned_data["members_min"]
+        return " ".join(filterset.form.errors["members_min"])
+
+
+@pytest.mark.parametrize(("language", "typed", "read"), TYPED_CASES)
+def test_the_members_filter_reads_numbers_as_the_language_writes_them(demo, language, typed, read):
+    expected = read if isinstance(read, int) else read[language]
+    assert members_read(typed, language) == expected
+
+
+def typed_query(typed: str) -> str:
+    """One row per district: the demo's have 459 to 2,314 members, so thousands tell."""
+    return "?" + urlencode({"date": "2017-12-31", "group": "district", "members_min": typed})
+
+
+def denominator(html: str) -> str:
+    return cell_text(re.search(r'id="denominator">(.*?)</p>', html, re.S).group(1))
+
+
+@pytest.mark.parametrize(("language", "typed", "read"), TYPED_CASES)
+def test_the_page_filters_by_the_number_typed_and_shows_it_as_typed(
+    client, demo, language, typed, read
+):
+    """Accepted: the page is the table of the number in digits. Refused: a 400 with the form's
+    message. Either way the box shows what was typed."""
+    refused = not isinstance(read, int)
+    response = get(client, typed_query(typed), language, 400 if refused else 200)
+    html = response.content.decode()
+    field = re.search(r'<input[^>]*name="members_min"[^>]*>', html).group(0)
+    assert f'value="{html_lib.escape(typed)}"' in field
+    if refused:
+        errors = re.search(r'id="id_members_min-errors">(.*?)</div>', html, re.S).group(1)
+        assert cell_text(errors) == read[language]
+    else:
+        in_digits = page_html(client, typed_query(str(read)), language)
+        assert denominator(html) == denominator(in_digits)
+        assert html_rows(html) == html_rows(in_digits)
+
+
+def test_the_members_box_is_text_with_a_digits_keyboard(client, demo):
+    """Not type="number": browsers refuse "1 000" and "1,000" there, send nothing, and blank a
+    value they cannot read."""
     html = page_html(client, "?date=2017-12-31&group=village")
     field = re.search(r'<input[^>]*name="members_min"[^>]*>', html).group(0)
-    assert 'min="0"' in field and 'step="any"' not in field  # the browser steps by 1
-    data = json_content(client, "?date=2017-12-31&group=village&members_min=12.0")
-    assert data["filters"]["members_min"] == 12
-    assert data["rows"] and all(row["members"] >= 12 for row in data["rows"])
+    assert 'type="text"' in field and 'inputmode="numeric"' in field
+
+
+def test_links_and_exports_carry_the_number_typed_in_digits(client, demo):
+    """A permalink made on the Vietnamese site opens on the English one, which would refuse
+    "1.000"."""
+    html = page_html(client, typed_query("1.000"))
+    for link in ("download-csv", "download-json", "permalink"):
+        href = re.search(rf'<a href="([^"]*)" id="{link}"', html).group(1)
+        assert "members_min=1000" in html_lib.unescape(href), link
+    data = json_content(client, typed_query("1.000"))
+    assert data["filters"]["members_min"] == 1000
+    assert "members_min=1000" in data["source"]["url"]
+    assert len(data["rows"]) == 9 and all(row["members"] >= 1000 for row in data["rows"])
 
 
 def test_an_unknown_format_is_a_bad_request(client, demo):
