@@ -207,10 +207,10 @@ def continued_clause(page: UnitPage) -> str:
     ) % _continued_values(continued, day(continued.valid_to))
 
 
-def continued_note(page: UnitPage) -> str:
-    """`continued_clause` as a sentence of its own, in the page's short dates, for the village
-    lists that count from the unit this one continues; "" for a unit that continues none."""
-    continued = page.continues
+def continued_note(continued: Unit | None) -> str:
+    """`continued_clause` as a sentence of its own, in short dates, for the village lists (the
+    unit page's, the change feed's) that count from `continued`, the unit this one continues;
+    "" for a unit that continues none."""
     if continued is None:
         return ""
     # Translators: the clause above as a sentence; %(kind_and_name)s as there, "tỉnh Điện Biên".

@@ -238,11 +238,8 @@ class UnitPage:
         return period_year_before(self.period, self.charted)
 
     def reported_under(self, period: Period) -> Unit:
-        """The unit whose villages a list reads at `period`: this one, or before its life the
-        one it continues (villages keep their ids across the reform, docs/village-identity.md)."""
-        if self.continues is not None and not self.unit.is_valid_on(period.date):
-            return self.continues
-        return self.unit
+        """The unit whose villages a list reads at `period` (`reported_under`)."""
+        return reported_under(self.unit, self.continues, period)
 
     @property
     def changes_from_continued(self) -> bool:
@@ -332,11 +329,27 @@ def unit_page_select(
     return page
 
 
-def _unit_page(unit, choice, periods, all_periods, compare, series, rank, baseline) -> UnitPage:
-    period = choice.period
+def unit_predecessors(unit: Unit) -> tuple[list[Unit], Unit | None]:
+    """What the unit continues (`UnitSuccession`, the 2025 crosswalk), by sort key, and the one
+    unit it continues one to one: today's Điện Biên continues the province before 1/7/2025; a
+    unit formed from several, or from part of one, continues none (None). One query."""
     successions = list(UnitSuccession.objects.filter(successor=unit).select_related("predecessor"))
     predecessors = sorted((s.predecessor for s in successions), key=lambda u: u.sort_key)
     continues = predecessors[0] if len(successions) == 1 and not successions[0].partial else None
+    return predecessors, continues
+
+
+def reported_under(unit: Unit, continues: Unit | None, period: Period) -> Unit:
+    """The unit whose villages are read at `period`: `unit`, or before its life the one it
+    continues (villages keep their ids across the reform, docs/village-identity.md)."""
+    if continues is not None and not unit.is_valid_on(period.date):
+        return continues
+    return unit
+
+
+def _unit_page(unit, choice, periods, all_periods, compare, series, rank, baseline) -> UnitPage:
+    period = choice.period
+    predecessors, continues = unit_predecessors(unit)
     lineage = [unit] + ([continues] if continues else [])
     # Changes are counted from the dates the chart shows: today's province continues the
     # province before 1/7/2025, so its 31/12/2015 and its date before the first are that one's.

@@ -1,9 +1,10 @@
 """Atom feeds of what changed (Django's syndication framework): one per unit, one for the site.
 
 One entry per reporting date: the villages that gained a member, gained their own cell or went
-backwards since the date before, each linked to its page. No account, no personal data (village
-names and statuses only). `?lang=en` gives the English feed; a feed reader sends no cookie, so
-the default is the site's first language, Vietnamese.
+backwards since the date before (for a unit's first date, the last date of the unit it continues
+one to one, whose figures the entry says they are), each linked to its page. No account, no
+personal data (village names and statuses only). `?lang=en` gives the English feed; a feed
+reader sends no cookie, so the default is the site's first language, Vietnamese.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_safe
 
 from units.models import Unit
 from units.reads import feed as selectors
+from units.reads import paragraph
 
 LIST_AT_MOST = 100  # village names per list in one entry; the unit page has them all
 
@@ -70,6 +72,9 @@ class ChangesFeed(Feed):
             "link": self.item_link(entry),
             "list_at_most": LIST_AT_MOST,
             "list_slice": f":{LIST_AT_MOST}",
+            # An entry against the last date of the unit this one continues says whose figures
+            # those are, as the unit page's lists do.
+            "continued_note": paragraph.continued_note(entry.continued),
         }
 
 

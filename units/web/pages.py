@@ -82,7 +82,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "paragraph": paragraph.report_paragraph(page, permalink=_permalink(request, page)),
         # Under a village list that counts from the unit this one continues, as the paragraph
         # says it.
-        "continued_note": paragraph.continued_note(page),
+        "continued_note": paragraph.continued_note(page.continues),
     }
     return render(request, "units/unit.html", context)
 

@@ -7,7 +7,15 @@ import pytest
 from django.urls import reverse
 
 from tests.demo_snapshot import dien_bien
-from units.models import Level, Scheme, Unit, UnitSuccession, Village, VillageFigure
+from tests.reform_villages import (
+    RANK,
+    a_changed_village_across_the_reform,
+    changed,
+    continue_only,
+    new_province,
+    old_province,
+)
+from units.models import Level, Scheme, Unit, Village, VillageFigure
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
@@ -73,38 +81,6 @@ def test_todays_province_counts_its_changes_from_the_dates_its_chart_shows(clien
     )
     old = get(client, reverse("unit", args=[dien_bien().id]) + "?date=2025-06-30", "en")
     assert 'id="changes-continued"' not in old
-
-
-# The village lists of today's province, computed here from the figures: worse to better.
-RANK = {"no_members": 0, "joined": 1, "own_cell": 2}
-
-
-def statuses_at(date: str, **communes) -> dict[int, str]:
-    """Each village's status at the date, among the figures of the communes `communes` names."""
-    figures = VillageFigure.objects.filter(period__date=date, **communes)
-    return dict(figures.values_list("village_id", "status"))
-
-
-def old_province(date: str) -> dict[int, str]:
-    return statuses_at(date, commune__parent__parent=dien_bien())  # its communes: in districts
-
-
-def new_province(date: str) -> dict[int, str]:
-    return statuses_at(date, commune__parent=dien_bien(Scheme.GSO2025))
-
-
-def changed(before: dict[int, str], now: dict[int, str]) -> dict[str, set[int]]:
-    """The villages each change list should show, by the list's key."""
-    lists = {"gained-member": set(), "gained-cell": set(), "backwards": set()}
-    for village, status in now.items():
-        earlier = before.get(village)
-        if earlier not in RANK or status not in RANK or earlier == status:
-            continue
-        if RANK[status] < RANK[earlier]:
-            lists["backwards"].add(village)
-        else:
-            lists["gained-cell" if status == "own_cell" else "gained-member"].add(village)
-    return lists
 
 
 def listed(html: str, key: str) -> set[int]:
@@ -191,21 +167,13 @@ def test_a_commune_lists_changes_from_the_old_commune_only_when_it_continues_jus
     """A new commune formed from several old ones compares its villages from its own first date
     (none on 30/9/2025); one that continues a single old commune reaches back into it, as
     today's province does."""
-    before, now = old_province("2025-06-30"), new_province("2025-09-30")
-    village = min(v for ids in changed(before, now).values() for v in ids)
-    figures = VillageFigure.objects.filter(village_id=village).select_related("commune")
-    old_commune = figures.get(period__date="2025-06-30").commune
-    commune = figures.get(period__date="2025-09-30").commune
+    village, old_commune, commune = a_changed_village_across_the_reform()
     url = reverse("unit", args=[commune.id]) + "?date=2025-09-30"
-    assert UnitSuccession.objects.filter(successor=commune).count() > 1
     html = get(client, url, "en")
     assert 'id="changes-h"' not in html and 'id="at-risk-continued"' not in html
 
-    UnitSuccession.objects.filter(successor=commune).exclude(predecessor=old_commune).delete()
+    expected = continue_only(commune, old_commune)
     html = get(client, url, "en")
-    expected = changed(
-        statuses_at("2025-06-30", commune=old_commune), statuses_at("2025-09-30", commune=commune)
-    )
     assert village in set().union(*expected.values())
     assert {key: listed(html, key) for key in expected} == expected
     assert text_of(html, "village-changes-continued") == (

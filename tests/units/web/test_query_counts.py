@@ -37,6 +37,9 @@ def urls(demo) -> dict[str, str]:
         "CSV": table + "&format=csv",
         "JSON": table + "&format=json",
         "API": f"/api/v1/figures?unit={district.id}&date={DATE}",
+        "province feed": f"/u/{province.id}/feed.atom",
+        "today's province feed": f"/u/{dien_bien(Scheme.GSO2025).id}/feed.atom",
+        "site feed": "/feed.atom",
     }
 
 
@@ -48,6 +51,11 @@ def urls(demo) -> dict[str, str]:
 # with their dates and sources; a village page its merges both ways at once. Today's province
 # on its first date reads its village lists' earlier dates (30/6/2025, a year before) under the
 # province it continues: one query more.
+# A feed reads its unit's dates and which unit it continues one to one (none for the old
+# province), then, for each entry, the village figures at its two dates and the names of the
+# villages that changed (none when none did). Today's province also reads the dates of the
+# province it continues, for its first entry, against 30/6/2025 (+1, and +3 for that entry);
+# the site's feed does all this for both provinces.
 QUERIES = {
     "province": 14,
     "today's province": 13,
@@ -58,6 +66,9 @@ QUERIES = {
     "CSV": 4,
     "JSON": 4,
     "API": 8,
+    "province feed": 114,
+    "today's province feed": 18,
+    "site feed": 130,
 }
 
 
