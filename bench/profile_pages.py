@@ -5,9 +5,10 @@
 
 Picks the same URLs as bench/serve_load.py (province, district, commune, village, the coverage
 table filtered to a province and a status, its CSV and JSON exports, the JSON API's figures of a
-district) and asks each of them, in this process, through the whole middleware stack with
-Django's test client, with a query string no page has had before (`bench-nocache=…`, as
-bench/uncached.lua does), so every request is a full render: what a first visitor pays.
+district), and the change feeds of that province and of the site, and asks each of them, in
+this process, through the whole middleware stack with Django's test client, with a query string
+no page has had before (`bench-nocache=…`, as bench/uncached.lua does), so every request is a
+full render: what a first visitor pays.
 
 - `first`: the first request of each kind in the process (templates compiled, nothing warm);
 - then `--repeat` fresh requests, timed without a profiler: the medians of the wall time, the SQL
@@ -42,7 +43,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT / "bench"))
 from machine import machine  # noqa: E402  (bench/machine.py, beside this script)
-from serve_load import load_average, questions_pick  # noqa: E402
+from serve_load import Question, load_average, questions_pick  # noqa: E402
 
 SETTINGS = {"bench": "bench.settings_bench", "local": "partystats.settings.local"}
 TOP_FUNCTIONS = 12
@@ -247,7 +248,7 @@ def ms(seconds: float) -> str:
 
 def summary_print(results: list[Result]) -> None:
     header = (
-        f"{'URL kind':9} {'KiB':>5} {'first':>7} {'median':>7} {'CPU':>7} {'SQL n':>5}"
+        f"{'URL kind':13} {'KiB':>5} {'first':>7} {'median':>7} {'CPU':>7} {'SQL n':>5}"
         f" {'SQL ms':>7}"
         f" {'templ.':>7} {'(SQL)':>7} {'filters':>7} {'other':>7}"
     )
@@ -258,7 +259,7 @@ def summary_print(results: list[Result]) -> None:
         template, template_sql = r.median("template"), r.median("template_sql")
         other = median - sql - (template - template_sql) - filters
         print(
-            f"{r.kind:9} {r.samples[0].size / 1024:5.0f} {ms(r.first.seconds)} {ms(median)}"
+            f"{r.kind:13} {r.samples[0].size / 1024:5.0f} {ms(r.first.seconds)} {ms(median)}"
             f" {ms(r.median('cpu'))} {r.median('queries'):5.0f} {ms(sql)} {ms(template)}"
             f" {ms(template_sql)} {ms(filters)} {ms(other)}"
         )
@@ -295,6 +296,7 @@ def main() -> None:
     if not db.exists():
         raise SystemExit(f"No database at {db}: give one with --db")
     questions, picked = questions_pick(db, arguments.status)
+    questions += feed_questions(questions[0])
     if arguments.kinds:
         questions = [q for q in questions if q.kind in arguments.kinds.split(",")]
     os.environ.update(
@@ -311,6 +313,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as static_root:
         static_collect(Path(static_root))
         run(arguments, db, questions, picked)
+
+
+def feed_questions(province: Question) -> list[Question]:
+    """The province's change feed (every date against the one before) and the site's."""
+    page = province.path.split("?")[0]
+    return [Question("province feed", f"{page}feed.atom"), Question("site feed", "/feed.atom")]
 
 
 def static_collect(static_root: Path) -> None:

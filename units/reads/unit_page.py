@@ -335,8 +335,26 @@ def unit_predecessors(unit: Unit) -> tuple[list[Unit], Unit | None]:
     unit formed from several, or from part of one, continues none (None). One query."""
     successions = list(UnitSuccession.objects.filter(successor=unit).select_related("predecessor"))
     predecessors = sorted((s.predecessor for s in successions), key=lambda u: u.sort_key)
-    continues = predecessors[0] if len(successions) == 1 and not successions[0].partial else None
-    return predecessors, continues
+    return predecessors, continued_one_to_one(successions)
+
+
+def continued_one_to_one(successions: list[UnitSuccession]) -> Unit | None:
+    """The unit a successor continues one to one, from all its successions: their only one's
+    predecessor, unless that was split between new units."""
+    if len(successions) == 1 and not successions[0].partial:
+        return successions[0].predecessor
+    return None
+
+
+def units_continued(units: list[Unit]) -> dict[int, Unit]:
+    """The unit each of these continues one to one (`unit_predecessors`), by unit id, for those
+    that continue one: one query for them all (the site's feed asks it of every province)."""
+    by_successor: dict[int, list[UnitSuccession]] = {}
+    successions = UnitSuccession.objects.filter(successor__in=units).select_related("predecessor")
+    for succession in successions:
+        by_successor.setdefault(succession.successor_id, []).append(succession)
+    continued = {unit_id: continued_one_to_one(found) for unit_id, found in by_successor.items()}
+    return {unit_id: unit for unit_id, unit in continued.items() if unit is not None}
 
 
 def reported_under(unit: Unit, continues: Unit | None, period: Period) -> Unit:

@@ -51,11 +51,11 @@ def urls(demo) -> dict[str, str]:
 # with their dates and sources; a village page its merges both ways at once. Today's province
 # on its first date reads its village lists' earlier dates (30/6/2025, a year before) under the
 # province it continues: one query more.
-# A feed reads its unit's dates and which unit it continues one to one (none for the old
-# province), then, for each entry, the village figures at its two dates and the names of the
-# villages that changed (none when none did). Today's province also reads the dates of the
-# province it continues, for its first entry, against 30/6/2025 (+1, and +3 for that entry);
-# the site's feed does all this for both provinces.
+# A feed reads which unit its unit continues one to one, the dates of both, the village figures
+# of every date its entries compare (at once, each date once, those before its first date under
+# the unit it continues), then the names of the villages that changed, all entries' at once
+# (none when none did). The site's feed reads the provinces, which each continues and all their
+# dates, then only the entries it shows, as a unit's feed does.
 QUERIES = {
     "province": 14,
     "today's province": 13,
@@ -66,9 +66,9 @@ QUERIES = {
     "CSV": 4,
     "JSON": 4,
     "API": 8,
-    "province feed": 114,
-    "today's province feed": 18,
-    "site feed": 130,
+    "province feed": 6,
+    "today's province feed": 6,
+    "site feed": 6,
 }
 
 
