@@ -155,6 +155,11 @@ class PostgreSQLSnapshot:
             for table, data in self.tables:
                 with cursor.copy(f'COPY "{table}" FROM STDIN (FORMAT BINARY)') as copy:
                     copy.write(data)
+            # Statistics taken by autovacuum while the tables were empty (after the last module's
+            # TRUNCATE) would size them as empty: nested-loop plans then ran for half an hour
+            # (the targets page, an import's preview). ANALYZE here counts the rows just copied.
+            for table, _data in self.tables:
+                cursor.execute(f'ANALYZE "{table}"')
         reset_sequences(demo_models())
         return "copy"
 
