@@ -344,15 +344,22 @@ def _unit_column(words: v.Words, fields: dict[str, str], *, named: str) -> str |
 def _names_only(words: v.Words, level: str) -> bool:
     """Whether the words are only names of levels (the first one `level`) and linking words:
     "Thôn, bản, tổ dân phố, khu phố", "Tên xã", "" (a bare "Mã")."""
-    phrases = [phrase for _, level_phrases in v.LEVELS for phrase in level_phrases]
-    phrases += list(NAME_LINKS)
-    forms = sorted((v.form(phrase, words.plain) for phrase in phrases), key=len, reverse=True)
     rest = f" {words.text} "
-    for phrase_form in forms:
+    for phrase_form in _name_forms(words.plain):
         rest = rest.replace(f" {phrase_form} ", " ").replace(f" {phrase_form} ", " ")
     if rest.strip():
         return False
     return not words.text or v.level_named(words) == level
+
+
+@functools.lru_cache(maxsize=2)
+def _name_forms(plain: bool) -> tuple[str, ...]:
+    """The level names and linking words `_names_only` takes away, longest first. Made once a
+    form (with or without diacritics), not once a header text: the header search reads every
+    text of each sheet's first rows, and a national report's names make a thousand new ones."""
+    phrases = [phrase for _, level_phrases in v.LEVELS for phrase in level_phrases]
+    phrases += list(NAME_LINKS)
+    return tuple(sorted((v.form(phrase, plain) for phrase in phrases), key=len, reverse=True))
 
 
 # ---------------------------------------------------------------------------- unknown headers

@@ -224,12 +224,32 @@ def _word_form(word: str) -> str:
 def level_named(words: Words) -> str | None:
     """The level of unit the words name first: COMMUNE, DISTRICT, VILLAGE or None."""
     tokens = words.split()
-    for at in range(len(tokens)):
+    by_first_word = _levels_by_first_word(words.plain)
+    for at, token in enumerate(tokens):
+        named = by_first_word.get(token)
+        if named is None:
+            continue  # no level's name begins with this word
         rest = Words(" ".join(tokens[at:]), words.plain)
-        for level, phrases in LEVELS:
+        for level, phrases in named:
             if any(rest.starts(phrase) for phrase in phrases):
                 return level
     return None
+
+
+@functools.lru_cache(maxsize=2)
+def _levels_by_first_word(plain: bool) -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """First word of a level's name → LEVELS, in their order, narrowed to the names beginning
+    with it: `level_named` then tries only the words that can begin one (the header search reads
+    a thousand texts of a national report's first rows, most of them village names)."""
+    firsts = {form(phrase, plain).split()[0] for _, phrases in LEVELS for phrase in phrases}
+    return {
+        first: tuple(
+            (level, named)
+            for level, phrases in LEVELS
+            if (named := tuple(p for p in phrases if form(p, plain).split()[0] == first))
+        )
+        for first in firsts
+    }
 
 
 def quantity_stripped(words: Words) -> tuple[bool, Words]:
