@@ -76,7 +76,7 @@ class ImportRun(models.Model):
         ordering = ["-started"]
         permissions = [
             ("run_import", _("Can import reports")),
-            ("publish", _("Can publish and withdraw imports of others")),
+            ("publish", _("Can publish, withdraw and restore imports of others")),
         ]
 
     def __str__(self) -> str:
