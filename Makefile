@@ -17,7 +17,7 @@ CHECK_ENV := DJANGO_SETTINGS_MODULE=partystats.settings.production \
 	ALLOWED_HOSTS=partystats.example \
 	DATABASE_URL=postgres://partystats@127.0.0.1:5432/partystats
 
-.PHONY: run test lint check deps dev-deps chromium messages
+.PHONY: run test screenshots lint check deps dev-deps chromium messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,14 @@ node_modules/.installed: package.json package-lock.json
 # pyproject.toml); without it, the whole suite.
 test: dev-deps chromium messages node_modules/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The README's screenshots (docs/screenshots/) taken afresh on the demo data by the browser tests
+# that take them; any other run writes them to a temporary folder (tests/screenshots.py).
+SCREENSHOT_TESTS := tests/units/web/test_browser_quality.py tests/units/web/test_browser_paragraph.py \
+	tests/units/web/test_browser_embed.py tests/imports/test_browser_publish.py
+
+screenshots: dev-deps chromium messages node_modules/.installed
+	SCREENSHOTS_UPDATE=1 $(BIN)/pytest -m browser $(SCREENSHOT_TESTS)
 
 lint: dev-deps
 	$(BIN)/ruff check .

@@ -2,7 +2,8 @@
 
 Browser tests drive Debian's Chromium (/usr/bin/chromium, apt package `chromium`) through
 Playwright for Python; Playwright never downloads a browser of its own here. Mark them
-`@pytest.mark.browser` and take the `page` fixture (with pytest-django's `live_server`).
+`@pytest.mark.browser` and take the `page` fixture (with pytest-django's `live_server`); those
+that take a screenshot write it into the `screenshots` folder.
 """
 
 import os
@@ -71,6 +72,16 @@ def browser() -> Iterator[Browser]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """The folder a browser test writes its screenshots to: a temporary one, so a test run leaves
+    the checkout as it was; docs/screenshots/ (the README's) with SCREENSHOTS_UPDATE=1, which
+    `make screenshots` sets (tests/screenshots.py)."""
+    from tests.screenshots import screenshots_folder
+
+    return screenshots_folder(os.environ, lambda: tmp_path_factory.mktemp("screenshots"))
 
 
 @pytest.fixture

@@ -4,10 +4,7 @@ and publishes it; the history says who did what. Screenshot of the publish step.
 seen on the site by the publisher before publishing it, under its banner, while a visitor sees
 the published figures."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from imports.models import ImportRun
 from tests.gate import PASSWORD, PUBLISHER, drafted, staff_make
@@ -15,9 +12,9 @@ from tests.gate import PASSWORD, PUBLISHER, drafted, staff_make
 # The miniature province with 31/12/2017 imported, the staging folder and the 30/06/2018 report.
 from tests.imports.test_browser_import import june_report, province, staging  # noqa: F401
 from tests.imports.test_publish import june_report as june_with_a_new_village
+from tests.screenshots import full_page_size, png_size
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
 def log_in(page, url: str, username: str) -> None:
@@ -28,7 +25,14 @@ def log_in(page, url: str, username: str) -> None:
     page.wait_for_url(f"{url}/import/")
 
 
-def test_one_imports_another_publishes(live_server, page, province, staging, tmp_path):  # noqa: F811
+def test_one_imports_another_publishes(
+    live_server,
+    page,
+    province,  # noqa: F811
+    staging,  # noqa: F811
+    tmp_path,
+    screenshots,
+):
     staff_make("anh")
     staff_make("binh", PUBLISHER)
     url = live_server.url
@@ -55,8 +59,8 @@ def test_one_imports_another_publishes(live_server, page, province, staging, tmp
     summary = page.locator("#publish-summary").inner_text()
     assert summary.startswith("3 số liệu ngày 30/06/2018 của Xã Mường Tùng sẽ có trên trang")
     assert page.locator("#publish-changes").is_visible()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "publish.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "publish.png"), full_page=True)
+    assert png_size(screenshots / "publish.png") == full_page_size(page)
     page.click("#publish-confirm")
     page.wait_for_selector(f"#events-{run.id} li")
     assert page.locator(f"#events-{run.id}").inner_text().startswith("Đã công bố bởi binh, ")

@@ -273,7 +273,8 @@ def village_rows(period: Period) -> QuerySet[VillagePlacement]:
 
 def _shares() -> dict:
     """% of the reported villages with their own cell, and with a member (own cell or joined);
-    NULL when none was reported, so such rows sort last and show "–"."""
+    NULL when none was reported, so such rows sort last and show NO_VALUE
+    (units/templatetags/coverage.py)."""
     reported = NullIf(F("villages") - F("not_reported"), 0)
     hundred = Value(100.0, output_field=FloatField())
     return {

@@ -24,10 +24,30 @@ from units.reads.village_page import VillageHistoryRow
 
 register = template.Library()
 
+# How every page, public or staff, shows a value that is missing (a village not reported, a run
+# without a scope): the em dash, never a 0 nor an en dash (docs/domain.md §1). Exports leave the
+# cell empty or null instead (units/web/exports.py).
+NO_VALUE = "—"
+
+
+@register.filter
+def or_no_value(value):
+    """The value, or NO_VALUE when there is none: None, or the empty text a filter before it
+    gives for None (`date`, `short_date`, `join`). A 0 is a value, shown as such."""
+    if value is None or value == "":
+        return NO_VALUE
+    return value
+
+
+@register.simple_tag
+def no_value() -> str:
+    """NO_VALUE where a template's `{% else %}` has nothing to show (a unit without a parent)."""
+    return NO_VALUE
+
 
 @register.filter
 def count(value) -> str:
-    """36894 → "36.894" in Vietnamese, "36,894" in English; None → "–" (never a zero)."""
+    """36894 → "36.894" in Vietnamese, "36,894" in English; None → NO_VALUE (never a zero)."""
     return count_in(value, get_language())
 
 
@@ -50,7 +70,7 @@ def village_totals(totals) -> str:
 def count_in(value, language: str | None) -> str:
     """`count` in a language looked up once by the caller (a table's every cell)."""
     if value is None:
-        return "–"
+        return NO_VALUE
     if isinstance(value, Decimal) and value == value.to_integral_value():
         value = int(value)
     separator = _thousand_separator(language)
@@ -219,17 +239,17 @@ def risk_labels(reasons: tuple[str, ...]) -> str:
 
 @register.filter
 def share_value(value: float | None) -> str:
-    """A share in per cent with one decimal: "12,5%" in Vietnamese; "–" when unknown."""
+    """A share in per cent with one decimal: "12,5%" in Vietnamese; NO_VALUE when unknown."""
     if value is None:
-        return "–"
+        return NO_VALUE
     return number_format(value, decimal_pos=1) + "%"
 
 
 @register.filter
 def change(now, before) -> str:
-    """Signed difference, "+12" / "−3" / "0"; "–" when either side is unknown."""
+    """Signed difference, "+12" / "−3" / "0"; NO_VALUE when either side is unknown."""
     if now is None or before is None:
-        return "–"
+        return NO_VALUE
     diff = now - before
     if diff > 0:
         return "+" + count(diff)
@@ -241,5 +261,5 @@ def change(now, before) -> str:
 @register.filter
 def percent(part, whole) -> str:
     if not whole or part is None:
-        return "–"
+        return NO_VALUE
     return number_format(round(100 * part / whole, 1), decimal_pos=1) + " %"

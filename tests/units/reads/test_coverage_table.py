@@ -197,9 +197,9 @@ def test_not_reported_villages_show_as_such_never_as_zero(client, partly_reporte
     query = f"?date=2017-12-31&group=village&commune={commune.id}"
     rows = {row[0]: row for row in html_rows(page_html(client, query))}
     for name in names:
-        assert rows[name][4:] == ["Chưa báo cáo", "–"]
+        assert rows[name][4:] == ["Chưa báo cáo", "—"]
     english = {row[0]: row for row in html_rows(page_html(client, query, "en"))}
-    assert english[next(iter(names))][4:] == ["Not reported", "–"]
+    assert english[next(iter(names))][4:] == ["Not reported", "—"]
 
     missing = html_rows(page_html(client, query + "&status=not_reported"))
     assert {row[0] for row in missing} == names
@@ -208,6 +208,9 @@ def test_not_reported_villages_show_as_such_never_as_zero(client, partly_reporte
     assert data["totals"]["not_reported"] == data["totals"]["villages"] == 3
     _, csv_rows = csv_content(client, query + "&status=not_reported")
     assert {(row[8], row[9]) for row in csv_rows[1:-1]} == {("Chưa báo cáo", "")}
+    sheet = xlsx_sheet(client, query + "&status=not_reported")
+    xlsx_rows = list(sheet.iter_rows(min_row=4, values_only=True))[:-1]  # title, source, header
+    assert {(row[8], row[9]) for row in xlsx_rows} == {("Chưa báo cáo", None)}
     assert csv_rows[-1][7:] == [
         "Tổng cộng",
         "3 thôn, bản: 0 có chi bộ độc lập, 0 sinh hoạt ghép, 0 chưa có đảng viên, 3 chưa báo cáo",
@@ -319,8 +322,8 @@ def test_xlsx_has_a_title_row_a_frozen_header_and_number_formats(client, demo):
 
 
 def share(text: str) -> float | None:
-    """ "12,5%" (Vietnamese) or "12.5%" → 12.5; "–" → None."""
-    return None if text == "–" else float(text.rstrip("%").replace(",", "."))
+    """ "12,5%" (Vietnamese) or "12.5%" → 12.5; "—" → None."""
+    return None if text == "—" else float(text.rstrip("%").replace(",", "."))
 
 
 def csv_number(text: str) -> float | None:
@@ -806,4 +809,4 @@ def test_every_row_has_one_cell_under_each_heading(client, demo, date, group):
         assert {row[-2] for row in rows} <= {str(s.label) for s in Status}
     else:
         assert headings[-3] == "Members" and headings[-2].endswith("with own cell")
-        assert all(row[-1].endswith("%") or row[-1] == "–" for row in rows)
+        assert all(row[-1].endswith("%") or row[-1] == "—" for row in rows)

@@ -112,7 +112,7 @@ def test_villages_with_no_member_fall_by_more_than_fifteen_percent_a_year(client
         "31/12/2015 1,813 423 423 (computed: the sum of these published parts"
     )
     assert "attending a joined cell 328 + villages with no member 95" in derived
-    assert row_text(html, "no_members-2016").split()[3] == "–"
+    assert row_text(html, "no_members-2016").split()[3] == "—"
     assert "synthetic" in html
 
 

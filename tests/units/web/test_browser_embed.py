@@ -8,12 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from tests.demo_snapshot import dien_bien
+from tests.screenshots import element_size, png_size
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -43,7 +42,7 @@ def host_page(folder: Path, frames: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_a_chart_embeds_in_another_origin_and_a_page_does_not(
-    live_server, browser, demo_loaded, other_origin, language
+    live_server, browser, demo_loaded, other_origin, language, screenshots
 ):
     unit = dien_bien()
     origin, folder = other_origin
@@ -72,6 +71,7 @@ def test_a_chart_embeds_in_another_origin_and_a_page_does_not(
     assert any("frame-ancestors" in v for v in violations)  # the page's refusal, and only it
     assert all("frame-ancestors 'none'" in v for v in violations)
     if language == "vi":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.locator("#embed").screenshot(path=str(SCREENSHOTS / "embed.png"))
+        frame = page.locator("#embed")
+        frame.screenshot(path=str(screenshots / "embed.png"))
+        assert png_size(screenshots / "embed.png") == element_size(frame)
     context.close()

@@ -1,15 +1,12 @@
 """The report paragraph in Chromium: a person copies it with the button (no inline script, no
 CSP violation) and pastes exactly what the page shows, in Vietnamese and in English."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from tests.demo_snapshot import dien_bien
+from tests.screenshots import element_size, png_size
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -29,7 +26,9 @@ def copied(page) -> str:
 COPY = {"vi": "Chép đoạn văn", "en": "Copy the paragraph"}
 
 
-def test_the_paragraph_is_copied_as_shown_in_both_languages(browser, live_server, province_url):
+def test_the_paragraph_is_copied_as_shown_in_both_languages(
+    browser, live_server, province_url, screenshots
+):
     context = browser.new_context(locale="vi-VN")
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page = context.new_page()
@@ -44,8 +43,9 @@ def test_the_paragraph_is_copied_as_shown_in_both_languages(browser, live_server
         assert figure in first, figure
     assert first == " ".join(page.locator("#paragraph-text p").first.inner_text().split())
     assert citation.startswith("Nguồn: partystats, Tỉnh Điện Biên, số liệu tại 31-12-2017, http")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator("#report-paragraph").screenshot(path=str(SCREENSHOTS / "paragraph.png"))
+    paragraph = page.locator("#report-paragraph")
+    paragraph.screenshot(path=str(screenshots / "paragraph.png"))
+    assert png_size(screenshots / "paragraph.png") == element_size(paragraph)
 
     page.get_by_role("link", name="English").click()
     text = copied(page)

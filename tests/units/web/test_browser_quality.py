@@ -6,12 +6,12 @@ import pytest
 from django.conf import settings
 
 from tests.demo_snapshot import dien_bien
+from tests.screenshots import png_size
 from units.models import Scheme, Unit, Village
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -58,19 +58,20 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1200, "height": 900}
 
 
-def test_screenshots_of_the_main_pages(live_server, page, main_pages):
-    """Kept under docs/screenshots/ and shown in the README; taken afresh by every run, at a
-    desktop's width (`<name>.png`) and a phone's (`<name>-phone.png`)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_screenshots_of_the_main_pages(live_server, page, main_pages, screenshots):
+    """The README's screenshots, at a desktop's width (`<name>.png`) and a phone's
+    (`<name>-phone.png`): into docs/screenshots/ with `make screenshots`, else a temporary
+    folder."""
     for suffix, size in (("", DESKTOP), ("-phone", PHONE)):
         page.set_viewport_size(size)
         for name, url in main_pages.items():
             page.goto(live_server.url + url)
             if name in ("province", "district", "commune"):
                 page.wait_for_selector("body[data-charts-drawn=true]")
-            path = SCREENSHOTS / f"{name}{suffix}.png"
+            path = screenshots / f"{name}{suffix}.png"
             page.screenshot(path=str(path), full_page=False)
-            assert path.stat().st_size > 10_000
+            assert png_size(path) == (size["width"], size["height"])
+            assert path.stat().st_size > 10_000  # a page drawn, not a blank one
 
 
 # What sticks out past the right edge of a phone's screen, outside the boxes that scroll.

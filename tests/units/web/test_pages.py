@@ -320,7 +320,7 @@ def test_villages_at_risk_have_few_members_a_worse_status_or_a_steep_fall(client
         ]
         _, commune, _, now, before, why = cells
         assert commune in communes
-        now, before = int(now), int(before) if before != "–" else None
+        now, before = int(now), int(before) if before != "—" else None
         reasons = set(why.split("; "))
         reasons_seen |= reasons
         assert ("one or two members" in reasons) == (now in (1, 2))
