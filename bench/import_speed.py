@@ -31,11 +31,13 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -58,7 +60,7 @@ GOAL_DIEN_BIEN = 0.3  # seconds
 
 
 class SQLite:
-    """Database files in the work folder; a fresh copy is a file copy."""
+    """Database files in the work folder; a fresh copy is SQLite's backup of one."""
 
     name = "SQLite"
 
@@ -66,15 +68,24 @@ class SQLite:
         self.folder = folder
 
     def url(self, name: str) -> str:
-        return f"sqlite:///{self.folder / name}.sqlite3"
+        return f"sqlite:///{self.path(name)}"
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.sqlite3"
 
     def copy(self, source: str, target: str) -> str:
-        shutil.copyfile(self.folder / f"{source}.sqlite3", self.folder / f"{target}.sqlite3")
+        """Not a copy of the file: the databases are in WAL mode (partystats/settings/base.py),
+        and committed pages may still be in the source's -wal file. The backup writes through
+        the target's own connection, so a -wal left beside an earlier copy of that name is
+        recovered and overwritten, never replayed onto the new one."""
+        with (
+            closing(sqlite3.connect(self.path(source))) as original,
+            closing(sqlite3.connect(self.path(target))) as copy,
+        ):
+            original.backup(copy)
         return self.url(target)
 
     def version(self) -> str:
-        import sqlite3
-
         return f"SQLite {sqlite3.sqlite_version}"
 
     def drop_all(self) -> None:

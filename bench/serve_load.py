@@ -333,6 +333,19 @@ def partystats_server(
     return server
 
 
+def wal_checkpoint(db: Path) -> None:
+    """Every commit copied from the -wal file into the database file, which Datasette reads
+    alone (`--immutable`). The site opens its databases in WAL mode (partystats/settings/
+    base.py): a process that ended without closing its connection leaves commits in the -wal."""
+    connection = sqlite3.connect(db)
+    try:
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        connection.close()
+    if busy:
+        raise SystemExit(f"{db} is in use: its -wal file could not be copied into it")
+
+
 def datasette_server(db: Path, log: Path) -> Server | None:
     command = BIN / "datasette"
     if not command.exists():
@@ -603,6 +616,7 @@ def main() -> None:
     print(f"Machine: {machine()}")
     print(f"Load average before the run: {load_average()}")
     print(f"Database: {db} ({db.stat().st_size / 1_048_576:,.0f} MB)")
+    wal_checkpoint(db)  # before either server: the site only reads, adding nothing to it
     questions, picked = questions_pick(db, arguments.status)
     print(f"Picked: {picked}")
     if arguments.kinds:

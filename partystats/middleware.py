@@ -317,10 +317,13 @@ class SnapshotStream:
     """A streamed body read inside its request's transaction, which it ends: after the last
     piece, or when the server closes the response unfinished (a download abandoned midway).
 
-    On SQLite in its default rollback journal (the project sets no other), the transaction
-    holds a read lock for the whole download, as the rows' query alone held it before: an
-    import's commit waits for the download to end (Python's busy timeout: 5 s). In WAL mode, and
-    on PostgreSQL, readers never hold up a writer."""
+    On SQLite the project opens database files in WAL mode (partystats/settings/base.py): the
+    transaction reads one snapshot for the whole download while an import commits beside it,
+    as on PostgreSQL. In SQLite's default rollback journal it held a read lock for the whole
+    download instead, and an import's commit waited for the download to end, failing with
+    "database is locked" after Python's busy timeout (5 s). A download still open keeps the
+    -wal file from being started over: what imports commit meanwhile makes it grow, and it is
+    written from its start again after the download."""
 
     def __init__(self, content: Iterable[bytes], transaction_end: ExitStack):
         self.content = content

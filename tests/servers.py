@@ -15,12 +15,12 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -50,7 +50,7 @@ class ScratchDatabases:
         if not self.postgres:
             path = self.folder / f"{name}.sqlite3"
             if template:
-                shutil.copyfile(self.folder / f"{template}.sqlite3", path)
+                sqlite_copy(self.folder / f"{template}.sqlite3", path)
             return f"sqlite:///{path}"
         database = f"{self.prefix}_{name}"
         clause = f' TEMPLATE "{self.prefix}_{template}"' if template else ""
@@ -60,8 +60,9 @@ class ScratchDatabases:
         return urlunsplit(urlsplit(SUITE_DATABASE)._replace(path=f"/{database}"))
 
     def rows(self, database_url: str, sql: str) -> list[tuple]:
-        """What `sql` reads, on a connection of its own (on SQLite, opening the file rolls back
-        the hot journal a killed process left)."""
+        """What `sql` reads, on a connection of its own (on SQLite, opening the file leaves out
+        what a killed process had not committed: the frames of its transaction in the -wal file,
+        or its hot journal in the rollback journal's mode)."""
         if not self.postgres:
             with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
                 return connection.execute(sql).fetchall()
@@ -93,6 +94,14 @@ class ScratchDatabases:
 
         server = urlunsplit(urlsplit(SUITE_DATABASE)._replace(scheme="postgresql"))
         return psycopg.connect(server, autocommit=True)
+
+
+def sqlite_copy(source: Path, target: Path) -> None:
+    """A new database file `target` holding what `source` holds, by SQLite's backup. The project's
+    databases are in WAL mode (partystats/settings/base.py): committed pages may still sit in
+    the -wal file beside `source`, which a copy of the file alone would leave behind."""
+    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
+        original.backup(copy)
 
 
 def manage(

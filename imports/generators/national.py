@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from imports.models import ImportRun
 from units.domain.coverage import coverage_rebuild, period_for_date
@@ -526,6 +526,12 @@ def postgres_foreign_keys_checked_after(*models) -> Iterator[None]:
 # to be run again. SQLite refuses the change inside a transaction, so a caller's transaction
 # (a test's) keeps its settings.
 SQLITE_LOAD_SETTINGS = {"synchronous": "OFF", "cache_size": "-262144"}
+# And the rollback journal, not the write-ahead log the site runs in (partystats/settings/base.py):
+# SQLite advises against WAL for transactions above about 100 MB, and the national load writes
+# 580 MB, which WAL would write twice (into a -wal file as large as the load, then into the
+# database at the checkpoint). SQLite refuses the switch while another connection has the file
+# open: the load then goes through the WAL, only slower.
+SQLITE_LOAD_JOURNAL = "DELETE"
 
 
 @contextmanager
@@ -535,6 +541,7 @@ def sqlite_load_settings() -> Iterator[None]:
         return
     saved = {}
     with connection.cursor() as cursor:
+        journal = journal_mode_switch(cursor, SQLITE_LOAD_JOURNAL)
         for name, value in SQLITE_LOAD_SETTINGS.items():
             cursor.execute(f"PRAGMA {name}")
             saved[name] = cursor.fetchone()[0]
@@ -545,3 +552,18 @@ def sqlite_load_settings() -> Iterator[None]:
         with connection.cursor() as cursor:
             for name, value in saved.items():
                 cursor.execute(f"PRAGMA {name} = {value}")
+            journal_mode_switch(cursor, journal)
+
+
+def journal_mode_switch(cursor, mode: str) -> str:
+    """The journal in `mode` when SQLite allows it; returns the mode it was in. A refusal
+    ("database is locked": another connection has the file open) leaves the mode as it was: a
+    refused switch back to WAL is made by the next connection's init_command. An in-memory
+    database (the tests') stays in "memory"."""
+    cursor.execute("PRAGMA journal_mode")
+    before = cursor.fetchone()[0]
+    try:
+        cursor.execute(f"PRAGMA journal_mode = {mode}")
+    except OperationalError:
+        pass
+    return before

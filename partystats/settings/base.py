@@ -83,11 +83,34 @@ TEMPLATES = [
     },
 ]
 
+# SQLite's write-ahead log (WAL): a reader keeps its snapshot while a writer commits beside it.
+# In the default rollback journal a streamed download's read transaction (the coverage table's
+# CSV or XLSX, partystats.middleware.SnapshotStream) held a lock that made an import's commit
+# wait, and fail after the busy timeout (5 s) with "database is locked". synchronous=NORMAL is
+# the usual companion of WAL: no fsync at each commit, only at checkpoints; a power cut may lose
+# the last commits, never corrupt the file. Django runs each ";"-separated command on every new
+# connection; the journal mode is kept in the file, an in-memory database (the tests') stays
+# "memory". The deferred BEGIN is kept: IMMEDIATE would make every read transaction, the
+# downloads' too, take the write lock. The -wal and -shm files beside the database belong to
+# it: see docs/deployment.md, "SQLite", before copying one.
+SQLITE_INIT_COMMAND = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL"
+
+
+def sqlite_in_wal(database: dict) -> dict:
+    """`database` (a DATABASES entry) with SQLite's WAL options; other engines as they are."""
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return database
+    options = {"init_command": SQLITE_INIT_COMMAND, **database.get("OPTIONS", {})}
+    return {**database, "OPTIONS": options}
+
+
 # SQLite in the project by default; PostgreSQL in production through DATABASE_URL.
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=60,
+    "default": sqlite_in_wal(
+        dj_database_url.parse(
+            os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+            conn_max_age=60,
+        )
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
