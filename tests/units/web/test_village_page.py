@@ -1,11 +1,13 @@
 """The village page (/v/<id>/) on the demo data, and what makes it quick: its queries prepared
-once (units/reads/prepared.py), held to what the ORM answers and the page showed before."""
+once (units/reads/prepared.py), its history rows written in Python (coverage.py) and its
+headings kept per language (language_text.py), each held to what the page showed before."""
 
 import datetime
 import re
 
 import pytest
 from django.db import connection
+from django.template import Context, Template, TemplateSyntaxError
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.formats import date_format
@@ -196,3 +198,38 @@ def test_an_unknown_village_is_not_found_in_the_visitors_language(client, demo):
     response = client.get("/v/999999999/")
     assert response.status_code == 404
     assert "Không có thôn, bản nào mang số này." in response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_once_per_language_renders_what_translate_does(language):
+    inside = '<th>{% translate "History" %}</th>{% translate "Reported under" noop %}'
+    kept = Template(
+        "{% load i18n language_text %}{% once_per_language %}"
+        + inside
+        + "{% endonce_per_language %}"
+    )
+    plain = Template("{% load i18n %}" + inside)
+    for current in (language, "en" if language == "vi" else "vi", language):
+        with translation.override(current):
+            assert kept.render(Context()) == plain.render(Context()), current
+
+
+@pytest.mark.parametrize(
+    "inside",
+    [
+        "{{ village.name }}",
+        "{% translate name %}",
+        '{% translate "History" as heading %}',
+        '{% translate "History"|upper %}',
+        '{% translate "May" context "month" %}',
+        "{% if x %}{% endif %}",
+        "{% blocktranslate %}History{% endblocktranslate %}",
+    ],
+)
+def test_once_per_language_refuses_what_could_change_between_pages(inside):
+    with pytest.raises(TemplateSyntaxError, match="only text and"):
+        Template(
+            "{% load i18n language_text %}{% once_per_language %}"
+            + inside
+            + "{% endonce_per_language %}"
+        )
