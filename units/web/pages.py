@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from partystats.errors import BadQuery
-from units.models import Unit, Village
+from units.models import Unit
 from units.reads import paragraph
 from units.reads.dates import BadDate, parse_date, periods_with_coverage
 from units.reads.lineage import UnitElsewhere
@@ -21,7 +21,7 @@ from units.reads.unit_page import (
     breadcrumb,
     unit_page_select,
 )
-from units.reads.village_page import village_history
+from units.reads.village_page import village_history, village_read
 
 LIST_AT_MOST = (
     250  # villages per change or at-risk list on a unit page (the 210 new cells of 2017 fit)
@@ -105,7 +105,9 @@ def unit_elsewhere(request: HttpRequest, answer: UnitElsewhere) -> HttpResponse:
 
 @require_safe
 def village_detail(request: HttpRequest, village_id: int) -> HttpResponse:
-    village = get_object_or_404(Village, pk=village_id)
+    village = village_read(village_id)
+    if village is None:
+        raise Http404(_("No village has this number."))
     history = village_history(village, periods_with_coverage())
     crumbs = history.placements[-1].crumbs if history.placements else []
     context = {"history": history, "village": village, "crumbs": crumbs}
