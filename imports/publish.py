@@ -18,11 +18,11 @@ An operator on the server publishes without a second person (`import_report --pu
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from units.domain.coverage import coverage_refresh
 from units.domain.lifetimes import Changes
+from units.domain.transactions import write_transaction
 
 from .drafts import draft_preview, workbook_keep
 from .issues import Issue
@@ -103,8 +103,9 @@ def run_publish(
 ) -> ImportRun:
     """Publish a draft (or a withdrawn run again). `user` None only for an operator on the
     server (`command_line`). `replace` None: as the importer chose when confirming."""
-    with transaction.atomic():
-        run = ImportRun.objects.select_for_update().get(pk=run.pk)  # one publisher at a time
+    with write_transaction():
+        # One publisher at a time: the row locked on PostgreSQL, the database on SQLite.
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
         refusal = _who_refuses(run, user, command_line)
         if refusal is not None:
             raise PublishRefused([refusal])
@@ -140,7 +141,7 @@ def report_publish(
     published again); refusals and the same file again are recorded as `report_import` does."""
     if preview.same_file or preview.errors or (not replace and replace_needed(preview)):
         return report_import(preview=preview, replace=replace, user=user)
-    with transaction.atomic():
+    with write_transaction():
         run = report_import(preview=preview, replace=replace, user=user)
         workbook_keep(run, preview, data, replace=replace, date=date, columns=columns)
         _record(run, RunEvent.Action.PUBLISHED, user, command_line=True)
@@ -149,7 +150,7 @@ def report_publish(
 
 def run_withdraw(run: ImportRun, *, user=None, command_line: bool = False) -> ImportRun:
     """Undo a published run completely (imports.withdraw); it can be published again."""
-    with transaction.atomic():
+    with write_transaction():
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
         refusal = withdraw_refusal(run, user, command_line)
         if refusal is not None:
@@ -198,7 +199,7 @@ def run_restore(run: ImportRun, *, user) -> ImportRun:
     """Make a replaced run current again (imports.services.report_restore), as `user`, who
     must hold the permission to publish: an importer alone would otherwise change the figures
     on the site past the gate."""
-    with transaction.atomic():
+    with write_transaction():
         run = ImportRun.objects.select_for_update().get(pk=run.pk)  # one restore at a time
         refusal = restorer_refusal(user)
         if refusal is not None:
@@ -212,7 +213,7 @@ def run_restore(run: ImportRun, *, user) -> ImportRun:
 
 def draft_discard(run: ImportRun, *, user) -> ImportRun:
     """A draft nobody will publish: cancelled, its workbook deleted."""
-    with transaction.atomic():
+    with write_transaction():
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
         if run.outcome != ImportRun.Outcome.DRAFT:
             raise _refuse(NOT_A_DRAFT, run)

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext
@@ -28,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from units.domain.coverage import coverage_refresh, period_for_date
 from units.domain.lifetimes import Changes
+from units.domain.transactions import write_transaction
 
 from .dates import date_text, report_date_find
 from .fields import Shape
@@ -198,7 +198,7 @@ def report_import(
         run = run_record(preview, user, ImportRun.Outcome.REFUSED, _issues_text(preview.errors))
         raise ImportRefused(preview.errors, run)
     try:
-        with _collector_paused(), transaction.atomic():
+        with _collector_paused(), write_transaction():
             run, _changes = report_write(preview, replace=replace, user=user)
             _pause_before_commit()
             return run
@@ -213,7 +213,7 @@ def _draft_write(preview: Preview, replace: bool, draft: ImportRun) -> ImportRun
     issues = write_refusal(preview, replace)
     if issues:
         raise ImportRefused(issues, draft)
-    with _collector_paused(), transaction.atomic():
+    with _collector_paused(), write_transaction():
         run, _changes = report_write(preview, replace=replace, user=draft.user, draft=draft)
         _pause_before_commit()
         return run
@@ -366,7 +366,7 @@ def report_restore(run: ImportRun, *, user=None) -> ImportRun:
     can be restored the same way), the replaced ones are written back with the villages the
     replacing removed, and the villages only the replacing named go; coverage is rebuilt
     wherever that changed it, so every figure is as it was before the replacing run."""
-    with transaction.atomic():
+    with write_transaction():
         coverage_refresh(restore_write(run))
         RunEvent.objects.create(run=run, action=RunEvent.Action.RESTORED, user=_user_or_none(user))
     return run

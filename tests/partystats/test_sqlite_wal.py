@@ -6,21 +6,17 @@ read lock made an import's commit wait for the download, then fail after the bus
 "database is locked". In WAL the import commits beside the download, and the download goes on
 reading the snapshot it started with.
 
-The suite's SQLite test database lives in memory, where neither journal applies (and a second
-connection is refused at once by its shared cache's table locks): these tests copy it into a
-file and point the default connection at it, with the project's options, as the site opens its
-database. On PostgreSQL readers never held up a writer (tests/units/web/test_export_streaming.py
-shows the snapshot there): only the settings' test runs.
+The suite's SQLite test database lives in memory, where neither journal applies: these tests
+use a copy of it in a file (the `database_file` fixture, tests/partystats/conftest.py). On
+PostgreSQL readers never held up a writer (tests/units/web/test_export_streaming.py shows the
+snapshot there): only the settings' test runs.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import closing
 
 import dj_database_url
 import pytest
@@ -40,31 +36,6 @@ EXPORT = "/coverage/?date=2017-12-31&group=village&format=csv"
 # How long the importing connection waits for a lock: the old journal's failure in half a second,
 # not after Python's 5 s.
 LOCK_WAIT = 0.5
-
-
-@pytest.fixture
-def database_file(tmp_path) -> Iterator[dict]:
-    """The (migrated, empty) test database copied into a file, this thread's default connection
-    pointed at it; the settings of that connection, for another thread to open its own."""
-    in_memory = connections["default"]
-    in_memory.ensure_connection()
-    path = tmp_path / "site.sqlite3"
-    with closing(sqlite3.connect(path)) as copy:
-        in_memory.connection.backup(copy)
-    settings = {**in_memory.settings_dict, "NAME": str(path)}
-    connections["default"] = DatabaseWrapper(settings)
-    try:
-        yield settings
-    finally:
-        connections["default"].close()
-        connections["default"] = in_memory
-
-
-@pytest.fixture
-def row_by_row(monkeypatch):
-    """The CSV in pieces of one row, each row read from the database as its piece is sent."""
-    monkeypatch.setattr("units.reads.coverage_table.EXPORT_CHUNK", 1)
-    monkeypatch.setattr("units.web.exports.CSV_CHUNK_CHARACTERS", 1)
 
 
 @on_sqlite
