@@ -8,9 +8,11 @@ the report's date: no "huyện" in the advice given after the reform.
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.utils.translation import gettext_lazy as _
 
+from units.domain.names import fold
 from units.models import REFORM_DATE, Level, Unit
 
 from .dates import date_text
@@ -30,6 +32,12 @@ AMBIGUOUS_UNIT = _(
 DISTRICT_AFTER_REFORM = _(
     "There are no districts from 1/7/2025: a report for %(date)s lists communes directly."
 )
+TOWNSHIP_AFTER_REFORM = _(
+    "There are no townships (thị trấn) from 1/7/2025: a report for %(date)s names the commune "
+    "as it is now, %(commune)s."
+)
+# "Thị trấn Tủa Chùa", "TT. Tủa Chùa", "TT Tủa Chùa" (folded): a township, before the reform.
+TOWNSHIP_NAME = re.compile(r"^(?:thi tran|tt\.?)\s*(?=\w)")
 KINDS_BEFORE_REFORM = "Xã, Huyện"
 KINDS_AFTER_REFORM = "Xã, Phường"
 
@@ -54,8 +62,21 @@ class UnitFinder:
 
     def commune(self, name: str, parent: Unit | None) -> Found:
         parent = parent or self.province
+        folded = fold(name) if self.after_reform else ""
+        if township := TOWNSHIP_NAME.match(folded):
+            return self._township(name, folded[township.end() :], parent)
         match = self.units.find(name, Level.COMMUNE, parent.id)
         return self._found(match, name, parent, Level.COMMUNE)
+
+    def _township(self, name: str, rest: str, parent: Unit) -> Found:
+        """A thị trấn named in a report from 1/7/2025, when there are none (docs/domain.md §4):
+        refused, naming the commune of today that has its name, rather than read as that
+        commune silently (it took in other communes too); the usual refusal when none has."""
+        match = self.units.find(rest, Level.COMMUNE, parent.id)
+        if match.found is None:
+            return self._found(match, name, parent, Level.COMMUNE)
+        params = {"date": date_text(self.date), "commune": match.found.name}
+        return None, (TOWNSHIP_AFTER_REFORM, params)
 
     def district_of(self, commune: Unit) -> Unit | None:
         """A commune's district; none after the reform."""

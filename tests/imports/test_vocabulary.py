@@ -50,6 +50,14 @@ VILLAGE_HEADERS = [
     ("Phường, xã", "commune"),
     ("Xa, phuong", "commune"),  # typed without diacritics
     ("Phương án", None),  # "phương", not "phường"
+    # after the reform, the communes "as now": after the reorganisation, after the merger, new
+    ("Xã, phường sau sắp xếp", "commune"),
+    ("Tên xã, phường, đặc khu sau sáp nhập", "commune"),
+    ("Xã mới", "commune"),
+    ("Xã, phường mới", "commune"),
+    ("Bản Mới", None),  # a village's own name ("Bản Mới" is a common one), not a header
+    ("Xã Mới Mường Tùng", None),
+    ("Mới", None),
     ("Xã Mường Tùng", None),  # a commune's own name
     # the district
     ("Huyện, thành phố, thị xã", "district"),
