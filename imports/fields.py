@@ -378,29 +378,38 @@ def _name_forms(plain: bool) -> tuple[str, ...]:
 # ---------------------------------------------------------------------------- unknown headers
 
 
-# Words too common to make two headers alike ("Số hộ" is not the row number "Số TT").
+# Words too common to make two headers alike ("Số hộ" is not the row number "Số TT"; "Cán bộ
+# phụ trách", a cadre, is no "chi bộ").
 COMMON_WORDS = frozenset(
-    {"so", "tong", "luong", "co", "chua", "cua", "va", "trong", "do", "ten", "tinh"}
+    {"so", "tong", "luong", "co", "chua", "cua", "va", "trong", "do", "ten", "tinh", "bo"}
 )
 
 
 def closest_field(shape: str, text: str) -> Field | None:
     """The field an unrecognised header looks most like (for the message that lists it): the
     one with a form seen in practice whose words it has most of, then most alike letter by
-    letter; None when it has none of any form's words and none is close."""
-    key = fold(text)
-    words = _plain_words(key)
+    letter; None when it has none of any form's words and none is close. Words are compared
+    as the glossary compares them, with their diacritics: "Địa bàn" is not like "Mã bản"."""
+    words = v.words_of(text)
+    key = words.text
     best, best_score = None, (0.0, 0.6)
     for known in FIELDS_BY_SHAPE[shape]:
         for example in known.examples:
-            folded = fold(example)
-            example_words = _plain_words(folded) or {folded}
-            shared = len(words & example_words) / len(example_words)
-            score = (shared, difflib.SequenceMatcher(None, key, folded).ratio())
+            example_key = _example_form(example, words.plain)
+            example_words = _compared_words(example_key) or {example_key}
+            shared = len(_compared_words(key) & example_words) / len(example_words)
+            score = (shared, difflib.SequenceMatcher(None, key, example_key).ratio())
             if score > best_score:
                 best, best_score = known, score
     return best
 
 
-def _plain_words(folded: str) -> set[str]:
-    return set(folded.replace(",", " ").replace("/", " ").split()) - COMMON_WORDS
+@functools.lru_cache(maxsize=512)
+def _example_form(example: str, plain: bool) -> str:
+    """An example header in the form a header typed with (or without) diacritics is compared."""
+    words = v.words_of(example)
+    return v.form(words.text, plain) if plain else words.text
+
+
+def _compared_words(text: str) -> set[str]:
+    return {word for word in text.split() if fold(word) not in COMMON_WORDS}

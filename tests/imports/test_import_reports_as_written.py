@@ -251,3 +251,23 @@ def test_after_the_reform_a_township_in_the_commune_column_is_refused(province):
         "Mường Chà, 6, B (Xã, phường), TT Mường Tùng, There are no townships (thị trấn) from "
         "1/7/2025: a report for 30/09/2025 names the commune as it is now, Xã Mường Tùng."
     ]
+
+
+def test_a_commune_column_not_recognised_is_said_once_with_its_closest_field(province):
+    """Issue 9: the communes in a column whose header the importer does not read ("Địa bàn", a
+    locality) and no section rows: one error naming the headers not recognised and the way to
+    say which column is which, not one "no commune" a village."""
+    header = ["STT", "Địa bàn", "Tên thôn, bản", "Số lượng đảng viên", "Hiện trạng"]
+    header += ["Người theo dõi"]
+    rows = [
+        [1, "Xã Mường Tùng", "Bản Huổi Lèng", 14, "Độc lập", "Lò Văn A"],
+        [2, "Xã Mường Tùng", "Bản Nậm Piền", 2, "Ghép", "Lò Văn A"],
+    ]
+    workbook = village_report(rows, header=header, date_line=AFTER, **NO_OPTIONS)
+    assert import_refused(to_file(workbook)) == [
+        "Mường Chà, 5, , , No commune for the villages of this sheet: no column reads as “Xã, "
+        "phường, đặc khu” and no commune section row (“Xã …”) stands above them. Headers not "
+        "recognised, with the field each is closest to: B “Địa bàn” (close to no field); F "
+        "“Người theo dõi” (close to no field). Say which column holds the communes under "
+        "“Which column is which” (on the command line: --column commune=LETTER)."
+    ]

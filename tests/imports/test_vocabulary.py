@@ -241,6 +241,10 @@ def test_status_text_refused_rather_than_guessed(text, message):
         ("Đảng viên nữ", "Tổng số đảng viên"),
         ("Tên xã hoặc phường nơi thôn thuộc", "Xã, phường, thị trấn"),
         ("Người báo cáo", None),
+        ("Địa bàn", None),  # "bàn", not the "bản" of "Mã bản"
+        ("Cán bộ phụ trách", None),  # a cadre ("cán bộ"), not a cell ("chi bộ")
+        ("Địa bàn xã", "Xã, phường, thị trấn"),
+        ("So dang vien hien co", "Tổng số đảng viên"),  # typed without diacritics
     ],
 )
 def test_an_unknown_header_is_named_with_the_field_it_is_closest_to(header, closest):
