@@ -271,3 +271,21 @@ def test_a_commune_column_not_recognised_is_said_once_with_its_closest_field(pro
         "“Người theo dõi” (close to no field). Say which column holds the communes under "
         "“Which column is which” (on the command line: --column commune=LETTER)."
     ]
+
+
+def test_villages_not_reported_that_share_a_name_are_told_apart_by_their_code(province):
+    """A ward formed from several has a "Tổ dân phố 10" from each: the not-reported warning
+    listed "Tổ dân phố 10, Tổ dân phố 10" (found importing part of Phường Điện Biên Phủ)."""
+    for code in ("03145-10", "03148-10"):
+        placed = placed_village("Tổ dân phố 10", province.muong_tung_2025, REFORM_DATE)
+        placed.code = code
+        placed.save()
+    rows = [section("1", "Xã Mường Tùng"), village(1, "Bản Huổi Lèng", 14, 12, 2, "Có CB")]
+    preview = read(village_report(rows, date_line=AFTER))
+    [warning] = [
+        issue.message for issue in preview.warnings if "not in this report" in issue.message
+    ]
+    assert warning.endswith(
+        ": Tổ dân phố 10 (03145-10), Tổ dân phố 10 (03148-10), Bản Huổi Điết, Bản Nậm Cang 1, "
+        "Bản Nậm Piền."
+    )
