@@ -32,6 +32,11 @@ AMBIGUOUS_UNIT = _(
 DISTRICT_AFTER_REFORM = _(
     "There are no districts from 1/7/2025: a report for %(date)s lists communes directly."
 )
+DISTRICT_COLUMN_AFTER_REFORM = _(
+    "There are no districts from 1/7/2025: a report for %(date)s names communes, wards and "
+    "special zones only. If this column only recalls the former districts, delete it, or choose "
+    "“— not imported —” for it under “Which column is which”."
+)
 TOWNSHIP_AFTER_REFORM = _(
     "There are no townships (thị trấn) from 1/7/2025: a report for %(date)s names the commune "
     "as it is now, %(commune)s."
@@ -54,9 +59,13 @@ class UnitFinder:
         self.province = province
         self.after_reform = date >= REFORM_DATE
 
-    def district(self, name: str) -> Found:
+    def district(self, name: str, *, in_column: bool = False) -> Found:
+        """A district by name; after the reform none, refused (a district then may mean a
+        misdated report). A district column is said how to leave out: staff keep the former
+        district beside the commune ("Huyện (cũ)")."""
         if self.after_reform:
-            return None, (DISTRICT_AFTER_REFORM, {"date": date_text(self.date)})
+            text = DISTRICT_COLUMN_AFTER_REFORM if in_column else DISTRICT_AFTER_REFORM
+            return None, (text, {"date": date_text(self.date)})
         match = self.units.find(name, Level.DISTRICT, self.province.id)
         return self._found(match, name, self.province, Level.DISTRICT)
 

@@ -120,7 +120,7 @@ class CommunesOfRows:
             return self.cache[key]
         sheet = self.sheet
         if key[0] == "district":
-            unit, refusal = sheet.finder.district(name)
+            unit, refusal = sheet.finder.district(name, in_column=True)
             column = sheet.columns[f.DISTRICT]
         else:
             unit, refusal = sheet.finder.commune(name, parent)
