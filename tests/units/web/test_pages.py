@@ -400,3 +400,23 @@ def test_a_long_at_risk_list_stops_at_the_limit_and_links_to_the_full_table(clie
     commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")
     html = get(client, f"/u/{commune.id}/?date=2016-12-31")
     assert 'id="at-risk-cut"' not in html
+
+
+@pytest.mark.parametrize(
+    ("scheme", "name", "language", "level"),
+    [
+        (Scheme.GSO2025, "Phường Mường Lay", "vi", "Cấp xã"),
+        (Scheme.GSO2025, "Phường Mường Lay", "en", "Commune level"),
+        (Scheme.GSO2004, "Thành phố Điện Biên Phủ", "vi", "Cấp huyện"),
+        (Scheme.GSO2025, "Tỉnh Điện Biên", "vi", "Cấp tỉnh"),
+    ],
+)
+def test_a_unit_page_names_the_level_not_a_kind_the_unit_is_not(
+    client, demo, scheme, name, language, level
+):
+    """Found browsing after importing: a ward, a special zone or a city was headed "Xã" or
+    "Huyện" (the level's label), a kind it is not."""
+    unit = Unit.objects.get(scheme=scheme, name=name)
+    html = get(client, reverse("unit", args=[unit.id]), language)
+    meta = re.search(r'<p class="meta">(.*?) · ', html, re.S).group(1)
+    assert meta == level
