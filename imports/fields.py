@@ -335,19 +335,20 @@ def _unit_column(words: v.Words, fields: dict[str, str], *, named: str) -> str |
     or `named` for a bare "Đơn vị" / "Tên đơn vị" (the unit each row is about)."""
     if words.is_(v.UNIT_WORDS) or words.is_(f"{v.NAME_WORD} {v.UNIT_WORDS}"):
         return named
-    unqualified = _commune_qualifier_stripped(words)
+    unqualified = _qualifier_stripped(words, v.COMMUNE_QUALIFIERS)
     if unqualified and unqualified.text and _names_only(unqualified, v.COMMUNE):
         return fields.get(v.COMMUNE)
+    words = _qualifier_stripped(words, v.MERGER_QUALIFIERS) or words
     level = v.level_named(words)
     if level is None or not _names_only(words, level):
         return None
     return fields.get(level)
 
 
-def _commune_qualifier_stripped(words: v.Words) -> v.Words | None:
+def _qualifier_stripped(words: v.Words, qualifiers: tuple[str, ...]) -> v.Words | None:
     """The words before a qualifier ending them ("Xã, phường sau sắp xếp" → "xã phường"), or
     None when none ends them (docs/import-format.md, "Fields")."""
-    for qualifier in v.COMMUNE_QUALIFIERS:
+    for qualifier in qualifiers:
         ending = f" {v.form(qualifier, words.plain)}"
         if f" {words.text}".endswith(ending):
             return v.Words(words.text[: -len(ending)].strip(), words.plain)

@@ -29,6 +29,9 @@ VILLAGE_HEADERS = [
     ("Tên khu phố", "village"),
     ("Đơn vị", "village"),
     ("Thon, ban", "village"),  # typed without diacritics
+    ("Tên thôn, tổ dân phố sau sáp nhập", "village"),  # villages merged too
+    ("Thôn, bản sau sắp xếp", "village"),
+    ("Thôn mới", None),  # "mới" alone qualifies communes only: "Bản Mới" is a village's name
     ("Địa bàn", None),  # "bàn", not "bản": a locality, not the village
     ("Bản Nậm Cang 1", None),  # a village's own name, not a header
     ("Số thôn, bản", None),  # a count of villages: no column of a village report
