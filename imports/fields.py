@@ -335,10 +335,24 @@ def _unit_column(words: v.Words, fields: dict[str, str], *, named: str) -> str |
     or `named` for a bare "Đơn vị" / "Tên đơn vị" (the unit each row is about)."""
     if words.is_(v.UNIT_WORDS) or words.is_(f"{v.NAME_WORD} {v.UNIT_WORDS}"):
         return named
+    unqualified = _qualifier_stripped(words, v.COMMUNE_QUALIFIERS)
+    if unqualified and unqualified.text and _names_only(unqualified, v.COMMUNE):
+        return fields.get(v.COMMUNE)
+    words = _qualifier_stripped(words, v.MERGER_QUALIFIERS) or words
     level = v.level_named(words)
     if level is None or not _names_only(words, level):
         return None
     return fields.get(level)
+
+
+def _qualifier_stripped(words: v.Words, qualifiers: tuple[str, ...]) -> v.Words | None:
+    """The words before a qualifier ending them ("Xã, phường sau sắp xếp" → "xã phường"), or
+    None when none ends them (docs/import-format.md, "Fields")."""
+    for qualifier in qualifiers:
+        ending = f" {v.form(qualifier, words.plain)}"
+        if f" {words.text}".endswith(ending):
+            return v.Words(words.text[: -len(ending)].strip(), words.plain)
+    return None
 
 
 def _names_only(words: v.Words, level: str) -> bool:
@@ -365,29 +379,38 @@ def _name_forms(plain: bool) -> tuple[str, ...]:
 # ---------------------------------------------------------------------------- unknown headers
 
 
-# Words too common to make two headers alike ("Số hộ" is not the row number "Số TT").
+# Words too common to make two headers alike ("Số hộ" is not the row number "Số TT"; "Cán bộ
+# phụ trách", a cadre, is no "chi bộ").
 COMMON_WORDS = frozenset(
-    {"so", "tong", "luong", "co", "chua", "cua", "va", "trong", "do", "ten", "tinh"}
+    {"so", "tong", "luong", "co", "chua", "cua", "va", "trong", "do", "ten", "tinh", "bo"}
 )
 
 
 def closest_field(shape: str, text: str) -> Field | None:
     """The field an unrecognised header looks most like (for the message that lists it): the
     one with a form seen in practice whose words it has most of, then most alike letter by
-    letter; None when it has none of any form's words and none is close."""
-    key = fold(text)
-    words = _plain_words(key)
+    letter; None when it has none of any form's words and none is close. Words are compared
+    as the glossary compares them, with their diacritics: "Địa bàn" is not like "Mã bản"."""
+    words = v.words_of(text)
+    key = words.text
     best, best_score = None, (0.0, 0.6)
     for known in FIELDS_BY_SHAPE[shape]:
         for example in known.examples:
-            folded = fold(example)
-            example_words = _plain_words(folded) or {folded}
-            shared = len(words & example_words) / len(example_words)
-            score = (shared, difflib.SequenceMatcher(None, key, folded).ratio())
+            example_key = _example_form(example, words.plain)
+            example_words = _compared_words(example_key) or {example_key}
+            shared = len(_compared_words(key) & example_words) / len(example_words)
+            score = (shared, difflib.SequenceMatcher(None, key, example_key).ratio())
             if score > best_score:
                 best, best_score = known, score
     return best
 
 
-def _plain_words(folded: str) -> set[str]:
-    return set(folded.replace(",", " ").replace("/", " ").split()) - COMMON_WORDS
+@functools.lru_cache(maxsize=512)
+def _example_form(example: str, plain: bool) -> str:
+    """An example header in the form a header typed with (or without) diacritics is compared."""
+    words = v.words_of(example)
+    return v.form(words.text, plain) if plain else words.text
+
+
+def _compared_words(text: str) -> set[str]:
+    return {word for word in text.split() if fold(word) not in COMMON_WORDS}

@@ -176,18 +176,20 @@ def _missing_refuse(
     params = {"missing": _labels(candidate, date, missing=True), "found": _labels(candidate, date)}
     text = REQUIRED_MISSING
     if any(not column.field for column in candidate.extra):  # marks short of three are known
-        params["unrecognised"] = _unrecognised(candidate, date)
+        params["unrecognised"] = unrecognised_phrases(candidate.shape, candidate.extra, date)
         text = REQUIRED_MISSING_UNRECOGNISED
     findings.add(Issue(text, params, sheet=sheet.name, row=candidate.top + 1))
 
 
-def _unrecognised(candidate: HeaderCandidate, date: datetime.date | None) -> Phrases:
+def unrecognised_phrases(shape: str, extra: list[Column], date: datetime.date | None) -> Phrases:
+    """Each header not recognised among `extra`, with the field it is closest to (in the units
+    of `date`): what the column-mapping step can fix."""
     phrases = []
-    for column in sorted(candidate.extra, key=lambda column: column.index):
+    for column in sorted(extra, key=lambda column: column.index):
         if column.field:
             continue
         params = {"column": column.letter, "header": column.header}
-        closest = f.closest_field(candidate.shape, column.header)
+        closest = f.closest_field(shape, column.header)
         if closest is None:
             phrases.append((UNRECOGNISED_FAR, params))
         else:

@@ -6,6 +6,7 @@ warnings and errors, and whether the import would replace figures already held f
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Max, Q
@@ -249,7 +250,9 @@ def _figures_before(commune_ids: list[int], date: datetime.date) -> FiguresBefor
 def _not_reported_warn(preview: Preview, index: VillageIndex, communes: dict) -> None:
     reported = {entry.village_id for entry in preview.villages.entries if entry.village_id}
     for commune_id, figures in communes.items():
-        missing = [v.name for v in index.placed.get(commune_id, []) if v.id not in reported]
+        missing = _names_told_apart(
+            [v for v in index.placed.get(commune_id, []) if v.id not in reported]
+        )
         if not missing:
             continue
         figures.not_reported = len(missing)
@@ -261,6 +264,18 @@ def _not_reported_warn(preview: Preview, index: VillageIndex, communes: dict) ->
         preview.warnings.append(
             Issue(NOT_REPORTED, params, sheet=seen.sheet, row=seen.row, warning=True)
         )
+
+
+def _names_told_apart(villages: list) -> list[str]:
+    """Their names, with the code where several share one: a ward formed from several has a
+    "Tổ dân phố 10" from each (docs/village-identity.md)."""
+    shared = Counter(village.name for village in villages)
+    return [
+        f"{village.name} ({village.code})"
+        if shared[village.name] > 1 and village.code
+        else village.name
+        for village in villages
+    ]
 
 
 def village_figures_held(

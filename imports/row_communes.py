@@ -12,12 +12,14 @@ from units.models import Unit
 
 from . import fields as f
 from .cells import Column, Sheet, cell_text
+from .layout import Table, unrecognised_phrases
 from .places import UnitFinder
-from .rows import TableRows
-from .sections import SectionsFound
+from .rows import RowKind, TableRow, TableRows
+from .sections import PHASE_UNIT, SectionsFound
 from .village_report import (
     FORMULA_NO_VALUE,
     NO_COMMUNE,
+    NO_COMMUNE_COLUMN,
     NO_VILLAGE_NAME,
     PHASE_NAME,
     PHASE_PLACE,
@@ -28,6 +30,7 @@ class SheetRows(Protocol):
     """What the commune assignment reads of the sheet it serves (`sheet_check.SheetCheck`)."""
 
     sheet: Sheet
+    table: Table
     rows: TableRows
     indexes: list[int]
     columns: dict[str, Column]
@@ -50,6 +53,7 @@ class CommunesOfRows:
         self.by_position: dict[int, Unit] = {}
         self.first_rows: dict[int, Unit] = {}  # position → a commune first named in a column
         self.cache: dict[tuple, tuple[Unit | None, bool]] = {}
+        self.column_unread = False  # said once for the sheet, not once a village
         self.assign()
 
     def assign(self) -> None:
@@ -60,6 +64,8 @@ class CommunesOfRows:
         district_column = sheet.columns.get(f.DISTRICT)
         commune_column = sheet.columns.get(f.COMMUNE)
         columns = district_column is not None or commune_column is not None
+        if not columns and not places and len(positions):
+            self.column_unread = self.unread_column_say()
         districts = sheet.cells(district_column)
         communes = sheet.cells(commune_column)
         formulas = set(sheet.formula_positions(district_column))
@@ -114,7 +120,7 @@ class CommunesOfRows:
             return self.cache[key]
         sheet = self.sheet
         if key[0] == "district":
-            unit, refusal = sheet.finder.district(name)
+            unit, refusal = sheet.finder.district(name, in_column=True)
             column = sheet.columns[f.DISTRICT]
         else:
             unit, refusal = sheet.finder.commune(name, parent)
@@ -133,9 +139,26 @@ class CommunesOfRows:
             sheet.say(position, PHASE_NAME, column, FORMULA_NO_VALUE, value="")
         elif not sheet.rows.names[position]:
             sheet.say(position, PHASE_NAME, column, NO_VILLAGE_NAME)
-        elif commune is None and not said:
-            label = f.field_for(f.Shape.VILLAGE_REPORT, f.COMMUNE).label_on(sheet.finder.date)
-            sheet.say(position, PHASE_NAME, column, NO_COMMUNE, {"column": label})
+        elif commune is None and not said and not self.column_unread:
+            sheet.say(position, PHASE_NAME, column, NO_COMMUNE, {"column": self.commune_label()})
+
+    def commune_label(self) -> str:
+        """The commune column's header in the units of the report's date."""
+        commune = f.field_for(f.Shape.VILLAGE_REPORT, f.COMMUNE)
+        return commune.label_on(self.sheet.finder.date)
+
+    def unread_column_say(self) -> bool:
+        """No commune column and no section row, but headers not recognised: one of them may
+        hold the communes. Said once, at the header, with the field each is closest to, and
+        the column-mapping step that fixes it (docs/import-format.md, "Which column is which")."""
+        table, date = self.sheet.table, self.sheet.finder.date
+        if not any(not column.field for column in table.extra):
+            return False
+        unrecognised = unrecognised_phrases(table.shape, table.extra, date)
+        params = {"column": self.commune_label(), "unrecognised": unrecognised}
+        header = TableRow(RowKind.SECTION, table.header_top, "", "")
+        self.sheet.say(0, PHASE_UNIT, None, NO_COMMUNE_COLUMN, params, row=header)
+        return True
 
 
 def text_of(value: object) -> str:

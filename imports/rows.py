@@ -113,6 +113,7 @@ def table_rows(table) -> TableRows:
     names = _values(sheet, filled, name_column)
     if not filled:
         return TableRows()
+    names = _totals_in_place_columns(table, filled, names)
     keys = _cell_keys(numbers, names)
     classes = {key: _pair_classify(key) for key in set(keys)}
     kinds, texts, labels, levels, doubtful = zip(*map(classes.__getitem__, keys), strict=True)
@@ -121,6 +122,26 @@ def table_rows(table) -> TableRows:
     if len(kept) < len(filled):
         columns = tuple([column[at] for at in kept] for column in columns)
     return TableRows(*columns)
+
+
+def _totals_in_place_columns(table, filled: list[int], names: list) -> list:
+    """The names, with the label of a total or subtotal written in the commune or district
+    column where the name cell is empty: with the commune in a column, staff write "Toàn tỉnh"
+    in the first name column, the commune's (docs/import-format.md, "Subtotal and total rows").
+    A commune's own name there ("Xã Mường Tùng") stays the village row's commune."""
+    places = [table.columns.get(key) for key in (f.COMMUNE, f.DISTRICT)]
+    places = [_values(table.sheet, filled, column) for column in places if column is not None]
+    if not places or f.VILLAGE not in table.columns:
+        return names
+    names = list(names)
+    for at in np.flatnonzero(~_filled(names)).tolist():  # few rows: totals, sections
+        for cells in places:
+            label = cell_text(cells[at])
+            kind, _ = label_kind(" ".join(label.split()[:2]))
+            if kind in (RowKind.TOTAL, RowKind.SUBTOTAL):
+                names[at] = label
+                break
+    return names
 
 
 def _cell_keys(numbers: list, names: list) -> list[tuple]:

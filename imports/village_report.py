@@ -21,6 +21,12 @@ NO_COMMUNE = _(
     "No commune for this village: put it under a commune section row (“Xã …”) or fill "
     "the column “%(column)s”."
 )
+NO_COMMUNE_COLUMN = _(
+    "No commune for the villages of this sheet: no column reads as “%(column)s” and no commune "
+    "section row (“Xã …”) stands above them. Headers not recognised, with the field each is "
+    "closest to: %(unrecognised)s. Say which column holds the communes under “Which column is "
+    "which” (on the command line: --column commune=LETTER)."
+)
 NO_VILLAGE_NAME = _("This row has figures but no village name.")
 FULL_PLUS_PROBATIONARY = _(
     "Full members (%(full)s) plus probationary members (%(probationary)s) make %(sum)s, "

@@ -87,6 +87,13 @@ LEVELS = ((COMMUNE, COMMUNE_LEVEL), (DISTRICT, DISTRICT_LEVEL), (VILLAGE, VILLAG
 COMMUNE_SECTION_KINDS = COMMUNE_KINDS
 DISTRICT_SECTION_KINDS = DISTRICT_KINDS
 
+# After the reform, staff head the place columns with the units "as now": "Xã, phường sau sắp
+# xếp" (after the reorganisation), "Tên thôn, tổ dân phố sau sáp nhập" (after the merger), "Xã
+# mới" (new). Read at the end of a header; "mới" only after the commune level: "Bản Mới" is a
+# village's own name.
+MERGER_QUALIFIERS = ("sau sắp xếp", "sau sáp nhập", "sau hợp nhất")
+COMMUNE_QUALIFIERS = (*MERGER_QUALIFIERS, "mới")
+
 # ---------------------------------------------------------------------------- other columns
 
 ROW_NUMBER_FORMS = ("stt", "tt", "số tt", "số thứ tự", "thứ tự")  # STT: số thứ tự, row number

@@ -14,7 +14,7 @@ import datetime
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 # The last day of the three-level structure and the first of the two-level one.
@@ -33,6 +33,15 @@ class Level(models.TextChoices):
     PROVINCE = "province", _("Province")
     DISTRICT = "district", _("District")
     COMMUNE = "commune", _("Commune")
+
+
+# A level as a unit page heads it: "Cấp xã", not the label "Xã", which a ward (phường) or a
+# special zone (đặc khu) is not (docs/domain.md §2, §4).
+LEVEL_NAMES = {
+    Level.PROVINCE: pgettext_lazy("level of a unit", "Province level"),
+    Level.DISTRICT: pgettext_lazy("level of a unit", "District level"),
+    Level.COMMUNE: pgettext_lazy("level of a unit", "Commune level"),
+}
 
 
 class Status(models.TextChoices):
@@ -112,6 +121,10 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def level_name(self) -> str:
+        return LEVEL_NAMES[self.level]
 
     def is_valid_on(self, date: datetime.date) -> bool:
         return valid_between(self.valid_from, self.valid_to, date)

@@ -131,3 +131,45 @@ def test_the_import_history_stays_inside_the_page(
     main = page.locator("main").bounding_box()
     box = page.locator("#history").locator("xpath=..").bounding_box()
     assert box["x"] + box["width"] <= main["x"] + main["width"] + 1
+
+
+def test_a_post_reform_report_with_its_communes_under_an_unread_header_is_mapped_and_confirmed(
+    live_server, page, province, staff, staging, tmp_path
+):
+    """Issue 9, as staff meet it: the communes in a column headed "Địa bàn", no section rows.
+    One error says so in the units of the date and points to the column step; choosing the
+    column there reads the file, and it can be confirmed."""
+    header = ["STT", "Địa bàn", "Tên thôn, tổ dân phố", "Số lượng ĐV", "Tình trạng"]
+    rows = [
+        [1, "Xã Mường Tùng", "Bản Huổi Lèng", 14, "Đã có chi bộ"],
+        [2, "Xã Mường Tùng", "Bản Nậm Piền", 2, "Chưa có chi bộ (sinh hoạt ghép)"],
+    ]
+    path = tmp_path / "Mường Tùng 9-2025.xlsx"
+    date_line = "Tính đến ngày 30/9/2025"
+    village_report(rows, header=header, date_line=date_line, subheader=None, numbers=None).save(
+        path
+    )
+    page.goto(f"{live_server.url}/import/")
+    page.fill("#id_username", "staff")
+    page.fill("#id_password", PASSWORD)
+    page.click("#login")
+    page.wait_for_url(f"{live_server.url}/import/")
+    page.set_input_files("#id_file", str(path))
+    page.click("#upload")
+    page.wait_for_selector("#errors")
+    errors = page.locator("#errors tbody tr").all_inner_texts()
+    assert len(errors) == 1
+    assert "không có cột nào đọc được là “Xã, phường, đặc khu”" in errors[0]
+    assert "B “Địa bàn”" in errors[0] and "“Cột nào ghi gì”" in errors[0]
+    assert "thị trấn" not in page.locator("main").inner_text()
+
+    page.select_option("#id_column_1", "commune")
+    page.click("#columns-save")
+    page.wait_for_selector("#count-rows")
+    assert page.locator("#errors").count() == 0
+    assert page.locator("#scope").inner_text() == "Xã Mường Tùng"
+    assert page.locator("#count-rows").inner_text() == "2"
+    page.click("#confirm")
+    page.wait_for_selector("#run-message")
+    run = ImportRun.objects.get(file_name=path.name)
+    assert (run.outcome, run.date) == (ImportRun.Outcome.DRAFT, datetime.date(2025, 9, 30))

@@ -21,6 +21,7 @@ from tests.workbooks import (
     OWN,
     database_counts,
     mung_tung_rows,
+    placed_village,
     to_file,
     village,
     village_report,
@@ -144,6 +145,19 @@ def test_refused_errors_are_on_stderr_one_per_line(province, tmp_path):
         "Mường Chà, 11, D (Tổng số đảng viên), 14, Full members (12) plus probationary members "
         "(1) make 13, not the 14 members given."
     ]
+
+
+def test_a_refused_report_claims_no_new_villages(province, tmp_path):
+    """As the preview page, the counts wait for a file without errors: a ward's two "Tổ dân phố
+    1" without codes were counted as new villages of a refused report (found importing one)."""
+    placed_village("Bản Huổi Lèng", province.muong_tung, province.muong_tung.valid_from)
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_report", str(saved(tmp_path, village_report())), stdout=out)
+    assert "Villages: 3 rows (new, changed and unchanged are counted once the file has no " in (
+        out.getvalue()
+    )
+    assert " new," not in out.getvalue()
 
 
 def test_dry_run_of_a_refused_report_exits_1_and_records_nothing(province, tmp_path):

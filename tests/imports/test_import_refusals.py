@@ -178,12 +178,17 @@ def test_district_given_for_a_date_after_the_reform(province):
 
 
 def test_district_column_after_the_reform(province):
+    """Refused (a district after 1/7/2025 may mean a misdated report), saying how to leave the
+    column out: staff keep the former district beside the commune, and the report does list
+    communes (found importing one)."""
     header = ["STT", "Huyện", "Xã", "Thôn, bản, TDP", "Tổng số đảng viên", "Tình trạng"]
     rows = [[1, "Huyện Mường Chà", "Xã Mường Tùng", "Bản Nậm Cang 1", 0, NONE]]
     options = {"header": header, "subheader": None, "numbers": None}
     assert refused(rows, date_line="Số liệu tính đến ngày 30/09/2025", **options) == [
         "Mường Chà, 6, B (Huyện), Huyện Mường Chà, There are no districts from 1/7/2025: a "
-        "report for 30/09/2025 lists communes directly."
+        "report for 30/09/2025 names communes, wards and special zones only. If this column "
+        "only recalls the former districts, delete it, or choose “— not imported —” for it "
+        "under “Which column is which”."
     ]
 
 

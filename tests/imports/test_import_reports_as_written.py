@@ -194,3 +194,98 @@ def test_a_message_found_in_one_language_is_shown_in_the_other(province):
             "Tình trạng này có thể hiểu là “Sinh hoạt ghép” hoặc “Chưa có đảng viên”: hãy ghi "
             '"Có chi bộ độc lập", "Sinh hoạt ghép" hoặc "Chưa có đảng viên".'
         ]
+
+
+# ---------------------------------------------------------------------- found using the import
+
+
+def test_a_total_written_in_the_commune_column_is_a_total(province):
+    """Issue 9, found by importing: with the commune in a column, staff write "Toàn tỉnh" in the
+    first name column, the commune's, and leave the village's empty."""
+    header = ["STT", "Đơn vị hành chính cấp xã", "Thôn, bản, tổ dân phố, khu phố", "Số lượng ĐV"]
+    header += ["Tình trạng chi bộ"]
+    rows = [
+        [None, "Toàn tỉnh", None, 16, None],
+        [1, "Xã Mường Tùng", "Bản Nậm Cang 1", 0, "Chưa có ĐV"],
+        [2, "Xã Mường Tùng", "Bản Huổi Lèng", 14, "Đã có chi bộ"],
+        [3, "Xã Mường Tùng", "Bản Nậm Piền", 2, "Chưa có chi bộ (sinh hoạt ghép)"],
+    ]
+    preview = read(village_report(rows, header=header, date_line=AFTER, **NO_OPTIONS))
+    assert [e.name for e in preview.villages.entries] == [
+        "Bản Nậm Cang 1",
+        "Bản Huổi Lèng",
+        "Bản Nậm Piền",
+    ]
+
+
+def test_a_total_in_the_commune_column_is_checked_against_the_rows(province):
+    header = ["STT", "Xã, phường", "Thôn, bản", "Số lượng ĐV", "Tình trạng chi bộ"]
+    rows = [
+        [1, "Xã Mường Tùng", "Bản Huổi Lèng", 14, "Đã có chi bộ"],
+        [2, "Xã Mường Tùng", "Bản Nậm Piền", 2, "Chưa có chi bộ (sinh hoạt ghép)"],
+        [None, "Tổng cộng", None, 17, None],
+    ]
+    workbook = village_report(rows, header=header, date_line=AFTER, **NO_OPTIONS)
+    assert import_refused(to_file(workbook)) == [
+        "Mường Chà, 8, D (Số lượng ĐV), 17, Tổng cộng gives 17, but the rows it covers add up "
+        "to 16."
+    ]
+
+
+def test_after_the_reform_a_township_is_refused_naming_the_commune_of_today(province):
+    """There are no thị trấn from 1/7/2025 (docs/domain.md §4): a report naming one is not read
+    silently as the commune of the same name, which also took in other communes."""
+    rows = [section("I", "Thị trấn Mường Tùng"), village(1, "Bản Huổi Lèng", 14, 12, 2, "Có CB")]
+    assert import_refused(to_file(village_report(rows, date_line=AFTER))) == [
+        "Mường Chà, 8, B (Thôn, bản, TDP), Thị trấn Mường Tùng, There are no townships (thị "
+        "trấn) from 1/7/2025: a report for 30/09/2025 names the commune as it is now, Xã Mường "
+        "Tùng."
+    ]
+
+
+def test_after_the_reform_a_township_in_the_commune_column_is_refused(province):
+    header = ["STT", "Xã, phường", "Thôn, bản", "Số lượng ĐV", "Tình trạng chi bộ"]
+    rows = [[1, "TT Mường Tùng", "Bản Huổi Lèng", 14, "Đã có chi bộ"]]
+    workbook = village_report(rows, header=header, date_line=AFTER, **NO_OPTIONS)
+    assert import_refused(to_file(workbook)) == [
+        "Mường Chà, 6, B (Xã, phường), TT Mường Tùng, There are no townships (thị trấn) from "
+        "1/7/2025: a report for 30/09/2025 names the commune as it is now, Xã Mường Tùng."
+    ]
+
+
+def test_a_commune_column_not_recognised_is_said_once_with_its_closest_field(province):
+    """Issue 9: the communes in a column whose header the importer does not read ("Địa bàn", a
+    locality) and no section rows: one error naming the headers not recognised and the way to
+    say which column is which, not one "no commune" a village."""
+    header = ["STT", "Địa bàn", "Tên thôn, bản", "Số lượng đảng viên", "Hiện trạng"]
+    header += ["Người theo dõi"]
+    rows = [
+        [1, "Xã Mường Tùng", "Bản Huổi Lèng", 14, "Độc lập", "Lò Văn A"],
+        [2, "Xã Mường Tùng", "Bản Nậm Piền", 2, "Ghép", "Lò Văn A"],
+    ]
+    workbook = village_report(rows, header=header, date_line=AFTER, **NO_OPTIONS)
+    assert import_refused(to_file(workbook)) == [
+        "Mường Chà, 5, , , No commune for the villages of this sheet: no column reads as “Xã, "
+        "phường, đặc khu” and no commune section row (“Xã …”) stands above them. Headers not "
+        "recognised, with the field each is closest to: B “Địa bàn” (close to no field); F "
+        "“Người theo dõi” (close to no field). Say which column holds the communes under "
+        "“Which column is which” (on the command line: --column commune=LETTER)."
+    ]
+
+
+def test_villages_not_reported_that_share_a_name_are_told_apart_by_their_code(province):
+    """A ward formed from several has a "Tổ dân phố 10" from each: the not-reported warning
+    listed "Tổ dân phố 10, Tổ dân phố 10" (found importing part of Phường Điện Biên Phủ)."""
+    for code in ("03145-10", "03148-10"):
+        placed = placed_village("Tổ dân phố 10", province.muong_tung_2025, REFORM_DATE)
+        placed.code = code
+        placed.save()
+    rows = [section("1", "Xã Mường Tùng"), village(1, "Bản Huổi Lèng", 14, 12, 2, "Có CB")]
+    preview = read(village_report(rows, date_line=AFTER))
+    [warning] = [
+        issue.message for issue in preview.warnings if "not in this report" in issue.message
+    ]
+    assert warning.endswith(
+        ": Tổ dân phố 10 (03145-10), Tổ dân phố 10 (03148-10), Bản Huổi Điết, Bản Nậm Cang 1, "
+        "Bản Nậm Piền."
+    )

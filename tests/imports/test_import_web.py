@@ -536,10 +536,13 @@ PLACE_ROWS = [
     [1, "Xã Mường Tùng", "Bản Nậm Cang 1", 0, NONE],
     [2, "Xã Mường Tùng", "Bản Huổi Lèng", 14, OWN],
 ]
+# Said once for the sheet, at its header, with the way to fix it (not once a village).
 NO_COMMUNE_ERRORS = [
-    f"Mường Chà, {row}, C (Thôn, bản, TDP), {name}, No commune for this village: put it under "
-    "a commune section row (“Xã …”) or fill the column “Xã, phường, thị trấn”."
-    for row, name in ((6, "Bản Nậm Cang 1"), (7, "Bản Huổi Lèng"))
+    "Mường Chà, 5, , , No commune for the villages of this sheet: no column reads as “Xã, "
+    "phường, thị trấn” and no commune section row (“Xã …”) stands above them. Headers not "
+    "recognised, with the field each is closest to: B “Địa bàn” (close to no field). Say which "
+    "column holds the communes under “Which column is which” (on the command line: --column "
+    "commune=LETTER)."
 ]
 PLACE_COLUMNS = {"column_0": "row_number", "column_1": "commune", "column_2": "village"}
 PLACE_COLUMNS |= {"column_3": "members", "column_4": "status"}

@@ -29,6 +29,9 @@ VILLAGE_HEADERS = [
     ("Tên khu phố", "village"),
     ("Đơn vị", "village"),
     ("Thon, ban", "village"),  # typed without diacritics
+    ("Tên thôn, tổ dân phố sau sáp nhập", "village"),  # villages merged too
+    ("Thôn, bản sau sắp xếp", "village"),
+    ("Thôn mới", None),  # "mới" alone qualifies communes only: "Bản Mới" is a village's name
     ("Địa bàn", None),  # "bàn", not "bản": a locality, not the village
     ("Bản Nậm Cang 1", None),  # a village's own name, not a header
     ("Số thôn, bản", None),  # a count of villages: no column of a village report
@@ -50,6 +53,14 @@ VILLAGE_HEADERS = [
     ("Phường, xã", "commune"),
     ("Xa, phuong", "commune"),  # typed without diacritics
     ("Phương án", None),  # "phương", not "phường"
+    # after the reform, the communes "as now": after the reorganisation, after the merger, new
+    ("Xã, phường sau sắp xếp", "commune"),
+    ("Tên xã, phường, đặc khu sau sáp nhập", "commune"),
+    ("Xã mới", "commune"),
+    ("Xã, phường mới", "commune"),
+    ("Bản Mới", None),  # a village's own name ("Bản Mới" is a common one), not a header
+    ("Xã Mới Mường Tùng", None),
+    ("Mới", None),
     ("Xã Mường Tùng", None),  # a commune's own name
     # the district
     ("Huyện, thành phố, thị xã", "district"),
@@ -233,6 +244,10 @@ def test_status_text_refused_rather_than_guessed(text, message):
         ("Đảng viên nữ", "Tổng số đảng viên"),
         ("Tên xã hoặc phường nơi thôn thuộc", "Xã, phường, thị trấn"),
         ("Người báo cáo", None),
+        ("Địa bàn", None),  # "bàn", not the "bản" of "Mã bản"
+        ("Cán bộ phụ trách", None),  # a cadre ("cán bộ"), not a cell ("chi bộ")
+        ("Địa bàn xã", "Xã, phường, thị trấn"),
+        ("So dang vien hien co", "Tổng số đảng viên"),  # typed without diacritics
     ],
 )
 def test_an_unknown_header_is_named_with_the_field_it_is_closest_to(header, closest):

@@ -108,6 +108,8 @@ def villages_published(unit_name: str, figures: list[UnitFigure]) -> Sentence | 
 
 def villages_computed(unit_name: str, coverage: Coverage) -> Sentence:
     """The village counts computed from the reports, with what was not reported."""
+    if not reported(coverage):
+        return none_reported(unit_name, coverage)
     joined = ngettext(
         "%(n)s village without its own cell, attending a joined cell",
         "%(n)s villages without their own cell, attending a joined cell",
@@ -129,6 +131,22 @@ def villages_computed(unit_name: str, coverage: Coverage) -> Sentence:
         text += _(
             "; %(missing)s villages were not reported at this date and are not counted above"
         ) % {"missing": of_total(coverage.not_reported, coverage.villages)}
+    return with_basis(text, COMPUTED)
+
+
+def reported(coverage: Coverage) -> bool:
+    """Whether any village of the unit was reported at the coverage's date."""
+    return coverage.not_reported < coverage.villages
+
+
+def none_reported(unit_name: str, coverage: Coverage) -> Sentence:
+    """No village reported at the date (a province whose reports stop before the site's
+    latest date): said, never written as counts of 0 (docs/domain.md §1, not reported)."""
+    text = ngettext(
+        "%(scope)s the %(villages)s village was not reported at this date",
+        "%(scope)s none of the %(villages)s villages was reported at this date",
+        coverage.villages,
+    ) % {"scope": scope(unit_name), "villages": count(coverage.villages)}
     return with_basis(text, COMPUTED)
 
 
@@ -175,8 +193,8 @@ def changes(page: UnitPage) -> list[Sentence]:
     the chart shows, which for today's province are the province's before 1/7/2025 (said once,
     in the first sentence that counts from them)."""
     now = page.coverage
-    if now is None:
-        return []
+    if now is None or not reported(now):
+        return []  # nothing to compare: counting only reported villages would count none
     earlier = []
     if page.baseline_coverage is not None:
         label = _("the start of 2016 (%(date)s, start of resolution 04-NQ/TU)") % {
@@ -188,6 +206,8 @@ def changes(page: UnitPage) -> list[Sentence]:
         earlier.append((day(page.previous_period.date), previous))
     sentences, said = [], False
     for label, coverage in earlier:
+        if not reported(coverage):
+            continue
         before = ""
         if coverage.unit_id != page.unit.id and not said:
             before, said = continued_clause(page), True

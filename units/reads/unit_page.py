@@ -324,9 +324,23 @@ def unit_page_select(
     choice = period_choose(date, periods)
     if choice is None:
         raise NoFiguresAtDate(unit, date)
+    if date is None:
+        choice = latest_reported(unit, periods) or choice
     page = _unit_page(unit, choice, periods, all_periods, compare, series, rank, baseline)
     page.all_periods = all_periods
     return page
+
+
+def latest_reported(unit: Unit, periods: list[Period]) -> DateChoice | None:
+    """The latest of `periods` at which a village of the unit was reported: where its page
+    opens. A province reporting less often than others would otherwise open at a date where
+    every village of it is "not reported" (docs/domain.md §1). One query."""
+    by_id = {period.id: period for period in periods}
+    reported = Coverage.objects.filter(
+        unit=unit, period_id__in=by_id, not_reported__lt=F("villages")
+    ).order_by("-period__date")
+    latest = reported.values_list("period_id", flat=True).first()
+    return DateChoice(by_id[latest], None) if latest is not None else None
 
 
 def unit_predecessors(unit: Unit) -> tuple[list[Unit], Unit | None]:

@@ -117,7 +117,14 @@ class Command(BaseCommand):
             write(f"Sheets skipped: {', '.join(preview.skipped_sheets)}")
         if preview.extra_columns:
             write(f"Columns ignored: {', '.join(preview.extra_columns)}")
-        if preview.villages is not None:
+        if preview.villages is not None and preview.errors:
+            # As the preview page: a row in error may be counted as a new village (an ambiguous
+            # name, say), so the counts wait for a file without errors.
+            write(
+                f"Villages: {preview.rows} rows (new, changed and unchanged are counted once the "
+                "file has no errors)"
+            )
+        elif preview.villages is not None:
             write(
                 f"Villages: {preview.rows} rows, {preview.villages_new} new, "
                 f"{preview.villages_changed} changed, {preview.villages_unchanged} unchanged, "

@@ -209,3 +209,38 @@ def test_one_village_is_said_in_the_singular(client, demo, language, expected):
     province = unit(Scheme.GSO2025, Level.PROVINCE, "Tỉnh Điện Biên")
     sentences, _citation = paragraph(client, f"/u/{province.id}/?date=2026-09-30", language)
     assert expected in sentences[0][1]
+
+
+@pytest.fixture
+def not_reported(demo):
+    """Xã Mường Tùng with no village reported at 31/12/2017: a province imported for the first
+    time looks like this at the site's later dates, where only other provinces reported."""
+    commune = unit(Scheme.GSO2004, Level.COMMUNE, "Xã Mường Tùng")
+    period = period_for_date(D(2017, 12, 31))
+    VillageFigure.objects.filter(commune=commune, period=period).delete()
+    coverage_rebuild(periods=[period])
+    return commune
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "vi",
+            "Toàn xã chưa có bản nào trong 11 bản báo cáo tại thời điểm này (tính từ báo "
+            "cáo của thôn, bản).",
+        ),
+        (
+            "en",
+            "In Xã Mường Tùng none of the 11 villages was reported at this date (computed "
+            "from village reports).",
+        ),
+    ],
+)
+def test_a_date_with_no_village_reported_says_so_and_compares_nothing(
+    client, not_reported, language, expected
+):
+    """Found importing a second province: at a date where none of its villages was reported,
+    the paragraph said "0/8 white villages" and "fell from 1/8 to 0/8 (1 fewer)"."""
+    sentences, _ = paragraph(client, f"/u/{not_reported.id}/?date=2017-12-31", language)
+    assert [text for basis, text in sentences if basis == "computed"] == [expected]

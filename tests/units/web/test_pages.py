@@ -15,6 +15,7 @@ from tests.reform_villages import (
     new_province,
     old_province,
 )
+from units.domain.coverage import coverage_rebuild, period_for_date
 from units.models import Level, Scheme, Unit, Village, VillageFigure
 
 D = datetime.date
@@ -400,3 +401,38 @@ def test_a_long_at_risk_list_stops_at_the_limit_and_links_to_the_full_table(clie
     commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")
     html = get(client, f"/u/{commune.id}/?date=2016-12-31")
     assert 'id="at-risk-cut"' not in html
+
+
+@pytest.mark.parametrize(
+    ("scheme", "name", "language", "level"),
+    [
+        (Scheme.GSO2025, "Phường Mường Lay", "vi", "Cấp xã"),
+        (Scheme.GSO2025, "Phường Mường Lay", "en", "Commune level"),
+        (Scheme.GSO2004, "Thành phố Điện Biên Phủ", "vi", "Cấp huyện"),
+        (Scheme.GSO2025, "Tỉnh Điện Biên", "vi", "Cấp tỉnh"),
+    ],
+)
+def test_a_unit_page_names_the_level_not_a_kind_the_unit_is_not(
+    client, demo, scheme, name, language, level
+):
+    """Found browsing after importing: a ward, a special zone or a city was headed "Xã" or
+    "Huyện" (the level's label), a kind it is not."""
+    unit = Unit.objects.get(scheme=scheme, name=name)
+    html = get(client, reverse("unit", args=[unit.id]), language)
+    meta = re.search(r'<p class="meta">(.*?) · ', html, re.S).group(1)
+    assert meta == level
+
+
+def test_a_unit_opens_at_its_latest_date_with_a_village_reported(client, demo):
+    """Found importing Lai Châu at 30/9/2026 while Điện Biên had reports of 31/10/2026: Lai
+    Châu's page opened at 31/10/2026, every village not reported. A unit opens at its own latest
+    reported date; any date stays a choice."""
+    commune = Unit.objects.get(scheme=Scheme.GSO2025, name="Xã Mường Tùng")
+    latest = period_for_date(D(2026, 9, 30))
+    VillageFigure.objects.filter(commune=commune, period=latest).delete()
+    coverage_rebuild(periods=[latest])
+    html = get(client, reverse("unit", args=[commune.id]))
+    assert re.search(r'<option value="([\d-]+)" selected>', html).group(1) == "2026-06-30"
+    assert '<option value="2026-09-30">' in html
+    province = get(client, reverse("unit", args=[dien_bien(Scheme.GSO2025).id]))
+    assert re.search(r'<option value="([\d-]+)" selected>', province).group(1) == "2026-09-30"
