@@ -20,6 +20,9 @@ UNKNOWN_FIELD = _("%(field)s is not a column the importer reads: use one of %(fi
 BAD_LETTER = _("%(letter)s is not a column letter (A, B, … AA).")
 BAD_SPEC = _("Write the column as FIELD=LETTER, for instance commune=B, not %(spec)s.")
 FIELD_TWICE = _("%(field)s is given two columns: %(columns)s.")
+# `--column none=C`: column C is left out, as "— not imported —" leaves it on the web (a
+# former-district column kept beside the commune after 1/7/2025); "" in ColumnChoices.
+NOT_IMPORTED = "none"
 
 
 class ColumnsRefused(ValueError):
@@ -72,7 +75,9 @@ def columns_parse(specs: list[str]) -> ColumnChoices:
         key, letter = key.strip(), letter.strip()
         if not sep or not key or not letter:
             raise ColumnsRefused(str(BAD_SPEC % {"spec": spec}))
-        if key not in _all_keys():
+        if key == NOT_IMPORTED:
+            key = ""
+        elif key not in _all_keys():
             raise ColumnsRefused(_unknown_field(key, None))
         try:
             choices[column_index(letter)] = key
@@ -88,7 +93,7 @@ def _all_keys() -> list[str]:
 
 
 def _unknown_field(key: str, shape: str | None) -> str:
-    keys = [k for k, _label in column_options(shape)] if shape else _all_keys()
+    keys = [k for k, _label in column_options(shape)] if shape else [*_all_keys(), NOT_IMPORTED]
     return str(UNKNOWN_FIELD % {"field": key, "fields": ", ".join(keys)})
 
 

@@ -209,6 +209,22 @@ def test_column_option_says_which_column_holds_a_field(province, tmp_path):
     assert VillageFigure.objects.get().commune == province.muong_tung
 
 
+def test_column_option_none_leaves_a_column_out(province, tmp_path):
+    """A former-district column kept beside the commune after the reform is refused, saying
+    how to leave it out; `--column none=B` does, as "not imported" does on the web."""
+    header = ["STT", "Huyện (cũ)", "Xã", "Thôn, bản, TDP", "Tổng số đảng viên", "Tình trạng"]
+    rows = [[1, "Huyện Mường Chà", "Xã Mường Tùng", "Bản Nậm Cang 1", 0, "Chưa có đảng viên"]]
+    options = {"header": header, "subheader": None, "numbers": None}
+    workbook = village_report(rows, date_line="Số liệu tính đến ngày 30/09/2025", **options)
+    path = saved(tmp_path, workbook)
+    with pytest.raises(CommandError):
+        run_command(path, "--dry-run")  # there are no districts from 1/7/2025
+    out, _err = run_command(path, "--column", "none=B", "--publish")
+    assert "Villages: 1 rows" in out
+    figure = VillageFigure.objects.get()
+    assert (figure.commune.name, figure.district, figure.members) == ("Xã Mường Tùng", None, 0)
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
@@ -220,7 +236,7 @@ def test_column_option_says_which_column_holds_a_field(province, tmp_path):
             "village_code, commune, district, members, full_members, probationary_members, "
             "status, mark_own_cell, mark_joined, mark_no_members, host, admissions, note, "
             "unit, villages_total, villages_own_cell, villages_joined, villages_no_members, "
-            "grassroots_orgs, cells.",
+            "grassroots_orgs, cells, none.",
         ),  # fmt: skip
     ],
 )

@@ -65,7 +65,10 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="FIELD=LETTER",
-            help="the column holding a field, where its header does not say so (commune=B)",
+            help=(
+                "the column holding a field, where its header does not say so (commune=B); "
+                "none=C leaves column C out"
+            ),
         )
 
     def handle(self, *args, path: Path, date, dry_run: bool, replace: bool, **options) -> None:
