@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 
 from tests.demo_snapshot import dien_bien
-from units.domain.names import name_key, sort_key
+from tests.workbooks import placed_village
 from units.models import (
     Level,
     Period,
@@ -24,7 +24,6 @@ from units.models import (
     Unit,
     Village,
     VillageFigure,
-    VillagePlacement,
     VillageSuccession,
 )
 from units.reads import village_page
@@ -43,14 +42,6 @@ def get(client, url: str, language: str = "vi") -> str:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     return response.content.decode()
-
-
-def a_village(name: str, commune: Unit, valid_from=REFORM, **fields) -> Village:
-    village = Village.objects.create(
-        name=name, name_key=name_key(name), sort_key=sort_key(name), valid_from=valid_from, **fields
-    )
-    VillagePlacement.objects.create(village=village, commune=commune, valid_from=valid_from)
-    return village
 
 
 def a_new_commune() -> Unit:
@@ -119,9 +110,9 @@ def test_names_with_markup_are_escaped_everywhere_on_the_page(client, demo):
     commune = a_new_commune()
     Unit.objects.filter(pk=commune.pk).update(name=MARKUP)
     Unit.objects.filter(pk=commune.parent_id).update(name=MARKUP)
-    village = a_village(MARKUP, commune)
-    host = a_village(MARKUP + " host", commune)
-    before = a_village(MARKUP + " before", commune, valid_from=D(2020, 1, 1))
+    village = placed_village(MARKUP, commune, REFORM)
+    host = placed_village(MARKUP + " host", commune, REFORM)
+    before = placed_village(MARKUP + " before", commune, D(2020, 1, 1))
     VillageSuccession.objects.create(predecessor=before, successor=village, date=REFORM)
     period = Period.objects.get(date=D(2025, 9, 30))
     joined = {"status": Status.JOINED, "members": 2, "full_members": 2}
@@ -164,7 +155,7 @@ def test_the_page_in_both_languages_one_after_the_other(client, demo):
 
 
 def test_a_village_without_figures_shows_every_date_of_its_life_as_not_reported(client, demo):
-    village = a_village("Bản Không Số", a_new_commune())
+    village = placed_village("Bản Không Số", a_new_commune(), REFORM)
     lifetime = [p for p in periods_with_coverage() if p.date >= village.valid_from]
     html = get(client, f"/v/{village.id}/", "en")
     rows = re.findall(r'<tr class="status-([a-z_]+)">', html)
@@ -185,7 +176,7 @@ def test_a_merged_village_links_both_ways(client, demo):
 
 def test_a_village_placed_after_2025_has_no_district(client, demo):
     commune = a_new_commune()
-    village = a_village("Bản Mới", commune)
+    village = placed_village("Bản Mới", commune, REFORM)
     html = get(client, f"/v/{village.id}/")
     province = dien_bien(Scheme.GSO2025)
     assert "<td>(không còn cấp huyện từ 1/7/2025)</td>" in html
