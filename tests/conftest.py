@@ -7,10 +7,14 @@ that take a screenshot write it into the `screenshots` folder.
 """
 
 import os
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
+from django.db import connections
+from django.db.backends.sqlite3.base import DatabaseWrapper
 from playwright.sync_api import Browser, Page, sync_playwright
 
 # Playwright's sync API keeps an event loop in the main thread; Django would otherwise refuse
@@ -123,3 +127,26 @@ def demo_loaded(transactional_db) -> Iterator[None]:
 
     with demo_held(flush=False):
         yield
+
+
+# The suite's SQLite test database lives in memory, where no journal applies (and a second
+# connection is refused at once by its shared cache's table locks): the tests of SQLite's WAL
+# (tests/partystats/test_sqlite_wal.py, test_sqlite_writers.py) and of a download's snapshot
+# (tests/units/web/test_export_streaming.py) copy it into a file and point the default
+# connection at it, with the project's options, as the site opens its database.
+@pytest.fixture
+def database_file(tmp_path) -> Iterator[dict]:
+    """The (migrated, empty) test database copied into a file, this thread's default connection
+    pointed at it; the settings of that connection, for another thread to open its own."""
+    in_memory = connections["default"]
+    in_memory.ensure_connection()
+    path = tmp_path / "site.sqlite3"
+    with closing(sqlite3.connect(path)) as copy:
+        in_memory.connection.backup(copy)
+    settings = {**in_memory.settings_dict, "NAME": str(path)}
+    connections["default"] = DatabaseWrapper(settings)
+    try:
+        yield settings
+    finally:
+        connections["default"].close()
+        connections["default"] = in_memory

@@ -10,7 +10,6 @@ in its totals."""
 import csv
 import io
 import json
-import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -81,24 +80,12 @@ STORES = ("file",) if connection.vendor == "sqlite" else ("postgresql",)
 
 
 @pytest.fixture(params=STORES)
-def store(request, demo_loaded, tmp_path) -> Iterator[str]:
+def store(request, demo_loaded) -> Iterator[str]:
     """The database the export reads: PostgreSQL's test database, or a file copy of SQLite's
-    in-memory one, the default connection pointed at it."""
-    if request.param == "postgresql":
-        yield request.param
-        return
-    path = tmp_path / "copy.sqlite3"
-    connection.ensure_connection()
-    copy = sqlite3.connect(path)
-    connection.connection.backup(copy)
-    copy.close()
-    in_memory = connections["default"]
-    connections["default"] = type(in_memory)({**in_memory.settings_dict, "NAME": str(path)})
-    try:
-        yield request.param
-    finally:
-        connections["default"].close()
-        connections["default"] = in_memory
+    in-memory one, the default connection pointed at it (`database_file`, tests/conftest.py)."""
+    if request.param == "file":
+        request.getfixturevalue("database_file")
+    yield request.param
 
 
 def figure_changed() -> VillageFigure:
