@@ -51,11 +51,15 @@ def _not_found_message(exception: Exception | None) -> str:
     if not isinstance(message, str) or not message:
         return _("There is no page at this address.")
     stock = STOCK_NOT_FOUND.match(message)
-    if stock:
-        things = {"Unit": _("No province, district or commune has this number.")}
-        things["Village"] = _("No village has this number.")
-        return things.get(stock.group(1), _("Nothing on this site has this number."))
-    return message
+    return not_found_by_number(stock.group(1)) if stock else message
+
+
+def not_found_by_number(model_name: str) -> str:
+    """What a 404 says when no `model_name` ("Unit", "Village") has the number asked for:
+    get_object_or_404's message replaced, or a view's own lookup (the village page's)."""
+    things = {"Unit": _("No province, district or commune has this number.")}
+    things["Village"] = _("No village has this number.")
+    return things.get(model_name, _("Nothing on this site has this number."))
 
 
 def _bad_request_message(exception: Exception | None) -> str:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from partystats.errors import BadQuery
+from partystats.errors import BadQuery, not_found_by_number
 from units.models import Unit
 from units.reads import paragraph
 from units.reads.dates import BadDate, parse_date, periods_with_coverage
@@ -107,7 +107,7 @@ def unit_elsewhere(request: HttpRequest, answer: UnitElsewhere) -> HttpResponse:
 def village_detail(request: HttpRequest, village_id: int) -> HttpResponse:
     village = village_read(village_id)
     if village is None:
-        raise Http404(_("No village has this number."))
+        raise Http404(not_found_by_number("Village"))
     history = village_history(village, periods_with_coverage())
     crumbs = history.placements[-1].crumbs if history.placements else []
     context = {"history": history, "village": village, "crumbs": crumbs}
