@@ -108,7 +108,7 @@ def villages_published(unit_name: str, figures: list[UnitFigure]) -> Sentence | 
 
 def villages_computed(unit_name: str, coverage: Coverage) -> Sentence:
     """The village counts computed from the reports, with what was not reported."""
-    if not reported(coverage):
+    if not coverage.reported:
         return none_reported(unit_name, coverage)
     joined = ngettext(
         "%(n)s village without its own cell, attending a joined cell",
@@ -132,11 +132,6 @@ def villages_computed(unit_name: str, coverage: Coverage) -> Sentence:
             "; %(missing)s villages were not reported at this date and are not counted above"
         ) % {"missing": of_total(coverage.not_reported, coverage.villages)}
     return with_basis(text, COMPUTED)
-
-
-def reported(coverage: Coverage) -> bool:
-    """Whether any village of the unit was reported at the coverage's date."""
-    return coverage.not_reported < coverage.villages
 
 
 def none_reported(unit_name: str, coverage: Coverage) -> Sentence:
@@ -193,7 +188,7 @@ def changes(page: UnitPage) -> list[Sentence]:
     the chart shows, which for today's province are the province's before 1/7/2025 (said once,
     in the first sentence that counts from them)."""
     now = page.coverage
-    if now is None or not reported(now):
+    if now is None or not now.reported:
         return []  # nothing to compare: counting only reported villages would count none
     earlier = []
     if page.baseline_coverage is not None:
@@ -206,7 +201,7 @@ def changes(page: UnitPage) -> list[Sentence]:
         earlier.append((day(page.previous_period.date), previous))
     sentences, said = [], False
     for label, coverage in earlier:
-        if not reported(coverage):
+        if not coverage.reported:
             continue
         before = ""
         if coverage.unit_id != page.unit.id and not said:
