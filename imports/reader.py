@@ -220,5 +220,17 @@ def _sheet_item(name: str, rows: list[list], merged: list) -> tuple:
     anyway: the parent takes a column in about half the time of the rows (cells.ColumnRows)."""
     widths = set(map(len, rows))
     if len(widths) == 1:
-        return ("columns", name, list(map(list, zip(*rows, strict=True))), len(rows), merged)
+        columns = [_shared(column) for column in zip(*rows, strict=True)]
+        return ("columns", name, columns, len(rows), merged)
     return ("rows", name, rows, len(rows), merged)
+
+
+def _shared(cells: tuple) -> list:
+    """A column with each repeated value held once (a status, a count, a village kind): marshal
+    then sends it once and refers to it after, so the parent, the slower of the two processes,
+    makes, hashes and frees one object where it made one a cell. Only text and numbers, which
+    are never equal to each other: True, 1 and 1.0 are equal, but not one cell."""
+    if not set(map(type, cells)) <= {str, float}:
+        return list(cells)
+    first: dict = {}
+    return list(map(first.setdefault, cells, cells))

@@ -5,6 +5,7 @@ checks see must be the same cells either way."""
 from __future__ import annotations
 
 import datetime
+import marshal
 import os
 
 import pytest
@@ -49,6 +50,22 @@ def test_the_child_sends_columns_when_the_rows_are_as_wide_and_rows_otherwise():
     ragged = [["a", "b"], ["c"]]
     assert _sheet_item("S", ragged, []) == ("rows", "S", ragged, 2, [])
     assert _sheet_item("S", [], []) == ("rows", "S", [], 0, [])
+
+
+def test_a_repeated_value_crosses_the_pipe_once_and_keeps_its_type():
+    # Each cell its own object, as python-calamine gives them.
+    rows = [[f"Bản {n}", "".join(["Có chi", " bộ"]), float(n % 3), n % 2 == 0] for n in range(200)]
+    rows.append(["Bản Na", "Có chi bộ", 1.0, 1.0])  # True and 1.0 are equal, not one cell
+    item = _sheet_item("S", rows, [])
+    names, statuses, counts, marks = marshal.loads(marshal.dumps(item))[2]
+    assert names == [row[0] for row in rows] and counts == [row[2] for row in rows]
+    assert statuses == ["Có chi bộ"] * 201
+    assert all(status is statuses[0] for status in statuses)  # one object, sent once
+    assert counts[3] is counts[0] and counts[4] is counts[1]
+    assert marks == [row[3] for row in rows]
+    assert [type(mark) for mark in marks[-2:]] == [bool, float]
+    unshared = ("columns", "S", [list(column) for column in zip(*rows, strict=True)], 201, [])
+    assert len(marshal.dumps(item)) < len(marshal.dumps(unshared)) * 0.8
 
 
 def test_a_workbook_is_read_as_python_calamine_reads_it(tmp_path):
