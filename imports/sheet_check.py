@@ -153,8 +153,7 @@ class SheetCheck(StatusChecks):
         """A column's cells in the classified rows."""
         if column is None:
             return [""] * len(self.rows)
-        cells = self.sheet.column(column.index)
-        return [cells[index] for index in self.indexes]
+        return list(map(self.sheet.column(column.index).__getitem__, self.indexes))
 
     def formula_positions(self, column: Column | None) -> list[int]:
         if column is None or not self.formulas:
@@ -363,5 +362,10 @@ class _Tidy:
 
 
 def _wholes(numbers: np.ndarray) -> list[int | None]:
-    """Whole numbers, None where unknown (NaN)."""
-    return [None if number != number else int(number) for number in numbers.tolist()]
+    """Whole numbers, None where unknown (NaN): converted as an array, the few unknown ones
+    put back one by one."""
+    unknown = np.isnan(numbers)
+    wholes = np.where(unknown, 0, numbers).astype(np.int64).tolist()
+    for position in np.flatnonzero(unknown).tolist():
+        wholes[position] = None
+    return wholes
