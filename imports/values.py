@@ -22,6 +22,12 @@ from .vocabulary import status_read
 NOT_A_NUMBER = _("This is not a number.")
 NEGATIVE = _("A count cannot be negative.")
 FRACTIONAL = _("A count must be a whole number.")
+# Above the party's whole membership (about 5.5 million): a typo, or a number from another
+# column (a code, a phone number), never a count of any row. It also keeps every count, and the
+# sums of a sheet's counts, within the integers the database and numpy hold (a cell of 10**20
+# summed into a subtotal came out as a negative number in the message).
+MAX_COUNT = 10_000_000
+TOO_LARGE_COUNT = _("A count cannot be larger than 10,000,000.")
 UNKNOWN_STATUS = _(
     'Unknown status: write "Có chi bộ độc lập", "Sinh hoạt ghép" or "Chưa có đảng viên".'
 )
@@ -55,7 +61,7 @@ _DECIMAL = re.compile(r"^\d+([.,]\d+)?$")
 
 def count_parse(value: object) -> int | None:
     """A count cell: None when empty. Numbers, text numbers and "1.234" are accepted."""
-    if type(value) is float and value >= 0 and value.is_integer():
+    if type(value) is float and 0 <= value <= MAX_COUNT and value.is_integer():
         return int(value)  # what calamine gives for almost every count
     if value is None or value == "":
         return None
@@ -66,7 +72,7 @@ def count_parse(value: object) -> int | None:
             raise BadValue(NEGATIVE)
         if not float(value).is_integer():
             raise BadValue(FRACTIONAL)
-        return int(value)
+        return _not_too_large(int(value))
     if not isinstance(value, str):
         raise BadValue(NOT_A_NUMBER)
     text = value.replace("\u00a0", " ").replace(" ", "").strip()
@@ -85,7 +91,13 @@ def count_parse(value: object) -> int | None:
         raise BadValue(NOT_A_NUMBER)
     if negative and number:
         raise BadValue(NEGATIVE)
-    return number
+    return _not_too_large(number)
+
+
+def _not_too_large(count: int) -> int:
+    if count > MAX_COUNT:
+        raise BadValue(TOO_LARGE_COUNT)
+    return count
 
 
 def status_parse(value: object) -> str | None:
@@ -157,6 +169,13 @@ def looks_like_mark(value: object) -> bool:
 # ---------------------------------------------------------------------------- whole columns
 
 
+def _number_refusal(number: float):
+    """Why a number cell is no count (`counts_read`), as `count_parse` would say."""
+    if number < 0:
+        return NEGATIVE
+    return FRACTIONAL if number != np.floor(number) else TOO_LARGE_COUNT
+
+
 @dataclass
 class CountColumn:
     """A count column read at once: the numbers (NaN where empty or unreadable), and the
@@ -178,9 +197,9 @@ def counts_read(values: list) -> CountColumn:
     if floats is not None:
         numbers[is_float] = floats
         bad = is_float.copy()
-        bad[is_float] = (floats < 0) | (floats != np.floor(floats))
+        bad[is_float] = (floats < 0) | (floats != np.floor(floats)) | (floats > MAX_COUNT)
         for at in np.flatnonzero(bad):
-            errors[int(at)] = (NEGATIVE if numbers[at] < 0 else FRACTIONAL, {})
+            errors[int(at)] = (_number_refusal(numbers[at]), {})
             numbers[at] = np.nan
     others = np.flatnonzero(~is_float)
     parsed: dict = {}

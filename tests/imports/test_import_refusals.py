@@ -229,6 +229,9 @@ def test_same_new_village_twice(province):
         ("2,5", "A count must be a whole number."),
         ("một", "This is not a number."),
         ("12a", "This is not a number."),
+        (10**8, "A count cannot be larger than 10,000,000."),
+        ("100.000.000", "A count cannot be larger than 10,000,000."),
+        (10**20, "A count cannot be larger than 10,000,000."),
     ],
 )
 def test_count_that_is_negative_fractional_or_not_a_number(province, value, message):
@@ -243,6 +246,16 @@ def test_bad_member_count_is_not_checked_again_against_its_parts(province):
     subtotal = [None, "Cộng xã", None, 16, 12, 2, None, None, 0]  # 16 is not checked
     assert refused(mung_tung(NAM_CANG, bad, subtotal=subtotal)) == [
         "Mường Chà, 11, D (Tổng số đảng viên), mười bốn, This is not a number."
+    ]
+
+
+def test_count_past_any_membership_is_refused_not_summed(province):
+    """A cell of 10**20 members once came out of a subtotal's sum as a negative number."""
+    bad = village(2, "Bản Huổi Lèng", 10**20, 12, 2, OWN)
+    subtotal = [None, "Cộng xã", None, 16, 12, 2, None, None, 0]  # 16 is not checked
+    assert refused(mung_tung(NAM_CANG, bad, subtotal=subtotal)) == [
+        "Mường Chà, 11, D (Tổng số đảng viên), 100000000000000000000, A count cannot be larger "
+        "than 10,000,000."
     ]
 
 
