@@ -1,8 +1,9 @@
 """`manage.py import_report` and `manage.py import_template`: output and exit status.
 
 Exit status of import_report: 0 drafted, published or nothing to do, 1 refused (every error on
-stderr, one per line), 2 wrong usage (bad arguments, and a PATH that is no file). Without
---publish the import is a draft (issue 11 §2), published by `publish_import RUN --user NAME`.
+stderr, one per line, then the outcome), 2 wrong usage (bad arguments, and a PATH that is no
+file). Without --publish the import is a draft (issue 11 §2), published by
+`publish_import RUN --user NAME`.
 """
 
 import io
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 from openpyxl import load_workbook
 
 from imports.models import ImportRun
@@ -44,7 +46,7 @@ def run_command(*args) -> tuple[str, str]:
 
 
 SUMMARY = [
-    "Shape: village_report; date: 2017-12-31; scope: Xã Mường Tùng",
+    "Shape: Village report; date: 2017-12-31; scope: Xã Mường Tùng",
     "Sheets: Mường Chà",
     "Villages: 3 rows, 0 new, 3 changed, 0 unchanged, 1 not reported",
     "warning: Mường Chà, 9, , , 1 village of Xã Mường Tùng is not in this report and stays "
@@ -56,11 +58,7 @@ def test_import_exits_0_and_summarises(province, tmp_path):
     out, err = run_command(saved(tmp_path, village_report()), "--publish")
     assert VillageFigure.objects.count() == 3
     run = ImportRun.objects.get()
-    assert out.splitlines() == [
-        *SUMMARY,
-        f"Import #{run.id}: Published. 3 rows: 0 new villages, 3 changed, 0 unchanged, 1 not "
-        "reported.",
-    ]
+    assert out.splitlines() == [*SUMMARY, f"Import #{run.id}: Published."]
     assert err == ""  # no progress lines: stderr is not a terminal
     event = run.events.get()
     assert (event.action, event.user, event.command_line) == ("published", None, True)
@@ -71,9 +69,8 @@ def test_import_without_publish_is_a_draft_that_publish_import_publishes(provinc
     run = ImportRun.objects.get()
     assert out.splitlines() == [
         *SUMMARY,
-        f"Import #{run.id}: Draft: waiting to be published. Draft, waiting to be published by "
-        "another staff member. 3 rows: 0 new villages, 3 changed, 0 unchanged, 1 not reported. "
-        "Nothing is shown on the site until then.",
+        f"Import #{run.id}: Draft, waiting to be published by another staff member "
+        f"(publish_import {run.id} --user NAME); nothing is shown on the site until then.",
     ]
     assert VillageFigure.objects.count() == 0
     staff_make("importer")
@@ -103,8 +100,10 @@ def test_same_file_again_exits_0_with_nothing_to_do(province, tmp_path):
     run_command(path, "--publish")
     before = database_counts()
     out, _ = run_command(path)
-    assert out.splitlines()[0].startswith("Same file as import #")
-    assert "Same file again: nothing to do." in out
+    first, again = ImportRun.objects.order_by("id")
+    [outcome] = out.splitlines()  # the outcome alone, said once
+    assert outcome.startswith(f"Import #{again.id}: Same file as import #{first.id} of ")
+    assert outcome.endswith(": nothing to do.")
     assert database_counts() | {"runs_not_refused": 0} == before | {"runs_not_refused": 0}
 
 
@@ -195,6 +194,90 @@ def test_date_option_must_agree_with_the_file(province, tmp_path):
     ]
 
 
+# ---------------------------------------------------------------------------- one language
+
+
+ENGLISH_WORDS = ("Shape", "Sheets", "Villages", "rows", "Import #", "warning", "Published", "Draft")
+VIETNAMESE_WORDS = ("Loại báo cáo", "Trang tính", "Thôn, bản:", "dòng", "Lần nhập", "cảnh báo")
+
+
+def test_a_vietnamese_run_says_its_summary_and_outcome_once_in_vietnamese(province, tmp_path):
+    """The site's language is the command's (LANGUAGE_CODE, vi): no English label, and the
+    outcome said once, not its label and then its message (found running it on the demo)."""
+    with translation.override("vi"):
+        out, err = run_command(saved(tmp_path, village_report()))
+    run = ImportRun.objects.get()
+    assert out.splitlines() == [
+        "Loại báo cáo: Báo cáo theo thôn, bản; ngày: 2017-12-31; phạm vi: Xã Mường Tùng",
+        "Trang tính: Mường Chà",
+        "Thôn, bản: 3 dòng, 0 mới, 3 thay đổi, 0 không đổi, 1 chưa báo cáo",
+        "cảnh báo: Mường Chà, 9, , , 1 thôn, bản của Xã Mường Tùng không có trong báo cáo này "
+        "nên vẫn là chưa báo cáo tại ngày 31/12/2017: Bản Huổi Điết.",
+        f"Lần nhập #{run.id}: Bản nháp, đang chờ một cán bộ khác công bố (publish_import "
+        f"{run.id} --user TÊN); cho đến lúc đó, trang web chưa hiển thị gì.",
+    ]
+    assert out.count("Bản nháp") == 1 and err == ""
+    assert not [word for word in ENGLISH_WORDS if word in out]
+
+
+def test_language_en_writes_the_whole_summary_in_english(province, tmp_path):
+    with translation.override("vi"):
+        out, _err = run_command(saved(tmp_path, village_report()), "--publish", "--language", "en")
+    run = ImportRun.objects.get()
+    assert out.splitlines() == [*SUMMARY, f"Import #{run.id}: Published."]
+    assert not [word for word in VIETNAMESE_WORDS if word in out]
+
+
+def test_the_same_file_again_is_said_once_in_vietnamese(province, tmp_path):
+    path = saved(tmp_path, village_report())
+    run_command(path, "--publish")
+    with translation.override("vi"):
+        out, _err = run_command(path)
+    first, again = ImportRun.objects.order_by("id")
+    [outcome] = out.splitlines()
+    assert outcome.startswith(f"Lần nhập #{again.id}: Trùng tệp với lần nhập #{first.id} lúc ")
+    assert outcome.endswith(": không có gì phải làm.")
+
+
+def test_a_refused_vietnamese_run_names_each_errors_cell_once(province, tmp_path):
+    rows = [*mung_tung_rows()[:3], village(2, "Bản Huổi Lèng", 14, 12, 1, OWN, admissions=1)]
+    rows.append(village(3, "Bản Nậm Piền", 2, 2, 0, "Tốt"))
+    with translation.override("vi"), pytest.raises(CommandError) as refusal:
+        out, err = io.StringIO(), io.StringIO()
+        call_command("import_report", str(saved(tmp_path, village_report(rows))), stdout=out,
+                     stderr=err)  # fmt: skip
+    assert (refusal.value.returncode, str(refusal.value)) == (1, "Bị từ chối: 2 lỗi.")
+    lines = err.getvalue().splitlines()
+    assert [line.split(", ")[:4] for line in lines] == [
+        ["Mường Chà", "11", "D (Tổng số đảng viên)", "14"],
+        ["Mường Chà", "12", "G (Tình trạng chi bộ)", "Tốt"],
+    ]
+    assert lines[1].endswith(
+        'Tình trạng không hợp lệ: hãy ghi "Có chi bộ độc lập", "Sinh hoạt ghép" hoặc '
+        '"Chưa có đảng viên".'
+    )
+    assert "members" not in err.getvalue()
+    assert not [word for word in ENGLISH_WORDS if word in out.getvalue()]
+
+
+def test_from_the_command_line_a_refusal_ends_with_its_outcome_in_the_sites_language(tmp_path):
+    """manage.py, as staff run it: Vietnamese by default, the outcome last on stderr, without
+    Django's "CommandError: " in English before it; exit status 1."""
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(b"")
+    refused = manage("import_report", str(empty), "--dry-run", tmp_path=tmp_path)
+    assert (refused.returncode, refused.stderr) == (
+        1,
+        ", , , , Tệp này trống.\nBị từ chối: 1 lỗi.\n",
+    )
+    english = manage("import_report", str(empty), "--dry-run", "--language", "en",
+                     tmp_path=tmp_path)  # fmt: skip
+    assert (english.returncode, english.stderr) == (
+        1,
+        ", , , , This file is empty.\nRefused: 1 error.\n",
+    )
+
+
 PLACE_HEADER = ["STT", "Địa bàn", "Thôn, bản, TDP", "Tổng số đảng viên", "Tình trạng chi bộ"]
 PLACE_ROWS = [[1, "Xã Mường Tùng", "Bản Nậm Cang 1", 0, "Chưa có đảng viên"]]
 
@@ -205,7 +288,7 @@ def test_column_option_says_which_column_holds_a_field(province, tmp_path):
     with pytest.raises(CommandError):
         run_command(path, "--dry-run")  # "Địa bàn" is no commune column: no commune
     out, _err = run_command(path, "--column", "commune=B", "--publish")
-    assert "Villages: 1 rows, 0 new, 1 changed, 0 unchanged, 3 not reported" in out
+    assert "Villages: 1 row, 0 new, 1 changed, 0 unchanged, 3 not reported" in out
     assert VillageFigure.objects.get().commune == province.muong_tung
 
 
@@ -220,7 +303,7 @@ def test_column_option_none_leaves_a_column_out(province, tmp_path):
     with pytest.raises(CommandError):
         run_command(path, "--dry-run")  # there are no districts from 1/7/2025
     out, _err = run_command(path, "--column", "none=B", "--publish")
-    assert "Villages: 1 rows" in out
+    assert "Villages: 1 row," in out
     figure = VillageFigure.objects.get()
     assert (figure.commune.name, figure.district, figure.members) == ("Xã Mường Tùng", None, 0)
 
@@ -265,7 +348,7 @@ def test_exit_status_2_for_wrong_usage(tmp_path):
     assert "invalid fromisoformat value: '31/12/2017'" in bad_date.stderr
     missing = manage("import_report", str(tmp_path / "nowhere.xlsx"), tmp_path=tmp_path)
     assert missing.returncode == 2
-    assert missing.stderr.strip().endswith("nowhere.xlsx: no such file")
+    assert missing.stderr.strip().endswith("nowhere.xlsx: không có tệp này")  # the site's language
 
 
 def test_template_command_writes_the_template(tmp_path):

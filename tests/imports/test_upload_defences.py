@@ -345,7 +345,7 @@ def command_refused(path: Path) -> str:
     with pytest.raises(CommandError) as refusal:
         call_command("import_report", str(path), stdout=out, stderr=err)
     assert refusal.value.returncode == 1
-    assert str(refusal.value) == "Refused: 1 errors."
+    assert str(refusal.value) == "Refused: 1 error."
     return err.getvalue()
 
 
@@ -398,7 +398,7 @@ READ_ONLY = (
 )
 
 
-REFUSED = "CommandError: Refused: 1 errors.\n"  # how manage.py ends, with exit status 1
+REFUSED = "Refused: 1 error.\n"  # how manage.py ends, with exit status 1
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,7 @@ def none_reported(unit_name: str, coverage: Coverage) -> Sentence:
 
 
 def moved(before: int, now: int, *, total_before: int | None, total_now: int | None) -> str:
-    """ "giảm từ 95/1.813 xuống 23/1.813 (72 bản)", "rose from 2 to 5", "stayed at 0"."""
+    """ "giảm từ 95/1.813 xuống 23/1.813 (giảm 72 thôn, bản)", "rose from 2 to 5", "stayed at 0"."""
     values = {
         "before": of_total(before, total_before),
         "now": of_total(now, total_now),

@@ -9,6 +9,18 @@ import re
 
 import pytest
 
+from imports.services import report_import, report_preview
+from tests.workbooks import (
+    JOINED,
+    NONE,
+    OWN,
+    placed_village,
+    section,
+    to_file,
+    village,
+    village_report,
+)
+from tests.workbooks import unit as unit_make
 from units.domain.coverage import coverage_rebuild, period_for_date
 from units.models import Level, Scheme, Unit, VillageFigure
 
@@ -47,15 +59,15 @@ def test_the_province_at_the_end_of_2017_holds_every_figure_of_the_article(clien
         "trực thuộc đảng bộ cơ sở với 36.894 đảng viên (số liệu đã công bố)."
     )
     assert texts[1] == (
-        "Toàn tỉnh còn 23/1.813 bản “trắng” đảng viên; 208 bản chưa có chi bộ độc lập đang "
-        "phải sinh hoạt ghép (số liệu đã công bố)."
+        "Toàn tỉnh còn 23/1.813 thôn, bản “trắng” đảng viên; 208 thôn, bản chưa có chi bộ độc "
+        "lập đang phải sinh hoạt ghép (số liệu đã công bố)."
     )
     since_start = texts[2]
     assert since_start.startswith(
         "So với đầu năm 2016 (31-12-2015, khi bắt đầu Nghị quyết 04-NQ/TU)"
     )
-    assert "giảm từ 95/1.813 xuống 23/1.813 (giảm 72 bản)" in since_start
-    assert "giảm từ 328 xuống 208 (giảm 120 bản)" in since_start
+    assert "giảm từ 95/1.813 xuống 23/1.813 (giảm 72 thôn, bản)" in since_start
+    assert "giảm từ 328 xuống 208 (giảm 120 thôn, bản)" in since_start
     assert since_start.endswith("(tính từ báo cáo của thôn, bản).")
     admissions = next(text for text in texts if "4.846" in text)
     assert "Trong 2016–2017 đã kết nạp 4.846 đảng viên mới" in admissions
@@ -105,7 +117,7 @@ def test_a_district_says_only_what_it_has(client, demo, language):
     sentences, _ = paragraph(client, f"/u/{district.id}/?date=2017-12-31", language)
     texts = " ".join(text for _, text in sentences)
     assert (
-        "Toàn huyện còn 0 bản" if language == "vi" else "In Huyện Mường Chà there remain 0"
+        "Toàn huyện còn 0 thôn, bản" if language == "vi" else "In Huyện Mường Chà there remain 0"
     ) in texts
     assert ("tổ chức cơ sở đảng" if language == "vi" else "grassroots") not in texts
     assert [basis for basis, _ in sentences][:1] == ["published"]
@@ -128,10 +140,10 @@ def test_a_commune_after_the_reform_is_computed_only(client, demo, language, sco
     [
         (
             "vi",
-            "So với đầu năm 2016 (31-12-2015, khi bắt đầu Nghị quyết 04-NQ/TU), số bản “trắng” "
-            "đảng viên giảm từ 95/1.813 xuống 0/1.527 (giảm 95 bản); số bản sinh hoạt ghép giảm "
-            "từ 328 xuống ",
-            "So với 30-06-2025, số bản “trắng” đảng viên giữ nguyên 0/1.527; ",
+            "So với đầu năm 2016 (31-12-2015, khi bắt đầu Nghị quyết 04-NQ/TU), số thôn, bản "
+            "“trắng” đảng viên giảm từ 95/1.813 xuống 0/1.527 (giảm 95 thôn, bản); số thôn, bản "
+            "sinh hoạt ghép giảm từ 328 xuống ",
+            "So với 30-06-2025, số thôn, bản “trắng” đảng viên giữ nguyên 0/1.527; ",
             "; số liệu đến 30-06-2025 là của tỉnh Điện Biên trước khi sắp xếp đơn vị hành chính "
             "(tính từ báo cáo của thôn, bản).",
         ),
@@ -178,7 +190,11 @@ def partly_reported(demo):
 @pytest.mark.parametrize(
     ("language", "missing", "counted"),
     [
-        ("vi", r"; (\d+)/(\d+) bản chưa báo cáo tại thời điểm này", "chỉ tính các bản đã báo cáo"),
+        (
+            "vi",
+            r"; (\d+)/(\d+) thôn, bản chưa báo cáo tại thời điểm này",
+            "chỉ tính các thôn, bản đã báo cáo",
+        ),
         (
             "en",
             r"; (\d+) of (\d+) villages were not reported",
@@ -201,7 +217,10 @@ def test_villages_not_reported_are_said_never_counted_as_zero(
     ("language", "expected"),
     [
         ("en", "; 1 village without its own cell, attending a joined cell; 1,526 villages have"),
-        ("vi", "; 1 bản chưa có chi bộ độc lập đang phải sinh hoạt ghép; 1.526 bản đã có chi bộ"),
+        (
+            "vi",
+            "; 1 thôn, bản chưa có chi bộ độc lập đang phải sinh hoạt ghép; 1.526 thôn, bản đã có",
+        ),
     ],
 )
 def test_one_village_is_said_in_the_singular(client, demo, language, expected):
@@ -227,8 +246,8 @@ def not_reported(demo):
     [
         (
             "vi",
-            "Toàn xã chưa có bản nào trong 11 bản báo cáo tại thời điểm này (tính từ báo "
-            "cáo của thôn, bản).",
+            "Toàn xã chưa có thôn, bản nào trong 11 thôn, bản báo cáo tại thời điểm này (tính "
+            "từ báo cáo của thôn, bản).",
         ),
         (
             "en",
@@ -244,3 +263,59 @@ def test_a_date_with_no_village_reported_says_so_and_compares_nothing(
     the paragraph said "0/8 white villages" and "fell from 1/8 to 0/8 (1 fewer)"."""
     sentences, _ = paragraph(client, f"/u/{not_reported.id}/?date=2017-12-31", language)
     assert [text for basis, text in sentences if basis == "computed"] == [expected]
+
+
+def an_giang_report(date_line: str, rows: list[list]) -> None:
+    """A village report of Xã Long Điền A, imported as a staff member would."""
+    sections = [section("I", "Huyện Chợ Mới"), section("1", "Xã Long Điền A")]
+    title = ["BAN TỔ CHỨC TỈNH ỦY AN GIANG", "BIỂU THỐNG KÊ ẤP, KHÓM CÓ ĐẢNG VIÊN, CÓ CHI BỘ"]
+    workbook = village_report(
+        sections + rows, title_lines=title, date_line=date_line, sheet_name="Chợ Mới"
+    )
+    report_import(preview=report_preview(path_or_file=to_file(workbook)))
+
+
+@pytest.fixture
+def an_giang() -> Unit:
+    """A southern province, whose villages are ấp, not bản: one commune of three ấp, reported
+    at 31/12/2015 and 31/12/2017."""
+    province = unit_make(Scheme.GSO2004, Level.PROVINCE, "89", "Tỉnh An Giang")
+    district = unit_make(Scheme.GSO2004, Level.DISTRICT, "886", "Huyện Chợ Mới", province)
+    commune = unit_make(Scheme.GSO2004, Level.COMMUNE, "30500", "Xã Long Điền A", district)
+    for name in ("Ấp Long Hòa", "Ấp Long Thạnh", "Ấp Long Quới"):
+        placed_village(name, commune, D(2015, 1, 1))
+    an_giang_report(
+        "Số liệu tính đến ngày 31/12/2015",
+        [
+            village(1, "Ấp Long Hòa", 5, 5, 0, OWN),
+            village(2, "Ấp Long Thạnh", 2, 2, 0, JOINED, host="Ấp Long Hòa"),
+            village(3, "Ấp Long Quới", 0, 0, 0, NONE),
+        ],
+    )
+    an_giang_report(
+        "Số liệu tính đến ngày 31/12/2017",
+        [
+            village(1, "Ấp Long Hòa", 6, 6, 0, OWN),
+            village(2, "Ấp Long Thạnh", 4, 4, 0, OWN),
+            village(3, "Ấp Long Quới", 1, 1, 0, JOINED, host="Ấp Long Hòa"),
+        ],
+    )
+    return province
+
+
+def test_another_provinces_villages_are_not_called_ban(client, an_giang):
+    """ "Bản" is the villages' word in the northern mountains (Điện Biên); An Giang's are ấp.
+    The paragraph says "thôn, bản", the site's word for villages of every kind (docs/domain.md
+    §2), in every sentence that counts them."""
+    sentences, _ = paragraph(client, f"/u/{an_giang.id}/?date=2017-12-31", "vi")
+    texts = [text for _, text in sentences]
+    assert texts[0] == (
+        "Toàn tỉnh còn 0/3 thôn, bản “trắng” đảng viên; 1 thôn, bản chưa có chi bộ độc lập đang "
+        "phải sinh hoạt ghép; 2 thôn, bản đã có chi bộ độc lập (tính từ báo cáo của thôn, bản)."
+    )
+    since_start = next(text for text in texts if text.startswith("So với đầu năm 2016"))
+    assert "số thôn, bản “trắng” đảng viên giảm từ 1/3 xuống 0/3 (giảm 1 thôn, bản)" in (
+        since_start
+    )
+    for text in texts:
+        assert not re.search(r"(?<!thôn, )\bbản\b", text), text
