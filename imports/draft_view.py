@@ -18,8 +18,19 @@ else ever sees them: the version bump is never committed (no other request reads
 `no-store, private`, which the page cache and the validators never keep (partystats.middleware;
 a signed-in visitor's request does not reach them anyway). This middleware comes before
 `ReadSnapshotMiddleware`, whose READ ONLY transaction (PostgreSQL) could not write: inside this
-one it keeps it. While the page renders, the transaction holds the rows it wrote: an import or a
-publish at that moment waits for the render to end.
+one it keeps it.
+
+What waits for what. The draft's workbook is read and validated again first, outside any
+transaction (a national report takes seconds to read, which no import should wait for), as an
+import's confirm reads its file before it writes. Then the draft is written and the page
+rendered in one transaction that takes its turn with the writers
+(units.domain.transactions.trial_write): on SQLite it waits at its start for an import or a
+publish committing at that moment, up to the busy timeout (then a 503 asking to try again,
+partystats.errors), and shows the page with what that one wrote. (With a deferred `BEGIN` it
+failed with "database is locked", a 500.) While the page renders, the transaction holds the
+write lock (SQLite) or the rows it wrote (PostgreSQL): an import or a publish at that moment
+waits for the render to end. That cannot be shortened: the draft's figures exist only inside
+this uncommitted transaction, and every query of the render must read them there.
 """
 
 from __future__ import annotations
@@ -38,8 +49,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from partystats.middleware import public_read
+from units.domain.transactions import trial_write
 
+from .drafts import draft_preview
 from .models import ImportRun
+from .preview import Preview
 from .publish import draft_apply
 from .services import ImportRefused
 from .views import PERMISSION, staff_only
@@ -58,6 +72,7 @@ class DraftView:
     run_id: int
     run: ImportRun | None = None
     refusals: list[str] = field(default_factory=list)
+    preview: Preview | None = None  # its workbook read again, to be written
 
     @property
     def shown(self) -> bool:
@@ -75,14 +90,23 @@ class DraftViewMiddleware:
         run_id = draft_asked(request)
         if run_id is None:
             return self.get_response(request)
+        request.draft_view = draft_read(run_id)
+        if request.draft_view.shown:
+            response = self.draft_rendered(request)
+        else:  # nothing to write: the published figures, under a banner saying why
+            response = self.get_response(request)
+        add_never_cache_headers(response)  # no-store, private: never kept, by anyone
+        return response
+
+    def draft_rendered(self, request: HttpRequest) -> HttpResponse:
+        """The page rendered with the draft written, in a transaction always rolled back that
+        waits for a writer of another connection to commit first (SQLite)."""
         using = router.db_for_write(ImportRun)
-        with transaction.atomic(using=using):
-            request.draft_view = draft_open(run_id, using)
+        with trial_write(using):
+            draft_write(request.draft_view, using)
             response = self.get_response(request)
             if response.streaming:  # read now, while the draft is there
                 response.streaming_content = [b"".join(response.streaming_content)]
-            transaction.set_rollback(True, using=using)
-        add_never_cache_headers(response)  # no-store, private: never kept, by anyone
         return response
 
 
@@ -106,20 +130,31 @@ def draft_page(request: HttpRequest) -> bool:
     return match.url_name in DRAFT_PAGES and request.GET.get("format", "html") == "html"
 
 
-def draft_open(run_id: int, using: str) -> DraftView:
-    """Write the draft in a savepoint of the caller's transaction; a draft that no longer
-    validates (or is no longer a draft) is left out and the banner says why."""
+def draft_read(run_id: int) -> DraftView:
+    """The draft and its workbook read and validated again, before any write lock is taken; a
+    run that is no longer a draft is left out and the banner says why."""
     view = DraftView(run_id, ImportRun.objects.select_related("scope").filter(pk=run_id).first())
     if view.run is None or view.run.outcome != ImportRun.Outcome.DRAFT:
         view.refusals = [str(GONE % {"id": run_id})]
-        return view
+    else:
+        view.preview = draft_preview(view.run)
+    return view
+
+
+def draft_write(view: DraftView, using: str) -> None:
+    """Write the draft in a savepoint of the caller's transaction; a draft that no longer
+    validates, or was published or discarded since it was read, is left out and the banner
+    says why."""
+    # A copy of its own: the write fills in the run it is given as if published.
+    run = ImportRun.objects.filter(pk=view.run_id, outcome=ImportRun.Outcome.DRAFT).first()
+    if run is None:
+        view.refusals = [str(GONE % {"id": view.run_id})]
+        return
     try:
         with transaction.atomic(using=using):
-            # A copy of its own: the write fills in the run it is given as if published.
-            draft_apply(ImportRun.objects.get(pk=run_id))
+            draft_apply(run, view.preview)
     except ImportRefused as refused:
         view.refusals = [issue.message for issue in refused.issues]
-    return view
 
 
 def draft_banner(request: HttpRequest) -> dict:

@@ -126,11 +126,11 @@ def _who_refuses(run: ImportRun, user, command_line: bool) -> Issue | None:
     return publish_refusal(run, user)
 
 
-def draft_apply(run: ImportRun) -> None:
-    """Write the draft as publishing would, without the checks of who: for the staff draft view,
-    inside a transaction its caller rolls back (imports.draft_view). Raises ImportRefused when
-    it no longer validates."""
-    report_import(preview=draft_preview(run), replace=run.workbook.replace, draft=run)
+def draft_apply(run: ImportRun, preview: Preview) -> None:
+    """Write the draft (`preview`: its workbook read again, `draft_preview`) as publishing
+    would, without the checks of who: for the staff draft view, inside a transaction its caller
+    rolls back (imports.draft_view). Raises ImportRefused when it no longer validates."""
+    report_import(preview=preview, replace=run.workbook.replace, draft=run)
 
 
 def report_publish(

@@ -1,6 +1,8 @@
 """What publishing a draft or withdrawing a published import will change, for their
 confirmation pages: the action itself runs in a transaction rolled back
-(imports.restore_plan.change_plan), so the page shows what confirming will do.
+(imports.restore_plan.change_plan), so the page shows what confirming will do. On SQLite that
+transaction waits for an import committing at that moment, as the action itself would; the
+draft's workbook is read again before it, outside the write lock.
 """
 
 from __future__ import annotations

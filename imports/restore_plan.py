@@ -3,7 +3,9 @@ dates, the units and their village counts before → after, the figures written 
 moved aside. Publishing and withdrawing show theirs the same way (imports.publish_plan).
 
 The restore itself runs, in a transaction rolled back at the end, so the page shows exactly
-what confirming will do (the same code, not an estimate).
+what confirming will do (the same code, not an estimate). That transaction takes its turn with
+the writers on SQLite (units.domain.transactions.trial_write): a plan asked for while an import
+commits waits for it, up to the busy timeout, and shows the figures after it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.db import transaction
 
 from units.domain.coverage import COUNTED, coverage_refresh, unit_parents
 from units.domain.lifetimes import Changes
+from units.domain.transactions import trial_write
 from units.models import (
     Coverage,
     Level,
@@ -82,27 +85,39 @@ def _refreshed(changes: Changes) -> Changes:
 
 
 def change_plan(run: ImportRun, write: Callable[[], Changes]) -> RestorePlan:
-    """Run `write` (which refreshes coverage and returns what changed) in a transaction rolled
-    back, and compare: the same code as the real action, not an estimate."""
-    plan = RestorePlan(run, villages=(Village.objects.count(), 0), own=(_own(run), 0))
-    snapshots = _snapshot_ids()
-    dates = set(Period.objects.values_list("date", flat=True))  # a withdraw may drop one
-    parents = unit_parents()  # a write adds villages, never units
-    with transaction.atomic():
-        changes = write()
-        dates = sorted(dates | set(Period.objects.values_list("date", flat=True)))
-        units = _with_ancestors(changes.dates(dates), parents)
-        after = _coverage(units, parents)
-        plan.villages = (plan.villages[0], Village.objects.count())
-        plan.own = (plan.own[0], _own(run))
-        kept = _snapshot_ids()
-        _count_by_run(plan.aside, kept - snapshots)
-        transaction.set_rollback(True)
-    run.refresh_from_db()
-    _count_by_run(plan.back, snapshots - kept)  # gone in the write, back after the rollback
-    before = _coverage(units, parents)
+    """Run `write` (which refreshes coverage and returns what changed) in a savepoint rolled
+    back, and compare: the same code as the real action, not an estimate. The before and the
+    after are read in one `trial_write`: on SQLite it waits for a writer of another connection
+    to commit, then holds the write lock to its end, so both are of the same data (a deferred
+    `BEGIN` failed with "database is locked" when an import committed meanwhile)."""
+    with trial_write():
+        plan = RestorePlan(run, villages=(Village.objects.count(), 0), own=(_own(run), 0))
+        snapshots = _snapshot_ids()
+        parents = unit_parents()  # a write adds villages, never units
+        with transaction.atomic():
+            units, after, kept = _written(plan, write, parents, snapshots)
+            transaction.set_rollback(True)
+        run.refresh_from_db()
+        _count_by_run(plan.back, snapshots - kept)  # gone in the write, back after the rollback
+        before = _coverage(units, parents)
     _changes_list(plan, before, after)
     return plan
+
+
+def _written(
+    plan: RestorePlan, write: Callable[[], Changes], parents: dict, snapshots: set[int]
+) -> tuple:
+    """The units `write` changed (with their ancestors), their coverage after it and the
+    snapshots of replaced figures then kept; the figures it moves aside counted in `plan`."""
+    dates = set(Period.objects.values_list("date", flat=True))  # a withdraw may drop one
+    changes = write()
+    dates = sorted(dates | set(Period.objects.values_list("date", flat=True)))
+    units = _with_ancestors(changes.dates(dates), parents)
+    plan.villages = (plan.villages[0], Village.objects.count())
+    plan.own = (plan.own[0], _own(plan.run))
+    kept = _snapshot_ids()
+    _count_by_run(plan.aside, kept - snapshots)
+    return units, _coverage(units, parents), kept
 
 
 def _own(run: ImportRun) -> int:

@@ -1,4 +1,4 @@
-"""The site's own error pages (400, 403, 404, 500): translated, saying what was wrong, linking back.
+"""The site's error pages (400, 403, 404, 500, 503): translated, saying what was wrong, with links.
 
 Django's defaults answer "Not Found" in English whatever the visitor's language, and its 400 page
 hides the view's message. Here a view says what was wrong by raising:
@@ -10,17 +10,25 @@ hides the view's message. Here a view says what was wrong by raising:
 The message is shown as it was raised, so it must already be translated (`gettext`). Messages of
 other exceptions (SuspiciousOperation: a bad Host header, too many fields) are never shown: they
 can carry what the visitor sent. Under /api/ the same errors answer JSON, `{"error": message}`.
+
+One uncaught error is not a fault of the site: SQLite's "database is locked", raised when a
+staff member's write (an import, a publish, a draft view, a plan page) waited the busy timeout
+for another one's commit (units.domain.transactions). It answers 503 with Retry-After, asking
+to try again in a moment, not a 500.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sys
 
 from django.core.exceptions import BadRequest
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 
@@ -29,6 +37,9 @@ logger = logging.getLogger(__name__)
 API_PREFIX = "/api/"
 # get_object_or_404's own message, in English whatever the language: replaced by ours.
 STOCK_NOT_FOUND = re.compile(r"^No (\w+) matches the given query\.$")
+# After the busy timeout (5 s) the writer waited for has usually committed: a national publish
+# holds the write lock 2–3 s (docs/deployment.md, "SQLite").
+BUSY_RETRY_SECONDS = 5
 
 
 class BadQuery(BadRequest):
@@ -41,6 +52,7 @@ def _titles() -> dict[int, str]:
         403: _("You may not open this page"),
         404: _("Page not found"),
         500: _("Something went wrong on our side"),
+        503: _("The figures are being written"),
     }
 
 
@@ -96,7 +108,11 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Rendered like the others; if that fails too (the database is down), plain text."""
+    """Rendered like the others; if that fails too (the database is down), plain text. Django
+    calls it while handling the error (django.core.handlers.exception), so sys.exc_info() is
+    that error."""
+    if _database_busy(sys.exc_info()[1]):
+        return database_busy(request)
     message = _("The error has been logged. Try again in a moment.")
     try:
         return error_response(request, 500, message)
@@ -104,3 +120,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
         logger.exception("the 500 page could not be rendered")
         body = f"{_titles()[500]}. {message}"
         return HttpResponse(body, status=500, content_type="text/plain; charset=utf-8")
+
+
+def _database_busy(error: BaseException | None) -> bool:
+    """SQLite's answer to a write that waited its busy timeout for another one to commit."""
+    return isinstance(error, OperationalError) and "database is locked" in str(error)
+
+
+def database_busy(request: HttpRequest) -> HttpResponse:
+    """503, to try again in a moment: another write held SQLite's write lock too long."""
+    message = _("Another import is being written; try again in a moment.")
+    response = error_response(request, 503, message)
+    response["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    add_never_cache_headers(response)
+    return response

@@ -92,7 +92,8 @@ TEMPLATES = [
 # connection; the journal mode is kept in the file, an in-memory database (the tests') stays
 # "memory". The deferred BEGIN is kept: IMMEDIATE would make every read transaction, the
 # downloads' too, take the write lock; the writes that read first take it at their BEGIN
-# (units.domain.transactions.write_transaction), so that writers take turns. The -wal and -shm
+# (units.domain.transactions.write_transaction), and so do the pages that write and roll back
+# (a draft view, a plan page: trial_write), so that writers take turns. The -wal and -shm
 # files beside the database belong to it: see docs/deployment.md, "SQLite", before copying one.
 SQLITE_INIT_COMMAND = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL"
 

@@ -9,6 +9,10 @@ timeout) cannot make a snapshot current. `BEGIN IMMEDIATE` takes the write lock 
 is read, so the second writer waits at its `BEGIN` for the first one's commit, then reads what
 that one wrote. Read-only transactions keep the deferred `BEGIN`: an immediate one would make a
 download wait for an import (docs/deployment.md, "SQLite").
+
+A page that shows what a write would do (the staff draft view, the publish, withdraw and restore
+plans) writes, reads what changed and rolls back: it reads then writes as an import does, so it
+takes its turn the same way (`trial_write`), and sees what the writer before it committed.
 """
 
 from __future__ import annotations
@@ -16,26 +20,36 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 
 @contextmanager
-def write_transaction() -> Iterator[None]:
+def write_transaction(using: str | None = None) -> Iterator[None]:
     """`transaction.atomic()` for a transaction that reads, then writes from what it read. On
     SQLite the outermost one takes the write lock at its start (a writer in another connection
     is waited for, up to the busy timeout); nested in a caller's transaction, or on PostgreSQL
     (whose writers wait for each other's rows), it is just `atomic()`."""
     with ExitStack() as block:
-        with _begin_immediate():
-            block.enter_context(transaction.atomic())
+        with _begin_immediate(using or DEFAULT_DB_ALIAS):
+            block.enter_context(transaction.atomic(using=using))
         yield
 
 
 @contextmanager
-def _begin_immediate() -> Iterator[None]:
+def trial_write(using: str | None = None) -> Iterator[None]:
+    """A `write_transaction` always rolled back: what is written inside is seen by this
+    connection only, until the block ends, and never committed."""
+    with write_transaction(using):
+        yield
+        transaction.set_rollback(True, using=using)
+
+
+@contextmanager
+def _begin_immediate(using: str) -> Iterator[None]:
     """Make the `BEGIN` Django issues next on SQLite (`_start_transaction_under_autocommit`,
     which reads the connection's `transaction_mode`) an immediate one; nothing when no
     transaction will begin."""
+    connection = connections[using]
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield
         return
