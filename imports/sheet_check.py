@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from units.domain.names import tidy
-from units.models import Unit
+from units.models import Unit, Village, VillageFigure
 
 from . import fields as f
 from .cells import Column
@@ -31,6 +31,8 @@ from .village_report import (
     PHASE_COUNTS,
     PHASE_NAME,
     PHASE_PARTS,
+    TOO_LONG_CODE,
+    TOO_LONG_NAME,
     CommuneSeen,
     VillageEntry,
     VillageReport,
@@ -299,6 +301,7 @@ class SheetCheck(StatusChecks):
         labels = self.rows.names
         names = tidy_all(labels)
         host = tidy_all(host)
+        self.lengths_check(names, code, host)
         districts: dict[int, Unit | None] = {}
         sheet, indexes, in_error = self.sheet.name, self.indexes, self.in_error
         for position in self.village_positions.tolist():
@@ -325,6 +328,24 @@ class SheetCheck(StatusChecks):
                     name_column,
                 )
             )
+
+    def lengths_check(self, names: list[str], code: list[str], host: list[str]) -> None:
+        """Each village row's name, code and host no longer than the database keeps them."""
+        limits = (
+            (f.VILLAGE, names, Village._meta.get_field("name").max_length, TOO_LONG_NAME),
+            (f.VILLAGE_CODE, code, Village._meta.get_field("code").max_length, TOO_LONG_CODE),
+            (
+                f.HOST,
+                host,
+                VillageFigure._meta.get_field("joined_with_name").max_length,
+                TOO_LONG_NAME,
+            ),
+        )
+        for key, texts, most, message in limits:
+            lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+            for position in np.flatnonzero(self.villages & (lengths > most)).tolist():
+                params = {"most": most, "length": int(lengths[position])}
+                self.say(position, PHASE_NAME, self.columns[key], message, params)
 
     def texts(self, key: str) -> list[str]:
         """A text column of the village rows as text ("" where empty); a formula without a

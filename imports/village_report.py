@@ -28,6 +28,14 @@ NO_COMMUNE_COLUMN = _(
     "which” (on the command line: --column commune=LETTER)."
 )
 NO_VILLAGE_NAME = _("This row has figures but no village name.")
+# Longer than the database keeps: cut, the village would not be found by its name or code in
+# the next report, and be created again each time.
+TOO_LONG_NAME = _(
+    "A village name cannot be longer than %(most)s characters; this one has %(length)s."
+)
+TOO_LONG_CODE = _(
+    "A village code cannot be longer than %(most)s characters; this one has %(length)s."
+)
 FULL_PLUS_PROBATIONARY = _(
     "Full members (%(full)s) plus probationary members (%(probationary)s) make %(sum)s, "
     "not the %(members)s members given."

@@ -11,6 +11,7 @@ import datetime
 
 import pytest
 
+from imports.services import report_import, report_preview
 from tests.workbooks import (
     HEADER,
     JOINED,
@@ -24,6 +25,7 @@ from tests.workbooks import (
     village_report,
     village_sheet,
 )
+from units.models import Village, VillageFigure
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 D = datetime.date
@@ -257,6 +259,40 @@ def test_count_past_any_membership_is_refused_not_summed(province):
         "Mường Chà, 11, D (Tổng số đảng viên), 100000000000000000000, A count cannot be larger "
         "than 10,000,000."
     ]
+
+
+LONG_NAME = "Bản " + "Nậm Cang " * 14  # 4 + 126 characters, tidied to 129
+
+
+def test_name_code_or_host_longer_than_kept_is_refused(province):
+    """Cut to what the database keeps, the village would not be found by its name or code in
+    the next report, and be created again each time."""
+    rows = [
+        village(1, LONG_NAME, 0, 0, 0, NONE),
+        village(2, "Bản Huổi Lèng", 14, 12, 2, OWN, code="03172-01-HUOI-LENG-2017"),
+        village(3, "Bản Nậm Piền", 2, 2, 0, JOINED, host=LONG_NAME),
+    ]
+    name = LONG_NAME.strip()
+    assert refused(mung_tung(*rows)) == [
+        f"Mường Chà, 10, B (Thôn, bản, TDP), {name}, A village name cannot be longer than 120 "
+        "characters; this one has 129.",
+        "Mường Chà, 11, C (Mã thôn), 03172-01-HUOI-LENG-2017, A village code cannot be longer "
+        "than 20 characters; this one has 23.",
+        f"Mường Chà, 12, H (Sinh hoạt ghép với), {name}, A village name cannot be longer than "
+        "120 characters; this one has 129.",
+    ]
+
+
+def test_name_and_code_as_long_as_kept_are_imported_and_found_again(province):
+    name, code = "Bản " + "N" * 116, "03172-01-HUOI-LENG-1"  # 120 and 20 characters
+    rows = mung_tung(village(1, name, 3, 3, 0, OWN, code=code))
+    for date_line in ("Số liệu tính đến ngày 31/12/2017", "Số liệu tính đến ngày 31/12/2018"):
+        file = to_file(village_report(rows, date_line=date_line))
+        preview = report_preview(path_or_file=file)
+        assert preview.errors == []
+        report_import(preview=preview)
+    assert list(Village.objects.filter(code=code).values_list("name", flat=True)) == [name]
+    assert VillageFigure.objects.filter(village__code=code).count() == 2
 
 
 def test_full_plus_probationary_differs_from_members(province):
