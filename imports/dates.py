@@ -21,6 +21,11 @@ NO_DATE = _(
     "The file has no reference date line (“Số liệu tính đến ngày …”) and no date was "
     "given: give the date of the report."
 )
+NO_DATE_PERIOD = _(
+    "The file has no reference date line (“Số liệu tính đến ngày …”) and no date was given. "
+    "Its title says “%(title)s”: if the figures are those at the end of that period, give "
+    "%(date)s as the date of the report."
+)
 BAD_DATE = _("This reference date cannot be read: write it as dd/mm/yyyy.")
 DATE_DIFFERS = _("The file is for %(file_date)s, not for %(date)s as given.")
 DATE_DIFFERS_SHEETS = _("This sheet is for %(file_date)s, another sheet for %(date)s.")
@@ -45,6 +50,12 @@ class ReferenceDate:
 _DATE_WORDS = ("tinh den", "den ngay", "thoi diem", "so lieu")
 _NUMERIC_DATE = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
 _WORDED_DATE = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
+# A title naming a period instead of a date: "Báo cáo quý III năm 2026", "6 tháng đầu năm
+# 2026". Never read as the date (the figures may be at another day of it): only offered.
+_QUARTER = re.compile(r"\bquy\s*(iv|iii|ii|i|[1-4])\b\D{0,12}?(\d{4})")
+_MONTHS = re.compile(r"\b(3|6|9)\s*thang\s*(?:dau\s*)?nam\s*(\d{4})")
+_QUARTER_NUMBER = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+TITLE_ROWS = 10  # where a title stands, above any header
 
 
 def reference_date_find(sheet: Sheet, header_top: int) -> ReferenceDate | None:
@@ -103,11 +114,37 @@ def report_date_find(
             findings.at(sheet, reference.row, column, text, params, value=reference.text)
     if date is None:
         if not any(reference for _, reference in sheets):
-            findings.add(Issue(NO_DATE))
+            findings.add(_no_date_issue([sheet for sheet, _ in sheets]))
         return None
     if date > timezone.localdate():
         _future_refuse(sheets, date, given, findings)
     return date
+
+
+def _no_date_issue(sheets: list[Sheet]) -> Issue:
+    """NO_DATE; with the last day of the period a title names, when one does, to offer."""
+    for sheet in sheets:
+        for row in sheet.rows[:TITLE_ROWS]:
+            for value in row:
+                end = period_end(cell_text(value))
+                if end is not None:
+                    title = " ".join(cell_text(value).split())
+                    return Issue(NO_DATE_PERIOD, {"title": title, "date": date_text(end)})
+    return Issue(NO_DATE)
+
+
+def period_end(text: str) -> datetime.date | None:
+    """The last day of the quarter or of the first 3, 6 or 9 months a text names ("quý III năm
+    2026", "Quý 4/2025", "6 tháng đầu năm 2026"); None when it names none."""
+    folded = fold(text)
+    if match := _QUARTER.search(folded):
+        month, year = 3 * _QUARTER_NUMBER[match[1]], int(match[2])
+    elif match := _MONTHS.search(folded):
+        month, year = int(match[1]), int(match[2])
+    else:
+        return None
+    following = datetime.date(year + month // 12, month % 12 + 1, 1)
+    return following - datetime.timedelta(days=1)
 
 
 def _future_refuse(sheets: SheetDates, date, given, findings: Findings) -> None:

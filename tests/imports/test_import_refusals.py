@@ -11,6 +11,7 @@ import datetime
 
 import pytest
 
+from imports.dates import period_end
 from imports.services import report_import, report_preview
 from tests.workbooks import (
     HEADER,
@@ -125,6 +126,56 @@ def test_no_reference_date_at_all(province):
         ", , , , The file has no reference date line (“Số liệu tính đến ngày …”) and no date was "
         "given: give the date of the report."
     ]
+
+
+@pytest.mark.parametrize(
+    ("title", "end"),
+    [
+        ("BÁO CÁO QUÝ IV NĂM 2017", "31/12/2017"),
+        ("Biểu thống kê quý 4/2017", "31/12/2017"),
+        ("Báo cáo 6 tháng đầu năm 2017", "30/06/2017"),
+        ("KẾT QUẢ 9 THÁNG NĂM 2017", "30/09/2017"),
+    ],
+)
+def test_no_reference_date_but_a_period_in_the_title_offers_its_end(province, title, end):
+    """The period's end is offered, never taken: the figures may be at another of its days."""
+    rows = mung_tung(NAM_CANG)
+    assert refused(rows, title_lines=["BAN TỔ CHỨC TỈNH ỦY ĐIỆN BIÊN", title], date_line=None) == [
+        ", , , , The file has no reference date line (“Số liệu tính đến ngày …”) and no date was "
+        f"given. Its title says “{title}”: if the figures are those at the end of that period, "
+        f"give {end} as the date of the report."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "end"),
+    [
+        ("BÁO CÁO QUÝ III NĂM 2026", D(2026, 9, 30)),
+        ("Quý 4/2025", D(2025, 12, 31)),
+        ("Quý IV - 2017", D(2017, 12, 31)),
+        ("QUÝ II/2019", D(2019, 6, 30)),
+        ("quý 1 năm 2024", D(2024, 3, 31)),
+        ("Quy ii nam 2023", D(2023, 6, 30)),  # typed without diacritics
+        ("Sơ kết 6 tháng đầu năm 2026", D(2026, 6, 30)),
+        ("9 tháng năm 2025", D(2025, 9, 30)),
+        ("3 THÁNG ĐẦU NĂM 2018", D(2018, 3, 31)),
+        ("BIỂU THỐNG KÊ THÔN, BẢN", None),
+        ("Số liệu năm 2026", None),  # a year: no period end to offer
+        ("Thực hiện Quy định 12 năm 2026", None),
+        ("Kế hoạch quý tới", None),
+        ("12 tháng năm 2025", None),
+    ],
+)
+def test_the_period_a_title_names(text, end):
+    assert period_end(text) == end
+
+
+def test_a_period_in_the_title_and_its_end_given_is_imported(province):
+    title_lines = ["BAN TỔ CHỨC TỈNH ỦY ĐIỆN BIÊN", "BÁO CÁO QUÝ IV NĂM 2017"]
+    file = to_file(village_report(mung_tung(NAM_CANG), title_lines=title_lines, date_line=None))
+    preview = report_preview(path_or_file=file, date=D(2017, 12, 31))
+    assert preview.errors == []
+    assert report_import(preview=preview).date == D(2017, 12, 31)
 
 
 # ---------------------------------------------------------------------------- units
