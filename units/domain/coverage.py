@@ -56,6 +56,8 @@ COVERAGE_FIELDS = (
     "synthetic",
 )
 COUNTED = COVERAGE_FIELDS[2:]
+# The figures a row publishes: all it counts but its synthetic villages (said, not tabulated).
+FIGURES = COUNTED[:-1]
 # Above this many communes at one date, counting the whole date is cheaper than a list of ids.
 SCOPED_COMMUNES = 900
 
