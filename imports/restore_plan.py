@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from units.domain.coverage import COUNTED, coverage_refresh, unit_parents
+from units.domain.coverage import FIGURES, coverage_refresh, unit_parents
 from units.domain.lifetimes import Changes
 from units.domain.transactions import trial_write
 from units.models import (
@@ -34,13 +34,13 @@ from .models import ImportRun, ReplacedFigures
 from .services import restore_write
 
 SHOWN = 200  # rows of the table; the rest are counted
-ADMISSIONS = COUNTED.index("admissions")
+ADMISSIONS = FIGURES.index("admissions")
 LEVELS = {Level.PROVINCE: 0, Level.DISTRICT: 1, Level.COMMUNE: 2}
 
 
 @dataclass
 class UnitChange:
-    """One unit at one date: its `Coverage` values (COUNTED order) before and after, admissions
+    """One unit at one date: its `Coverage` values (FIGURES order) before and after, admissions
     None where no village in the unit reported them (`_coverage`)."""
 
     date: datetime.date
@@ -53,7 +53,7 @@ class UnitChange:
         admissions: every value that can make a unit's row differ, so no row reads unchanged."""
         return [
             (self.before[i] if self.before else None, self.after[i] if self.after else None)
-            for i in range(len(COUNTED))
+            for i in range(len(FIGURES))
         ]
 
 
@@ -168,7 +168,7 @@ def _coverage(
         for start in range(0, len(ids), 900):
             rows = Coverage.objects.filter(
                 period__date=date, unit_id__in=ids[start : start + 900]
-            ).values_list("unit_id", *COUNTED)
+            ).values_list("unit_id", *FIGURES)
             for unit_id, *counted in rows:
                 if unit_id not in reporting:
                     counted[ADMISSIONS] = None

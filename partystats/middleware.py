@@ -68,17 +68,20 @@ def data_version_read() -> DataVersion:
 
     connection = connections[router.db_for_read(DataVersion)]
     meta, quote = DataVersion._meta, connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in ("number", "changed"))
+    names = ("number", "changed", "synthetic_villages")
+    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
     sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [1])
         row = cursor.fetchone()
     if row is None:
         return DataVersion.current()  # nothing imported yet: the model's own default
-    number, changed = row
+    number, changed, synthetic_villages = row
     if timezone.is_naive(changed):  # SQLite keeps UTC without a zone
         changed = timezone.make_aware(changed, datetime.UTC)
-    return DataVersion(pk=1, number=number, changed=changed)
+    return DataVersion(
+        pk=1, number=number, changed=changed, synthetic_villages=bool(synthetic_villages)
+    )
 
 
 def version_tag(version: DataVersion) -> str:

@@ -167,7 +167,8 @@ class Village(models.Model):
     code = models.CharField(max_length=20, blank=True)  # "Mã thôn" when a province keeps one
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)  # the day before it was merged away
-    synthetic = models.BooleanField(default=False)  # demo data: labelled so on every page
+    # Invented by the demo or the benchmark: pages showing it say so (Coverage.synthetic).
+    synthetic = models.BooleanField(default=False)
     # Created by an import: its start and its placements follow its figures (see
     # units.domain.lifetimes) and it goes when no figure is left.
     from_reports = models.BooleanField(default=False)
@@ -431,10 +432,16 @@ class Coverage(models.Model):
     not_reported = models.PositiveIntegerField()
     members = models.PositiveIntegerField()
     admissions = models.PositiveIntegerField()
+    # Of `villages`, those invented by the demo or the benchmark (`Village.synthetic`): what
+    # pages read to say whether the figures they show are synthetic (units.reads.provenance).
+    synthetic = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["unit", "period"], name="one_coverage_per_unit_date"),
+            models.CheckConstraint(
+                condition=Q(synthetic__lte=F("villages")), name="coverage_synthetic_counted"
+            ),
             models.CheckConstraint(
                 condition=Q(
                     villages=F("own_cell") + F("joined") + F("no_members") + F("not_reported")
@@ -462,6 +469,10 @@ class DataVersion(models.Model):
 
     number = models.PositiveBigIntegerField(default=0)
     changed = models.DateTimeField()
+    # Whether any village is synthetic (the demo's, the benchmark's), set at each bump: the
+    # site-wide provenance line (base.html) reads it with the version every request reads
+    # anyway, instead of a query over the villages per page (units.domain.coverage).
+    synthetic_villages = models.BooleanField(default=False)
 
     @classmethod
     def current(cls) -> DataVersion:

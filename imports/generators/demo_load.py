@@ -18,6 +18,7 @@ from django.db import transaction
 
 from imports.generators.demo_plan import MERGE_DATE, DemoCommune, DemoPlan, demo_plan
 from imports.generators.demo_workbooks import commune_names, village_report_workbook
+from units.domain.coverage import coverage_rebuild
 from units.domain.names import name_key, sort_key
 from units.models import (
     LAST_DAY_BEFORE_REFORM,
@@ -87,6 +88,9 @@ def demo_load(plan: DemoPlan | None = None) -> int:
         report_publish(preview=preview, data=workbook.getvalue())
         rows += len(plan.figures[date])
     Village.objects.filter(code__in=[v.code for v in plan.villages]).update(synthetic=True)
+    # The imports above counted these villages as real ones: count them again as synthetic
+    # (Coverage.synthetic, DataVersion.synthetic_villages), in the same transaction.
+    coverage_rebuild()
     return rows
 
 

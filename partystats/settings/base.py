@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "partystats.context_processors.synthetic_villages",
                 "imports.draft_view.draft_banner",
             ],
         },

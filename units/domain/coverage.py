@@ -9,6 +9,13 @@ their ancestors, inside the write's transaction; `coverage_differences` compares
 row with a direct count (`manage.py coverage_check`). The rows are written by the database
 itself (`_commune_rows`: the same count as one row a commune, in an INSERT … SELECT), and the
 check counts in Python (`village_counts`): two ways to the same figures.
+
+`synthetic` counts, among a row's villages, those the demo or the national benchmark invented
+(`Village.synthetic`). Pages say "synthetic" from it, for the unit and date they show, so a
+site holding real reports only never says so, and a real report next to the demo is not
+labelled synthetic: a count kept with the others costs a page nothing (no query over village
+figures per request), and `coverage_check` holds it to a direct count like every other figure
+(docs/domain.md §3, "Synthetic villages").
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from units.models import (
     Period,
     Status,
     Unit,
+    Village,
     VillageFigure,
     VillagePlacement,
 )
@@ -45,8 +53,11 @@ COVERAGE_FIELDS = (
     "not_reported",
     "members",
     "admissions",
+    "synthetic",
 )
 COUNTED = COVERAGE_FIELDS[2:]
+# The figures a row publishes: all it counts but its synthetic villages (said, not tabulated).
+FIGURES = COUNTED[:-1]
 # Above this many communes at one date, counting the whole date is cheaper than a list of ids.
 SCOPED_COMMUNES = 900
 
@@ -58,12 +69,14 @@ class VillageCounts:
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     members: int = 0
     admissions: int = 0
+    synthetic: int = 0  # of the villages counted, those the demo or the benchmark invented
 
     def add(self, other: VillageCounts) -> None:
         for status, count in other.counts.items():
             self.counts[status] += count
         self.members += other.members
         self.admissions += other.admissions
+        self.synthetic += other.synthetic
 
     def values(self) -> tuple:
         """The counted values of its `Coverage` row, in the order of COUNTED."""
@@ -76,6 +89,7 @@ class VillageCounts:
             counts[Status.NOT_REPORTED],
             self.members,
             self.admissions,
+            self.synthetic,
         )
 
 
@@ -113,7 +127,7 @@ def village_counts(
                 "village__figures", condition=Q(village__figures__period=period)
             )
         )
-        .values("commune_id", status=F("figure__status"))
+        .values("commune_id", "village__synthetic", status=F("figure__status"))
         .annotate(n=Count("id"), members=Sum("figure__members"), admitted=Sum("figure__admissions"))
         .order_by()
     )
@@ -123,6 +137,7 @@ def village_counts(
         tally.counts[row["status"] or Status.NOT_REPORTED] += row["n"]
         tally.members += row["members"] or 0
         tally.admissions += row["admitted"] or 0
+        tally.synthetic += row["n"] if row["village__synthetic"] else 0
     return counts
 
 
@@ -238,6 +253,7 @@ def _commune_rows(period: Period, commune_ids: Collection[int] | None = None) ->
             counted_not_reported=having(Status.NOT_REPORTED),
             counted_members=Coalesce(Sum("figure__members"), 0),
             counted_admissions=Coalesce(Sum("figure__admissions"), 0),
+            counted_synthetic=Count("id", filter=Q(village__synthetic=True)),
         )
         .values_list("commune_id", "at", *(f"counted_{name}" for name in COUNTED))
         .order_by()
@@ -295,12 +311,17 @@ data_committed = Signal()
 
 
 def data_version_bump() -> None:
-    """Mark the public figures as changed (inside the caller's transaction)."""
+    """Mark the public figures as changed (inside the caller's transaction), and record whether
+    the database now holds a synthetic village: every write that adds or removes villages bumps
+    the version (page caches depend on it), so the flag is as current as the figures."""
+    synthetic = Village.objects.filter(synthetic=True).exists()
     updated = DataVersion.objects.filter(pk=1).update(
-        number=F("number") + 1, changed=timezone.now()
+        number=F("number") + 1, changed=timezone.now(), synthetic_villages=synthetic
     )
     if not updated:
-        DataVersion.objects.create(pk=1, number=1, changed=timezone.now())
+        DataVersion.objects.create(
+            pk=1, number=1, changed=timezone.now(), synthetic_villages=synthetic
+        )
     transaction.on_commit(lambda: data_committed.send(sender=DataVersion))
 
 

@@ -33,6 +33,7 @@ from django.http import QueryDict
 from units.models import Coverage, Level, Period, Status, Unit, VillagePlacement
 from units.reads.dates import periods_with_coverage
 from units.reads.filters import CoverageFilter, Group, MembersFilter
+from units.reads.provenance import SyntheticCount
 from units.reads.unit_page import share
 
 ROWS_PER_PAGE = 100
@@ -78,6 +79,7 @@ class CoverageRow:
     not_reported: int | None = None
     own_cell_share: float | None = None  # unit rows: % of the reported villages
     member_share: float | None = None  # own cell or joined
+    synthetic: int = 0  # synthetic villages: a village row's 1 or 0, a unit row's count
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,12 @@ class Totals:
     no_members: int
     not_reported: int
     members: int | None  # None when no village in the set was reported
+    synthetic: int = 0  # of `villages`, those synthetic (units.reads.provenance)
+
+    @property
+    def synthetic_share(self) -> str:
+        """Whether the table's villages are synthetic: the page and the exports say so."""
+        return SyntheticCount(self.synthetic, self.villages).share
 
     @property
     def without_cell(self) -> int:
@@ -312,11 +320,18 @@ def coverage_totals(queryset: QuerySet) -> Totals:
             status: Count("pk", filter=Q(status=status))
             for status in ("own_cell", "joined", "no_members", "not_reported")
         }
+        synthetic = Count("pk", filter=Q(village__synthetic=True))
         totals = queryset.aggregate(
-            rows=Count("pk"), villages=Count("pk"), members=Sum("members"), **by_status
+            rows=Count("pk"),
+            villages=Count("pk"),
+            members=Sum("members"),
+            synthetic=synthetic,
+            **by_status,
         )
     else:
-        counts = ("villages", "own_cell", "joined", "no_members", "not_reported", "members")
+        counts = (
+            "villages", "own_cell", "joined", "no_members", "not_reported", "members", "synthetic"
+        )  # fmt: skip
         totals = queryset.aggregate(rows=Count("pk"), **{name: Sum(name) for name in counts})
         totals["members"] = totals["members"] or 0
     members = totals.pop("members")
@@ -333,7 +348,8 @@ def totals_of(rows: list[CoverageRow], *, village: bool) -> Totals:
     else:
         counts = {name: sum(getattr(row, name) or 0 for row in rows) for name in COUNTS}
         members = sum(row.members or 0 for row in rows)
-    return Totals(rows=len(rows), **counts, members=members)
+    synthetic = sum(row.synthetic for row in rows)
+    return Totals(rows=len(rows), **counts, members=members, synthetic=synthetic)
 
 
 def row_from(record: VillagePlacement | Coverage) -> CoverageRow:
@@ -344,6 +360,7 @@ def row_from(record: VillagePlacement | Coverage) -> CoverageRow:
             unit_id=None,
             status=record.status,
             members=record.members,
+            synthetic=int(record.village.synthetic),
             **_places(record.commune),
         )
     return CoverageRow(
@@ -358,6 +375,7 @@ def row_from(record: VillagePlacement | Coverage) -> CoverageRow:
         not_reported=record.not_reported,
         own_cell_share=_rounded(record.own_cell_share),
         member_share=_rounded(record.member_share),
+        synthetic=record.synthetic,
         **_places(record.unit),
     )
 
@@ -379,8 +397,10 @@ def _places(unit: Unit) -> dict[str, Place | None]:
 # What a row shows, read by `CoverageTable.rows` as values: its figures, and the code, name and
 # level of its unit and of the unit's two ancestors (a commune's parent is a district before
 # 1/7/2025 and its province after).
-VILLAGE_ROW_FIELDS = ("village__name", "village_id", "status", "members")
-UNIT_ROW_FIELDS = ("unit__name", "unit_id", "members", *COUNTS, "own_cell_share", "member_share")
+VILLAGE_ROW_FIELDS = ("village__name", "village_id", "status", "members", "village__synthetic")
+UNIT_ROW_FIELDS = (
+    "unit__name", "unit_id", "members", *COUNTS, "own_cell_share", "member_share", "synthetic"
+)  # fmt: skip
 ANCESTRY = ("", "__parent", "__parent__parent")
 PLACE_FIELDS = ("id", "code", "name", "level")
 
@@ -401,6 +421,7 @@ def row_from_values(values: dict, *, village: bool) -> CoverageRow:
             unit_id=None,
             status=values["status"],
             members=values["members"],
+            synthetic=int(values["village__synthetic"]),
             **_places_of(values, "commune"),
         )
     return CoverageRow(
@@ -410,6 +431,7 @@ def row_from_values(values: dict, *, village: bool) -> CoverageRow:
         **{name: values[name] for name in ("members", *COUNTS)},
         own_cell_share=_rounded(values["own_cell_share"]),
         member_share=_rounded(values["member_share"]),
+        synthetic=values["synthetic"],
         **_places_of(values, "unit"),
     )
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from units.domain.names import fold
-from units.models import Coverage, Level, Metric, Source, Unit, UnitFigure, Village
+from units.models import Coverage, Level, Metric, Source, Unit, UnitFigure
 from units.reads import paragraph_published as published_sentences
 from units.reads.paragraph_published import (
     COMPUTED,
@@ -31,6 +31,7 @@ from units.reads.paragraph_published import (
     of_total,
     with_basis,
 )
+from units.reads.provenance import Synthetic, synthetic_share
 from units.reads.targets import PROVINCE_CODE, RESOLUTION_BASELINE, reduction_target
 from units.reads.unit_page import UnitPage
 from units.templatetags.coverage import count, short_date
@@ -323,10 +324,17 @@ def citation(page: UnitPage, permalink: str, sources: list[Source], sentences) -
         "unit": page.unit.name, "date": day(page.period.date), "url": permalink,
     }]  # fmt: skip
     parts += [source.shown_title + (f", {source.url}" if source.url else "") for source in sources]
-    if any(s.basis == COMPUTED for s in sentences) and _synthetic_villages():
-        parts.append(_("village figures: synthetic demo data"))
+    if any(s.basis == COMPUTED for s in sentences):
+        parts += _synthetic_part(page)
     return _("Source: %(sources)s.") % {"sources": "; ".join(parts)}
 
 
-def _synthetic_villages() -> bool:
-    return Village.objects.filter(synthetic=True).exists()
+def _synthetic_part(page: UnitPage) -> list[str]:
+    """Said when the villages the computed sentences count (at the page's date and at the
+    dates they compare with) are synthetic, all or some of them; never for real reports."""
+    share = synthetic_share([page.coverage, page.previous, page.baseline_coverage])
+    if share == Synthetic.ALL:
+        return [_("village figures: synthetic demo data")]
+    if share == Synthetic.SOME:
+        return [_("village figures: partly synthetic demo data")]
+    return []

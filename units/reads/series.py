@@ -14,6 +14,7 @@ from django.db.models import Count, Q, Sum
 
 from units.models import Coverage, Period, Status, Unit, UnitFigure, Village, VillageFigure
 from units.models import VillagePlacement as Placement
+from units.reads.provenance import SyntheticCount
 
 
 class SeriesRule:
@@ -34,6 +35,7 @@ class SeriesPoint:
     no_members: int | None
     members: int | None
     not_reported: int
+    synthetic: int = 0  # of the villages counted (reported or not), the synthetic ones
 
     @property
     def is_gap(self) -> bool:
@@ -41,14 +43,27 @@ class SeriesPoint:
         return self.villages == 0
 
 
-def _gap(period: Period, not_reported: int = 0) -> SeriesPoint:
-    return SeriesPoint(period.date, period.label, 0, None, None, None, None, not_reported)
+def _gap(period: Period, not_reported: int = 0, synthetic: int = 0) -> SeriesPoint:
+    return SeriesPoint(
+        period.date, period.label, 0, None, None, None, None, not_reported, synthetic
+    )
 
 
-def _point(period: Period, reported: int, own, joined, white, members, missing) -> SeriesPoint:
+def _point(
+    period: Period, reported: int, own, joined, white, members, missing, synthetic
+) -> SeriesPoint:
     if not reported:
-        return _gap(period, missing)
-    return SeriesPoint(period.date, period.label, reported, own, joined, white, members, missing)
+        return _gap(period, missing, synthetic)
+    return SeriesPoint(
+        period.date, period.label, reported, own, joined, white, members, missing, synthetic
+    )
+
+
+def series_synthetic(series: list[SeriesPoint]) -> SyntheticCount:
+    """The villages the series counts over its dates, synthetic and in all."""
+    return SyntheticCount(
+        sum(p.synthetic for p in series), sum(p.villages + p.not_reported for p in series)
+    )
 
 
 def series_as_reported(units: list[Unit], periods: list[Period]) -> list[SeriesPoint]:
@@ -67,7 +82,7 @@ def series_as_reported(units: list[Unit], periods: list[Period]) -> list[SeriesP
             continue
         points.append(
             _point(period, c.reported, c.own_cell, c.joined, c.no_members, c.members,
-                   c.not_reported)
+                   c.not_reported, c.synthetic)
         )  # fmt: skip
     return points
 
@@ -91,6 +106,7 @@ def series_regrouped(unit: Unit, periods: list[Period]) -> list[SeriesPoint]:
             joined=Count("id", filter=Q(status=Status.JOINED)),
             no_members=Count("id", filter=Q(status=Status.NO_MEMBERS)),
             members=Sum("members"),
+            synthetic=Count("id", filter=Q(village__synthetic=True)),
         )
     )
     by_period = {row["period_id"]: row for row in rows}
@@ -102,7 +118,7 @@ def series_regrouped(unit: Unit, periods: list[Period]) -> list[SeriesPoint]:
             continue
         points.append(
             _point(period, row["reported"], row["own_cell"], row["joined"], row["no_members"],
-                   row["members"] or 0, row["not_reported"])
+                   row["members"] or 0, row["not_reported"], row["synthetic"])
         )  # fmt: skip
     return _trimmed(points)
 

@@ -24,6 +24,7 @@ from units.models import (
     VillageFigure,
     VillagePlacement,
 )
+from units.reads.provenance import SyntheticCount
 from units.reads.targets import (
     FIVE_DISTRICT_CODES,
     FIVE_DISTRICTS_DEADLINE,
@@ -50,6 +51,7 @@ class DistrictsYearEnd:
     no_members: int | None
     basis: str
     projected_without_cell: int | None = None
+    synthetic: int = 0  # of `villages`, the synthetic ones (units.reads.provenance)
 
     @property
     def without_cell(self) -> int:
@@ -67,6 +69,14 @@ class FiveDistrictsTarget:
     target: Target
     districts: list[Unit]
     rows: list[DistrictsYearEnd]
+
+    @property
+    def counted(self) -> SyntheticCount:
+        """The villages counted at every year end (projections count none)."""
+        return sum(
+            (SyntheticCount(r.synthetic, r.villages) for r in self.rows if not r.projected),
+            SyntheticCount(),
+        )
 
     @property
     def at_deadline(self) -> DistrictsYearEnd | None:
@@ -116,7 +126,12 @@ def _year_ends_before_reform(districts: list[Unit]) -> list[DistrictsYearEnd]:
             period__date__lt=REFORM_DATE,
         )
         .values("period__date")
-        .annotate(villages=Sum("villages"), joined=Sum("joined"), no_members=Sum("no_members"))
+        .annotate(
+            villages=Sum("villages"),
+            joined=Sum("joined"),
+            no_members=Sum("no_members"),
+            synthetic=Sum("synthetic"),
+        )
         .order_by("period__date")
     )
     return [_year_end(row, Basis.DISTRICTS) for row in totals]
@@ -138,6 +153,7 @@ def _year_ends_after_reform(districts: list[Unit]) -> list[DistrictsYearEnd]:
             villages=Count("id"),
             joined=Count("id", filter=Q(status=Status.JOINED)),
             no_members=Count("id", filter=Q(status=Status.NO_MEMBERS)),
+            synthetic=Count("id", filter=Q(village__synthetic=True)),
         )
         .order_by("period__date")
     )
@@ -146,5 +162,6 @@ def _year_ends_after_reform(districts: list[Unit]) -> list[DistrictsYearEnd]:
 
 def _year_end(row: dict, basis: str) -> DistrictsYearEnd:
     return DistrictsYearEnd(
-        row["period__date"], row["villages"], row["joined"], row["no_members"], basis
-    )
+        row["period__date"], row["villages"], row["joined"], row["no_members"], basis,
+        synthetic=row["synthetic"],
+    )  # fmt: skip

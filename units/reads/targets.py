@@ -30,6 +30,7 @@ from units.models import (
     UnitFigure,
 )
 from units.reads.dates import Baseline
+from units.reads.provenance import SyntheticCount
 
 # The resolution's figures start from the situation at the start of 2016.
 RESOLUTION_BASELINE = datetime.date(2015, 12, 31)
@@ -259,6 +260,7 @@ class YearEndCount:
     derived_value: int | None = None
     sources: list[Source] = field(default_factory=list)  # every source that gives them
     projected: bool = False
+    synthetic: int = 0  # of `villages`, the synthetic ones (units.reads.provenance)
 
     @property
     def in_term(self) -> bool:
@@ -312,6 +314,12 @@ class ReductionSeries:
 class ReductionTarget:
     target: Target
     series: list[ReductionSeries]
+
+    @property
+    def counted(self) -> SyntheticCount:
+        """The villages counted at every year end (both series count the same ones)."""
+        rows = [row for row in self.series[0].rows if not row.projected] if self.series else []
+        return sum((SyntheticCount(r.synthetic, r.villages) for r in rows), SyntheticCount())
 
     @property
     def has_projection(self) -> bool:
@@ -374,6 +382,7 @@ def _reduction_series(
                 published_value=stated,
                 derived_value=derived,
                 sources=list(sources.values()),
+                synthetic=coverage.synthetic,
             )
         )
     term_end = _year_end(RESOLUTION_LAST_YEAR)

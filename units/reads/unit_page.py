@@ -38,6 +38,7 @@ from units.reads.dates import (
     periods_within,
 )
 from units.reads.lineage import UnitElsewhere, units_standing_for
+from units.reads.provenance import synthetic_share
 from units.reads.targets import admissions_progress
 
 
@@ -228,6 +229,17 @@ class UnitPage:
     def published_elsewhere(self) -> list[published_dates.PublishedDate]:
         own = [figure for figure in self.unit_figures if figure.unit_id == self.unit.id]
         return published_dates.published_elsewhere(own, self.periods)
+
+    @property
+    def synthetic(self) -> str:
+        """Whether the villages counted at the page's date are synthetic (units.reads.provenance):
+        the headline figures and the village list say so."""
+        return synthetic_share([self.coverage])
+
+    @property
+    def chart_synthetic(self) -> str:
+        """Whether the villages the charts count, over all their dates, are synthetic."""
+        return series_reads.series_synthetic(self.series).share
 
     @cached_property
     def chart(self) -> dict:

@@ -66,6 +66,7 @@ def chart(request: HttpRequest, unit_id: int, chart_name: str) -> HttpResponse:
         "series": page.series,
         "series_rule": page.rule,
         "chart": page.chart,
+        "synthetic": page.chart_synthetic,
         "sources": list({f.source_id: f.source for f in published if f.metric in drawn}.values()),
     }
     with translation.override(embed_language(request)):

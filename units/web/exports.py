@@ -35,6 +35,7 @@ from openpyxl.styles import Font
 from units.models import REFORM_DATE, Status
 from units.reads.coverage_table import CoverageRow, CoverageTable, Totals
 from units.reads.filters import Group
+from units.reads.provenance import Synthetic
 from units.templatetags.coverage import village_totals
 
 # A cell starting with one of these is a formula (or the start of one) to Excel and LibreOffice.
@@ -168,10 +169,36 @@ def spreadsheet_value(column: Column, value, labels: dict[str, str]):
     return value
 
 
-def source_line(table: CoverageTable, page_url: str) -> str:
-    return _(
-        "Source: partystats, %(url)s, figures at %(date)s; village-level demo figures are synthetic"
-    ) % {"url": page_url, "date": date_format(table.date, "SHORT_DATE_FORMAT")}
+def source_line(table: CoverageTable, page_url: str, totals: Totals) -> str:
+    """Where the table comes from; whether its villages are synthetic, from its totals (all
+    its rows, not one page's): said for the demo's, never for real reports."""
+    values = {"url": page_url, "date": date_format(table.date, "SHORT_DATE_FORMAT")}
+    share = totals.synthetic_share
+    if share == Synthetic.ALL:
+        return (
+            _(
+                "Source: partystats, %(url)s, figures at %(date)s; village-level demo figures are "
+                "synthetic"
+            )
+            % values
+        )
+    if share == Synthetic.SOME:
+        return (
+            _(
+                "Source: partystats, %(url)s, figures at %(date)s; some village-level figures are "
+                "synthetic demo data"
+            )
+            % values
+        )
+    return _("Source: partystats, %(url)s, figures at %(date)s") % values
+
+
+def source_synthetic(totals: Totals) -> dict:
+    """The JSON's source fields on synthetic villages (README, "Exports")."""
+    return {
+        "synthetic_below_province": bool(totals.synthetic),
+        "synthetic_villages": totals.synthetic,
+    }
 
 
 def title(table: CoverageTable) -> str:
@@ -288,6 +315,7 @@ def csv_meta(table: CoverageTable, page_url: str) -> dict:
         "status": "string",
         "date": "date",
     }
+    totals = table.totals
     return {
         "file": file_name(table, "csv"),
         "csv_url": _with_query(page_url, "format=csv"),
@@ -295,7 +323,7 @@ def csv_meta(table: CoverageTable, page_url: str) -> dict:
         "date": table.date.isoformat(),
         "group": table.group.value,
         "filters": table.filters(),
-        "source": {"text": source_line(table, page_url), "synthetic_below_province": True},
+        "source": {"text": source_line(table, page_url, totals)} | source_synthetic(totals),
         "encoding": "UTF-8 with a byte-order mark; the first line is the header",
         "columns": [
             {"name": str(column.label), "key": column.key, "type": kinds[column.kind]}
@@ -328,10 +356,10 @@ def xlsx_response(table: CoverageTable, *, page_url: str) -> HttpResponse:
     columns = export_columns(table.group, table.date)
     bold = Font(bold=True)
     labels = status_labels()
-    sheet.append([_xlsx_cell(sheet, title(table), font=Font(bold=True, size=14))])
-    sheet.append([_xlsx_cell(sheet, source_line(table, page_url))])
-    sheet.append([_xlsx_cell(sheet, str(column.label), font=bold) for column in columns])
     totals, rows = table.rows_with_totals()
+    sheet.append([_xlsx_cell(sheet, title(table), font=Font(bold=True, size=14))])
+    sheet.append([_xlsx_cell(sheet, source_line(table, page_url, totals))])
+    sheet.append([_xlsx_cell(sheet, str(column.label), font=bold) for column in columns])
     for values in export_rows(table, rows):
         sheet.append([_xlsx_value(sheet, column, values[column.key], labels) for column in columns])
     last = totals_values(table, totals)
@@ -388,14 +416,11 @@ def json_chunks(table: CoverageTable, page_url: str) -> Iterator[str]:
     totals, table_rows = table.rows_with_totals()
     head = {
         "date": table.date.isoformat(),
-        "source": {
-            "text": source_line(table, page_url),
-            "url": page_url,
-            "synthetic_below_province": True,
-        },
+        "source": {"text": source_line(table, page_url, totals), "url": page_url}
+        | source_synthetic(totals),
         "group": table.group.value,
         "filters": table.filters(),
-        "totals": asdict(totals)
+        "totals": _without(asdict(totals), "synthetic")  # said in "source"
         | {
             "without_cell": totals.without_cell,
             "own_cell_share": totals.own_cell_share,
@@ -429,3 +454,7 @@ def json_response(table: CoverageTable, *, page_url: str) -> StreamingHttpRespon
     return StreamingHttpResponse(
         json_chunks(table, page_url), content_type="application/json; charset=utf-8"
     )
+
+
+def _without(values: dict, key: str) -> dict:
+    return {name: value for name, value in values.items() if name != key}

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from units.reads import target_five_districts, target_quality, targets
+from units.reads.provenance import SyntheticCount
 
 # slug → (selector, template): each page calls one selector and renders it.
 PAGES: dict[str, tuple[Callable[[], object], str]] = {
@@ -26,7 +27,10 @@ PAGES: dict[str, tuple[Callable[[], object], str]] = {
 @require_GET
 def targets_index(request: HttpRequest) -> HttpResponse:
     progress = [selector() for selector, _template in PAGES.values()]
-    return render(request, "units/targets.html", {"progress": progress})
+    # The village counts of the targets that have some (admissions and quality have none).
+    counted = [p.counted for p in progress if hasattr(p, "counted")]
+    synthetic = sum(counted, SyntheticCount()).share
+    return render(request, "units/targets.html", {"progress": progress, "synthetic": synthetic})
 
 
 @require_GET
@@ -35,4 +39,6 @@ def target_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404(_("No target is named “%(slug)s”.") % {"slug": slug})
     selector, template = PAGES[slug]
     progress = selector()
-    return render(request, template, {"progress": progress, "target": progress.target})
+    counted = getattr(progress, "counted", SyntheticCount())
+    context = {"progress": progress, "target": progress.target, "synthetic": counted.share}
+    return render(request, template, context)
