@@ -215,9 +215,9 @@ def continued_clause(page: UnitPage) -> str:
     """ "; đến 30-06-2025 là số liệu của tỉnh Điện Biên trước khi sắp xếp đơn vị hành chính":
     the earlier figures are those of the unit this one continues (docs/domain.md §4)."""
     continued = page.continues
-    # Translators: %(kind_and_name)s is the name with its kind in lower case, "tỉnh Điện Biên".
-    # xgettext:no-python-format
     return _(
+        # Translators: %(kind_and_name)s is the name with its kind in lower case, "tỉnh Điện Biên".
+        # xgettext:no-python-format
         "; up to %(end)s, the figures are those of %(unit)s before the reorganisation of "
         "administrative units"
     ) % _continued_values(continued, day(continued.valid_to))
@@ -229,9 +229,9 @@ def continued_note(continued: Unit | None) -> str:
     "" for a unit that continues none."""
     if continued is None:
         return ""
-    # Translators: the clause above as a sentence; %(kind_and_name)s as there, "tỉnh Điện Biên".
-    # xgettext:no-python-format
     return _(
+        # Translators: the clause above as a sentence; %(kind_and_name)s as there, "tỉnh Điện Biên".
+        # xgettext:no-python-format
         "Up to %(end)s, the figures are those of %(unit)s before the reorganisation of "
         "administrative units."
     ) % _continued_values(continued, short_date(continued.valid_to))
