@@ -189,7 +189,7 @@ def test_import_killed_midway_changes_nothing_and_the_next_run_succeeds(
     assert paused == f"{point}: {written} village figures, not committed"
     assert snapshot(databases, database_url) == before
 
-    again = manage(database_url, "import_report", str(path), "--publish")
+    again = manage(database_url, "import_report", str(path), "--publish", "--language", "en")
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.splitlines()[-1].startswith("Import #")
     assert count(databases, database_url, "SELECT COUNT(*) FROM units_villagefigure") == rows
