@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from units.models import Unit
 
 from . import fields as f
-from .cells import Column, Sheet
+from .cells import Column, Sheet, cell_text
 from .places import UnitFinder
 from .rows import RowKind, SectionLevel, TableRow
 
@@ -95,6 +95,7 @@ class SectionWalk:
         finder: UnitFinder,
         name_column: Column | None,
         say: Say,
+        commune_cells: Callable[[], list] | None = None,
     ) -> None:
         self.rows = rows
         self.figures = figures  # position → the row's readable counts
@@ -103,6 +104,8 @@ class SectionWalk:
         self.finder = finder
         self.name_column = name_column
         self.say = say
+        self.commune_cells = commune_cells  # the commune column's cells, read when first needed
+        self.commune_texts: list[str] | None = None
         self.place = Place()
         self.found = SectionsFound()
         self.group_marks = {level: 0 for level in SectionLevel}  # where each group began
@@ -157,12 +160,39 @@ class SectionWalk:
         check = Check(position, row, self.figures.get(position, {}))
         if not check.figures:
             return
+        run = self.commune_run(position, row)
+        if run is not None:
+            self.compare(check, *run, PHASE_SUBTOTAL, seen=max(run[1], position + 1))
+            return
         start = self.run_marks[level]
         if level == SectionLevel.SHEET or self.sums.rows_between(start, position) == 0:
             self.top_checks[level].append(check)  # at the top of what it sums
             return
         self.compare(check, start, position, PHASE_SUBTOTAL, seen=position + 1)
         self.run_marks[level] = position
+
+    def commune_run(self, position: int, row: TableRow) -> tuple[int, int] | None:
+        """With the commune in a column and no commune section open, a commune's subtotal
+        ("Cộng", "Cộng xã" beside "Xã Mường Tùng" in the commune column) covers the rows next to
+        it that name the same commune, above or below it: [start, end) of those positions."""
+        if row.level not in (None, SectionLevel.COMMUNE) or self.commune_cells is None:
+            return None
+        if self.place.commune is not None or self.place.failed:
+            return None
+        if self.commune_texts is None:
+            self.commune_texts = [
+                " ".join(cell_text(v).split()).casefold() for v in self.commune_cells()
+            ]
+        texts = self.commune_texts
+        commune = texts[position]
+        if not commune:
+            return None
+        start, end = position, position + 1
+        while start > 0 and texts[start - 1] == commune:
+            start -= 1
+        while end < len(texts) and texts[end] == commune:
+            end += 1
+        return start, end
 
     def innermost(self) -> SectionLevel:
         if self.place.commune is not None or self.place.failed:

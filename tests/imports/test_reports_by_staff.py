@@ -1,0 +1,68 @@
+"""Reports as provincial staff write them after 1/7/2025: the commune in a column ("Xã, phường,
+đặc khu") with a "Cộng" row per commune, a title naming a quarter and no date line. Each
+workbook is written here with openpyxl, read by the real importer against a real database."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from openpyxl import Workbook
+
+from imports.services import report_preview
+from tests.workbooks import to_file
+
+pytestmark = pytest.mark.django_db
+
+DATE_LINE = "Số liệu tính đến ngày 30/09/2025"
+HEADER = ("STT", "Xã, phường, đặc khu", "Thôn, bản, tổ dân phố", "Số lượng ĐV", "Tình trạng")
+MUONG_TUNG = [
+    (1, "Xã Mường Tùng", "Bản Nậm Cang 1", 0, "Bản trắng"),
+    (2, "Xã Mường Tùng", "Bản Huổi Lèng", 14, "Có chi bộ độc lập"),
+    (3, "Xã Mường Tùng", "Bản Nậm Piền", 2, "Sinh hoạt ghép"),
+    (4, "Xã Mường Tùng", "Bản Huổi Điết", 5, "Có chi bộ độc lập"),
+]
+NA_SANG = [(1, "Xã Na Sang", "Bản Na Sang 1", 7, "Có chi bộ độc lập")]
+
+
+def commune_column_report(rows, *, title_date: str | None = DATE_LINE, title: str = ""):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Mường Chà cũ"
+    sheet.append(["BAN TỔ CHỨC TỈNH ỦY ĐIỆN BIÊN"])
+    sheet.append([title or "THỐNG KÊ THÔN, BẢN, TỔ DÂN PHỐ CÓ ĐẢNG VIÊN"])
+    sheet.append([title_date])
+    sheet.append([])
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    return to_file(workbook)
+
+
+def subtotal(commune, members):
+    return (None, commune, "Cộng", members, None)
+
+
+def errors_of(file, date=None) -> list[str]:
+    return [issue.line() for issue in report_preview(path_or_file=file, date=date).errors]
+
+
+# -- a commune's "Cộng" row, with the commune in a column
+
+
+def test_commune_subtotals_after_their_rows_are_the_communes_sums(province, english):
+    rows = [(None, "Tổng cộng", None, 28, None), *MUONG_TUNG, subtotal("Xã Mường Tùng", 21)]
+    rows += [*NA_SANG, subtotal("Xã Na Sang", 7)]
+    assert errors_of(commune_column_report(rows)) == []
+
+
+def test_commune_subtotals_above_their_rows_are_the_communes_sums(province, english):
+    rows = [subtotal("Xã Mường Tùng", 21), *MUONG_TUNG, subtotal("Xã Na Sang", 7), *NA_SANG]
+    assert errors_of(commune_column_report(rows)) == []
+
+
+def test_a_commune_subtotal_wrong_by_one_is_said_against_its_communes_sum(province, english):
+    rows = [*MUONG_TUNG, subtotal("Xã Mường Tùng", 22), *NA_SANG, subtotal("Xã Na Sang", 7)]
+    assert errors_of(commune_column_report(rows)) == [
+        "Mường Chà cũ, 10, D (Số lượng ĐV), 22, Cộng gives 22, but the rows it covers add up "
+        "to 21."
+    ]
