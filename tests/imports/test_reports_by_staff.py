@@ -63,6 +63,34 @@ def test_commune_subtotals_above_their_rows_are_the_communes_sums(province, engl
 def test_a_commune_subtotal_wrong_by_one_is_said_against_its_communes_sum(province, english):
     rows = [*MUONG_TUNG, subtotal("Xã Mường Tùng", 22), *NA_SANG, subtotal("Xã Na Sang", 7)]
     assert errors_of(commune_column_report(rows)) == [
-        "Mường Chà cũ, 10, D (Số lượng ĐV), 22, Cộng gives 22, but the rows it covers add up "
-        "to 21."
+        "Mường Chà cũ, 10, D (Số lượng ĐV), 22, Cộng gives 22, but the rows it covers add up to 21."
     ]
+
+
+# -- a title naming a quarter, and no date line
+
+
+def test_a_quarter_not_yet_over_is_not_offered_as_the_date(province, english):
+    """A report for a quarter not yet over (the fourth, written in early December): its last day
+    would be refused as a date in the future, so the refusal asks for the day the figures are
+    at instead of offering it."""
+    year = timezone.localdate().year + 1
+    title = f"BÁO CÁO THỐNG KÊ QUÝ I NĂM {year}"
+    end = datetime.date(year, 3, 31)
+    file = commune_column_report(MUONG_TUNG, title_date=None, title=title)
+    assert errors_of(file) == [
+        ", , , , The file has no reference date line (“Số liệu tính đến ngày …”) and no date "
+        f"was given. Its title says “{title}”, a period that ends on {end:%d/%m/%Y}, after "
+        "today: give the date the figures are at."
+    ]
+
+
+def test_a_quarter_over_is_offered_and_the_date_given_is_read(province, english):
+    title = "BÁO CÁO QUÝ III NĂM 2025"
+    file = commune_column_report(MUONG_TUNG, title_date=None, title=title)
+    assert errors_of(file) == [
+        ", , , , The file has no reference date line (“Số liệu tính đến ngày …”) and no date "
+        f"was given. Its title says “{title}”: if the figures are those at the end of that "
+        "period, give 30/09/2025 as the date of the report."
+    ]
+    assert errors_of(file, date=datetime.date(2025, 9, 30)) == []
