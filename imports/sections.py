@@ -19,6 +19,7 @@ from units.models import Unit
 
 from . import fields as f
 from .cells import Column, Sheet, cell_text
+from .issues import Grouped
 from .places import UnitFinder
 from .rows import RowKind, SectionLevel, TableRow
 
@@ -208,7 +209,7 @@ class SectionWalk:
             computed = self.sums.between(key, start, end)
             if given != computed and self.unreliable_from.get(key, seen) >= seen:
                 label = check.row.name or check.row.number
-                params = {"label": label, "given": given, "computed": computed}
+                params = {"label": label, "given": Grouped(given), "computed": Grouped(computed)}
                 self.say(end if phase == PHASE_CLOSE else check.position, phase, column,
                          SUBTOTAL_DIFFERS, params, row=check.row)  # fmt: skip
 

@@ -22,7 +22,7 @@ from units.models import Level, Unit
 from .cells import cell_text
 from .dates import date_text
 from .fields import Shape
-from .issues import Findings, Issue, issue_at
+from .issues import Findings, Grouped, Issue, issue_at
 from .layout import Table
 from .places import UnitFinder
 from .reference import UnitIndex
@@ -180,6 +180,6 @@ def _sheet_totals_check(report: VillageReport, number: int, located: Located) ->
             if given in (sums[key], report.total[key]) or key in report.unreliable:
                 continue
             label = check.row.name or check.row.number
-            params = {"label": label, "given": given, "computed": sums[key]}
+            params = {"label": label, "given": Grouped(given), "computed": Grouped(sums[key])}
             issue = issue_at(check.sheet, check.row.index, column, SUBTOTAL_DIFFERS, params)
             located.add((number,), issue)

@@ -5,7 +5,7 @@ workbook is written here with openpyxl, read by the real importer against a real
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from imports.services import report_preview
@@ -94,3 +94,27 @@ def test_a_quarter_over_is_offered_and_the_date_given_is_read(province, english)
         "period, give 30/09/2025 as the date of the report."
     ]
     assert errors_of(file, date=datetime.date(2025, 9, 30)) == []
+
+
+# -- counts in messages, written as the cell and the pages write them
+
+
+def test_a_subtotal_in_thousands_is_said_with_the_languages_separator(province):
+    """Members typed as text with thousands separators ("1.406"): the message gives the
+    subtotal and the sum as the language writes them, not a bare 1406 beside the cell's
+    "1.406"."""
+    rows = [
+        (1, "Xã Mường Tùng", "Bản Huổi Lèng", "1.200", "Có chi bộ độc lập"),
+        (2, "Xã Mường Tùng", "Bản Nậm Piền", "205", "Có chi bộ độc lập"),
+        subtotal("Xã Mường Tùng", "1.406"),
+    ]
+    preview = report_preview(path_or_file=commune_column_report(rows))
+    with translation.override("vi"):
+        assert [issue.line() for issue in preview.errors] == [
+            "Mường Chà cũ, 8, D (Số lượng ĐV), 1.406, Cộng ghi 1.406, nhưng các dòng thuộc mục "
+            "này cộng lại là 1.405."
+        ]
+    with translation.override("en"):
+        assert [issue.message for issue in preview.errors] == [
+            "Cộng gives 1,406, but the rows it covers add up to 1,405."
+        ]
