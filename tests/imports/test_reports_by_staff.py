@@ -24,11 +24,13 @@ MUONG_TUNG = [
 NA_SANG = [(1, "Xã Na Sang", "Bản Na Sang 1", 7, "Có chi bộ độc lập")]
 
 
-def commune_column_report(rows, *, title_date: str | None = DATE_LINE, title: str = ""):
+def commune_column_report(
+    rows, *, title_date: str | None = DATE_LINE, title: str = "", issuer: str = "ĐIỆN BIÊN"
+):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Mường Chà cũ"
-    sheet.append(["BAN TỔ CHỨC TỈNH ỦY ĐIỆN BIÊN"])
+    sheet.append([f"BAN TỔ CHỨC TỈNH ỦY {issuer}"])
     sheet.append([title or "THỐNG KÊ THÔN, BẢN, TỔ DÂN PHỐ CÓ ĐẢNG VIÊN"])
     sheet.append([title_date])
     sheet.append([])
@@ -117,4 +119,36 @@ def test_a_subtotal_in_thousands_is_said_with_the_languages_separator(province):
     with translation.override("en"):
         assert [issue.message for issue in preview.errors] == [
             "Cộng gives 1,406, but the rows it covers add up to 1,405."
+        ]
+
+
+# -- a report for a province whose units are not loaded
+
+
+def test_a_report_of_a_province_not_loaded_is_refused_once_saying_so(province, english):
+    """Lai Châu's report on a site holding Điện Biên only: one refusal naming the province and
+    how its units are loaded, not "not a commune of Tỉnh Điện Biên" for every row."""
+    file = commune_column_report(
+        [
+            (1, "Phường Đoàn Kết", "Tổ dân phố 1", 20, "Có chi bộ độc lập"),
+            (2, "Xã Bình Lư", "Bản Bình Lư", 4, "Sinh hoạt ghép"),
+        ],
+        issuer="LAI CHÂU",
+    )
+    assert errors_of(file) == [
+        ", , , , The title names Tỉnh Lai Châu, whose units are not loaded on this site, so its "
+        "communes cannot be checked: ask an administrator to load them (“manage.py load_units "
+        "--province 12”), then upload the file again."
+    ]
+
+
+def test_a_ward_unknown_is_not_called_a_xa_in_vietnamese(province):
+    """ "Phường Đoàn Kết không phải là xã" reads as a ward mistaken for a rural commune: the
+    message speaks of the commune level (xã, phường, đặc khu) as a whole."""
+    rows = [(1, "Phường Đoàn Kết", "Tổ dân phố 1", 20, "Có chi bộ độc lập")]
+    preview = report_preview(path_or_file=commune_column_report(rows))
+    with translation.override("vi"):
+        assert [issue.message for issue in preview.errors] == [
+            "Phường Đoàn Kết không phải là đơn vị hành chính cấp xã thuộc Tỉnh Điện Biên tại "
+            "ngày 30/09/2025."
         ]
