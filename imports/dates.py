@@ -26,6 +26,11 @@ NO_DATE_PERIOD = _(
     "Its title says “%(title)s”: if the figures are those at the end of that period, give "
     "%(date)s as the date of the report."
 )
+NO_DATE_PERIOD_OPEN = _(
+    "The file has no reference date line (“Số liệu tính đến ngày …”) and no date was given. "
+    "Its title says “%(title)s”, a period that ends on %(date)s, after today: give the date "
+    "the figures are at."
+)
 BAD_DATE = _("This reference date cannot be read: write it as dd/mm/yyyy.")
 DATE_DIFFERS = _("The file is for %(file_date)s, not for %(date)s as given.")
 DATE_DIFFERS_SHEETS = _("This sheet is for %(file_date)s, another sheet for %(date)s.")
@@ -129,7 +134,9 @@ def _no_date_issue(sheets: list[Sheet]) -> Issue:
                 end = period_end(cell_text(value))
                 if end is not None:
                     title = " ".join(cell_text(value).split())
-                    return Issue(NO_DATE_PERIOD, {"title": title, "date": date_text(end)})
+                    # A period not yet over: its last day would be refused as in the future.
+                    text = NO_DATE_PERIOD_OPEN if end > timezone.localdate() else NO_DATE_PERIOD
+                    return Issue(text, {"title": title, "date": date_text(end)})
     return Issue(NO_DATE)
 
 

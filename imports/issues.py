@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 
 from .cells import Column, Sheet, cell_text
@@ -68,6 +69,18 @@ class Phrases:
         return isinstance(other, Phrases) and self.phrases == other.phrases
 
     __hash__ = None
+
+
+class Grouped(int):
+    """A count as a message parameter, written with the thousands separator of the language the
+    message is rendered in ("1.406" in Vietnamese, "1,406" in English), as the pages write
+    counts and as the cell's own value reads: a bare 1406 beside "1.406" looks like another
+    number. Still an int for anything that computes with it."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return number_format(int(self), force_grouping=True)
 
 
 NAMES_SHOWN = 20  # names a warning lists, then "…"

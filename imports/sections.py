@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from units.models import Unit
 
 from . import fields as f
-from .cells import Column, Sheet
+from .cells import Column, Sheet, cell_text
+from .issues import Grouped
 from .places import UnitFinder
 from .rows import RowKind, SectionLevel, TableRow
 
@@ -95,6 +96,7 @@ class SectionWalk:
         finder: UnitFinder,
         name_column: Column | None,
         say: Say,
+        commune_cells: Callable[[], list] | None = None,
     ) -> None:
         self.rows = rows
         self.figures = figures  # position → the row's readable counts
@@ -103,6 +105,8 @@ class SectionWalk:
         self.finder = finder
         self.name_column = name_column
         self.say = say
+        self.commune_cells = commune_cells  # the commune column's cells, read when first needed
+        self.commune_texts: list[str] | None = None
         self.place = Place()
         self.found = SectionsFound()
         self.group_marks = {level: 0 for level in SectionLevel}  # where each group began
@@ -157,12 +161,39 @@ class SectionWalk:
         check = Check(position, row, self.figures.get(position, {}))
         if not check.figures:
             return
+        run = self.commune_run(position, row)
+        if run is not None:
+            self.compare(check, *run, PHASE_SUBTOTAL, seen=max(run[1], position + 1))
+            return
         start = self.run_marks[level]
         if level == SectionLevel.SHEET or self.sums.rows_between(start, position) == 0:
             self.top_checks[level].append(check)  # at the top of what it sums
             return
         self.compare(check, start, position, PHASE_SUBTOTAL, seen=position + 1)
         self.run_marks[level] = position
+
+    def commune_run(self, position: int, row: TableRow) -> tuple[int, int] | None:
+        """With the commune in a column and no commune section open, a commune's subtotal
+        ("Cộng", "Cộng xã" beside "Xã Mường Tùng" in the commune column) covers the rows next to
+        it that name the same commune, above or below it: [start, end) of those positions."""
+        if row.level not in (None, SectionLevel.COMMUNE) or self.commune_cells is None:
+            return None
+        if self.place.commune is not None or self.place.failed:
+            return None
+        if self.commune_texts is None:
+            self.commune_texts = [
+                " ".join(cell_text(v).split()).casefold() for v in self.commune_cells()
+            ]
+        texts = self.commune_texts
+        commune = texts[position]
+        if not commune:
+            return None
+        start, end = position, position + 1
+        while start > 0 and texts[start - 1] == commune:
+            start -= 1
+        while end < len(texts) and texts[end] == commune:
+            end += 1
+        return start, end
 
     def innermost(self) -> SectionLevel:
         if self.place.commune is not None or self.place.failed:
@@ -178,7 +209,7 @@ class SectionWalk:
             computed = self.sums.between(key, start, end)
             if given != computed and self.unreliable_from.get(key, seen) >= seen:
                 label = check.row.name or check.row.number
-                params = {"label": label, "given": given, "computed": computed}
+                params = {"label": label, "given": Grouped(given), "computed": Grouped(computed)}
                 self.say(end if phase == PHASE_CLOSE else check.position, phase, column,
                          SUBTOTAL_DIFFERS, params, row=check.row)  # fmt: skip
 

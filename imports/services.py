@@ -32,7 +32,7 @@ from units.domain.transactions import write_transaction
 from .dates import date_text, report_date_find
 from .fields import Shape
 from .header import ColumnChoices
-from .issues import Findings, Issue
+from .issues import Findings, Grouped, Issue
 from .layout import workbook_tables
 from .mapping import choices_remembered
 from .matching import villages_match
@@ -309,7 +309,7 @@ def _needs_replace(preview: Preview, count: int, run_ids: set) -> Issue:
     if None in run_ids:
         runs.append(str(BEFORE_IMPORTS))
     scope = preview.scope.name if preview.scope else ""
-    params = {"date": date_text(preview.date), "scope": scope, "count": count}
+    params = {"date": date_text(preview.date), "scope": scope, "count": Grouped(count)}
     params["runs"] = ", ".join(runs)
     return Issue(NEEDS_REPLACE, params)
 

@@ -266,9 +266,12 @@ class SheetCheck(StatusChecks):
         figures = figures_of(structure, counts)
         unreliable_from = {key: int(bad[0]) for key, bad in self.bad.items() if len(bad)}
         name_column = self.columns.get(f.VILLAGE)
+        commune_column = self.columns.get(f.COMMUNE)
+        commune_cells = (lambda: self.cells(commune_column)) if commune_column else None
         walk = SectionWalk(
-            self.rows, figures, sums, unreliable_from, self.finder, name_column, self.say
-        )
+            self.rows, figures, sums, unreliable_from, self.finder, name_column, self.say,
+            commune_cells,
+        )  # fmt: skip
         return walk.walk(structure)
 
     def sheet_sums(self, report: VillageReport, sums: Sums, found: SectionsFound) -> None:

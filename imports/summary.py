@@ -18,7 +18,7 @@ from units.models import REFORM_DATE, Level, Unit
 from . import fields as f
 from .cells import Column, cell_text
 from .dates import date_text
-from .issues import Findings, Issue
+from .issues import Findings, Grouped, Issue
 from .layout import Table
 from .places import UnitFinder
 from .reference import UnitIndex
@@ -223,5 +223,9 @@ class SummaryWalk:
     def figures_compare(self, row: TableRow, figures: dict, sums: Counter) -> None:
         for key, (given, column) in figures.items():
             if given != sums[key]:
-                params = {"label": row.name or row.number, "given": given, "computed": sums[key]}
+                params = {
+                    "label": row.name or row.number,
+                    "given": Grouped(given),
+                    "computed": Grouped(sums[key]),
+                }
                 self.findings.at(self.sheet, row.index, column, SUBTOTAL_DIFFERS, params)

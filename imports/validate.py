@@ -11,21 +11,24 @@ header and value, and the errors are given in the order of the rows, as a reader
 from __future__ import annotations
 
 import datetime
+import functools
+import re
 from collections import Counter
 from itertools import count
 
 from django.utils.translation import gettext_lazy as _
 
-from units.domain.names import fold
+from units.domain.names import PROVINCE_KINDS, fold, name_key
+from units.domain.refdata import read_units
 from units.models import Level, Unit
 
 from .cells import cell_text
 from .dates import date_text
 from .fields import Shape
-from .issues import Findings, Issue, issue_at
+from .issues import Findings, Grouped, Issue, issue_at
 from .layout import Table
 from .places import UnitFinder
-from .reference import UnitIndex
+from .reference import UnitIndex, scheme_for
 from .rows import RowKind, SectionLevel, TableRows
 from .sections import SUBTOTAL_DIFFERS
 from .sheet_check import SheetCheck
@@ -34,6 +37,11 @@ from .village_report import CommuneSeen, VillageEntry, VillageReport, entry_issu
 __all__ = ["VillageEntry", "VillageReport", "entry_issue", "village_report_validate"]
 
 NO_PROVINCE = _("No province is known on %(date)s: load the administrative units first.")
+PROVINCE_NOT_LOADED = _(
+    "The title names %(province)s, whose units are not loaded on this site, so its communes "
+    "cannot be checked: ask an administrator to load them (“manage.py load_units --province "
+    "%(code)s”), then upload the file again."
+)
 
 
 class Located:
@@ -104,6 +112,10 @@ def village_report_validate(
         for table in tables:
             prepared.add(table)
     checks = [prepared.checks[table.sheet.name] for table in tables]
+    unloaded = _province_not_loaded(checks, units, date)
+    if unloaded is not None:
+        findings.add(unloaded)
+        return report
     provinces = _provinces(checks, units)
     if provinces is None:
         findings.add(Issue(NO_PROVINCE, {"date": date_text(date)}))
@@ -117,6 +129,33 @@ def village_report_validate(
     _sheet_totals_check(report, len(checks), prepared.located)
     prepared.located.into(findings)
     return report
+
+
+def _province_not_loaded(
+    checks: list[SheetCheck], units: UnitIndex, date: datetime.date
+) -> Issue | None:
+    """A report whose titles name a province of the unit lists whose units are not in the
+    database, and none that is: one refusal saying so, not one "not a commune of …" a row
+    against the province that is loaded."""
+    folded = fold(" ".join(_title(check.table) for check in checks))
+    if not folded or any(units.title_names(unit, folded) for unit in units.provinces):
+        return None
+    loaded = {unit.code for unit in units.provinces}
+    for code, name, key in _fixture_provinces(scheme_for(date)):
+        if code not in loaded and re.search(rf"\b{re.escape(key)}\b", folded):
+            return Issue(PROVINCE_NOT_LOADED, {"province": name, "code": code})
+    return None
+
+
+@functools.cache
+def _fixture_provinces(scheme: str) -> list[tuple[str, str, str]]:
+    """(code, name, name key) of every province in the unit lists (fixtures/units)."""
+    rows = read_units(scheme)
+    return [
+        (row.code, row.name, name_key(row.name, PROVINCE_KINDS))
+        for row in rows
+        if row.level == Level.PROVINCE
+    ]
 
 
 def _provinces(checks: list[SheetCheck], units: UnitIndex) -> dict[str, Unit] | None:
@@ -180,6 +219,6 @@ def _sheet_totals_check(report: VillageReport, number: int, located: Located) ->
             if given in (sums[key], report.total[key]) or key in report.unreliable:
                 continue
             label = check.row.name or check.row.number
-            params = {"label": label, "given": given, "computed": sums[key]}
+            params = {"label": label, "given": Grouped(given), "computed": Grouped(sums[key])}
             issue = issue_at(check.sheet, check.row.index, column, SUBTOTAL_DIFFERS, params)
             located.add((number,), issue)
