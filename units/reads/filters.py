@@ -16,7 +16,7 @@ import functools
 
 import django_filters
 from django import forms
-from django.db.models import F, Q, QuerySet, TextChoices
+from django.db.models import Case, F, Q, QuerySet, TextChoices, When
 from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.translation import get_language
@@ -435,4 +435,7 @@ def _sort_expressions(queryset: QuerySet, key: str) -> list[F]:
         return [F(field)]
     if key in ("commune", "district", "province"):
         return [F(f"{key}_key")]
+    if key == "members" and queryset.model is not VillagePlacement:
+        # A unit none of whose villages was reported has no members to show: last, as "—".
+        return [Case(When(villages=F("not_reported"), then=None), default=F("members"))]
     return [F(key)]
