@@ -90,3 +90,16 @@ def test_the_coverage_table_and_its_exports_show_no_members_where_nothing_was_re
 def test_the_api_gives_no_members_where_nothing_was_reported(client, unreported):
     data = json.loads(page(client, reverse("api-figures") + f"?unit={unreported.id}&date={LATEST}"))
     assert data["figures"]["computed"]["members"] is None
+
+
+def test_the_province_page_lists_the_commune_with_no_members(client, unreported):
+    html = page(client, reverse("unit", args=[unreported.parent_id]) + f"?date={LATEST}")
+    rows = re.findall(
+        r"<tr><th scope=\"row\"><a [^>]*>Xã Mường Tùng</a></th>(.*?)</tr>", html, re.S
+    )
+    assert len(rows) == 1
+    cells = [
+        re.sub(r"<[^>]+>|\s+", " ", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", rows[0], re.S)
+    ]
+    assert cells[-1] == "—"  # members
