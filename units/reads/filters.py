@@ -45,6 +45,7 @@ from units.reads.counts import count_read
 from units.reads.dates import BadDate, parse_date
 from units.reads.lineage import UnitElsewhere, units_standing_for
 from units.reads.village_lists import units_within
+from units.templatetags.coverage import count_in
 from units.widgets import ListedSelect
 
 
@@ -167,6 +168,32 @@ def units_at(level: str) -> QuerySet[Unit]:
 PLACES_LISTED_AT_MOST = 300
 
 
+class CoverageForm(forms.Form):
+    """The filters' form: a members range typed the wrong way round matches no row, so it is
+    refused with the reason rather than shown as an empty table."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        least, most = cleaned.get("members_min"), cleaned.get("members_max")
+        if least is not None and most is not None and most < least:
+            message = _(
+                "“At most” (%(most)s) is less than “at least” (%(least)s): no row can match. "
+                "Swap the two numbers."
+            )
+            self.add_error(
+                "members_max",
+                forms.ValidationError(
+                    message
+                    % {
+                        "most": count_in(most, get_language()),
+                        "least": count_in(least, get_language()),
+                    },
+                    code="members_range",
+                ),
+            )
+        return cleaned
+
+
 def _sort_choices() -> list[tuple[str, str]]:
     choices = []
     for key in ALL_SORT_KEYS:
@@ -231,6 +258,7 @@ class CoverageFilter(django_filters.FilterSet):
     class Meta:
         model = Coverage  # unused: the rows come from units.reads.coverage_table.coverage_rows
         fields: list[str] = []
+        form = CoverageForm
 
     def __init__(self, data, *, periods: list[Period]):
         """`periods`: the dates with coverage, oldest first; the latest is the default date.

@@ -520,6 +520,28 @@ def test_members_must_be_a_whole_number_not_below_zero(client, demo, language, q
     assert [e["message"] for e in response.json()["errors"][field]] == [message[language]]
 
 
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("vi", "Số đảng viên “đến” (2) nhỏ hơn “từ” (5): không dòng nào khớp. Hãy đổi chỗ hai số."),
+        (
+            "en",
+            "“At most” (2) is less than “at least” (5): no row can match. Swap the two numbers.",
+        ),
+    ],
+)
+def test_members_at_most_below_at_least_is_refused_with_the_reason(client, demo, language, message):
+    """Typed the wrong way round, the range matched nothing and the page said only "no row
+    matches the filters": it says why, on the page and in the JSON export's errors."""
+    query = "?date=2017-12-31&group=village&members_min=5&members_max=2"
+    html = get(client, query, language, 400).content.decode()
+    errors = re.search(r'id="id_members_max-errors">(.*?)</div>', html, re.S).group(1)
+    assert cell_text(errors) == message
+    response = get(client, query + "&format=json", language, 400)
+    assert [e["message"] for e in response.json()["errors"]["members_max"]] == [message]
+    assert get(client, query.replace("5", "2"), language).status_code == 200  # 2 to 2: fine
+
+
 # What a visitor types in "Members, at least", and what the filter reads on the Vietnamese and on
 # the English site: a number, or the form's message (units.reads.counts).
 TYPED = [
