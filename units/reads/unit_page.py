@@ -347,6 +347,28 @@ def unit_page_select(
     return page
 
 
+@dataclass(frozen=True)
+class NoFigures:
+    """A unit at a date of its life before its first reporting date (today's units between
+    1/7/2025 and their first report): where its figures are instead."""
+
+    unit: Unit
+    date: datetime.date
+    first: Period | None  # the unit's first reporting date, None when it has none
+    before: list[Unit]  # the units it continues, whose figures end the day before it starts
+
+    @property
+    def day_before(self) -> datetime.date:
+        return self.unit.valid_from - datetime.timedelta(days=1)
+
+
+def no_figures_read(unit: Unit, date: datetime.date) -> NoFigures:
+    """What a unit's page says when `unit_page_select` raised NoFiguresAtDate. Two queries."""
+    periods = periods_within(unit, periods_with_coverage())
+    later = [period for period in periods if period.date > date]
+    return NoFigures(unit, date, later[0] if later else None, unit_predecessors(unit)[0])
+
+
 def latest_reported(unit: Unit, periods: list[Period]) -> DateChoice | None:
     """The latest of `periods` at which a village of the unit was reported: where its page
     opens. A province reporting less often than others would otherwise open at a date where

@@ -16,9 +16,11 @@ from units.reads.lineage import UnitElsewhere
 from units.reads.targets import RESOLUTION_START
 from units.reads.unit_page import (
     ChildRank,
+    NoFigures,
     NoFiguresAtDate,
     UnitNotFound,
     breadcrumb,
+    no_figures_read,
     unit_page_select,
 )
 from units.reads.village_page import village_history, village_read
@@ -63,7 +65,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     except UnitNotFound as error:
         raise Http404(_("No province, district or commune has this number.")) from error
     except NoFiguresAtDate as error:
-        raise Http404(_("No figures for this unit at or before this date.")) from error
+        return unit_no_figures(request, no_figures_read(*error.args))
     if isinstance(answer, UnitElsewhere):
         return unit_elsewhere(request, answer)
     page = answer
@@ -101,6 +103,14 @@ def unit_elsewhere(request: HttpRequest, answer: UnitElsewhere) -> HttpResponse:
     status = 300 if answer.standing else 404
     context = {"answer": answer, "unit": answer.unit, "crumbs": breadcrumb(answer.unit)}
     return render(request, "units/unit_elsewhere.html", context, status=status)
+
+
+def unit_no_figures(request: HttpRequest, answer: NoFigures) -> HttpResponse:
+    """A date of the unit's life before its first report: 404, saying where the figures are."""
+    context = {"answer": answer, "unit": answer.unit, "crumbs": breadcrumb(answer.unit)}
+    if answer.first is not None:
+        context["first_url"] = f"{reverse('unit', args=[answer.unit.id])}?date={answer.first.date}"
+    return render(request, "units/unit_no_figures.html", context, status=404)
 
 
 @require_safe
