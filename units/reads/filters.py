@@ -463,6 +463,10 @@ def _sort_expressions(queryset: QuerySet, key: str) -> list[F]:
         return [F(field)]
     if key in ("commune", "district", "province"):
         return [F(f"{key}_key")]
+    if key == "status":
+        # From the best to the worst, as the table's columns go; not reported last either way.
+        ranks = [Status.OWN_CELL, Status.JOINED, Status.NO_MEMBERS]
+        return [Case(*(When(status=status, then=rank) for rank, status in enumerate(ranks)))]
     if key == "members" and queryset.model is not VillagePlacement:
         # A unit none of whose villages was reported has no members to show: last, as "—".
         return [Case(When(villages=F("not_reported"), then=None), default=F("members"))]

@@ -242,6 +242,28 @@ def test_sorting_by_members_descending(client, demo):
     assert ascending == sorted(ascending)
 
 
+def test_sorting_by_status_follows_coverage_not_the_codes(client, demo):
+    """Sorted by status, the villages came in the alphabetical order of the codes: joined,
+    no_members, not_reported, own_cell, which no reader can guess. Ascending is now from the
+    best to the worst (the order of the table's columns) and descending the other way; a
+    village not reported is last either way, as every unknown value is."""
+    district = old_unit(Level.DISTRICT, "Huyện Mường Ảng")
+    figure = VillageFigure.objects.filter(
+        district=district, period=period_for_date(D(2017, 12, 31)), status="own_cell"
+    ).first()
+    VillageFigure.objects.filter(pk=figure.pk).update(
+        status="not_reported", members=None, full_members=None, probationary_members=None,
+        admissions=None,
+    )  # fmt: skip
+    query = f"?date=2017-12-31&group=village&district={district.id}&sort="
+    for sort, order in (
+        ("status", ["own_cell", "joined", "no_members", "not_reported"]),
+        ("-status", ["no_members", "joined", "own_cell", "not_reported"]),
+    ):
+        rows = json_content(client, query + sort)["rows"]
+        assert list(dict.fromkeys(row["status"] for row in rows)) == order, sort
+
+
 def test_pagination_keeps_the_filters(client, demo):
     query = f"?date=2017-12-31&group=village&province={dien_bien().id}&status=own_cell&sort=name"
     html = page_html(client, query)
