@@ -15,6 +15,7 @@ import datetime
 import functools
 
 import django_filters
+import django_filters.constants
 from django import forms
 from django.db.models import Case, F, Q, QuerySet, TextChoices, When
 from django.utils.formats import date_format
@@ -124,6 +125,15 @@ class MembersFilter(django_filters.NumberFilter):
             max_value=MEMBERS_AT_MOST,
             error_messages=MEMBERS_ERRORS,
         )
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        """A unit none of whose villages was reported has no number of members (its stored 0
+        shows as "—"): no range matches it."""
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        if qs.model is not VillagePlacement:
+            qs = qs.exclude(villages=F("not_reported"))
+        return super().filter(qs, value)
 
 
 class UnitChoiceField(ModelChoiceField):

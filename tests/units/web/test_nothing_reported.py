@@ -103,3 +103,10 @@ def test_the_province_page_lists_the_commune_with_no_members(client, unreported)
         for cell in re.findall(r"<td[^>]*>(.*?)</td>", rows[0], re.S)
     ]
     assert cells[-1] == "—"  # members
+
+
+def test_a_members_range_never_matches_a_unit_whose_members_are_unknown(client, unreported):
+    query = f"?date={LATEST}&group=commune&commune={unreported.id}&format=json"
+    assert len(json.loads(page(client, reverse("coverage") + query))["rows"]) == 1
+    data = json.loads(page(client, reverse("coverage") + query + "&members_max=5"))
+    assert data["rows"] == []  # its stored 0 is no number of members
