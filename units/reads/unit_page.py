@@ -148,6 +148,20 @@ class UnitPage:
     unit_figures: list[UnitFigure] = field(default_factory=list)
     predecessors: list[Unit] = field(default_factory=list)  # what this unit continues
     successors: list[Unit] = field(default_factory=list)  # what continued it
+    compare_asked: datetime.date | None = None  # `?compare=`, the date the lists count from
+
+    @property
+    def compare_replaced(self) -> str | None:
+        """Why the village lists count from another date than `?compare=` named: "not_before"
+        (it is not before the page's date) or "too_early" (no reporting date on or before it):
+        from the date before; "nearest" (not a reporting date): from the nearest earlier one.
+        None when they count from it, or none was named."""
+        asked, since = self.compare_asked, self.since
+        if asked is None or since is None or since.date == asked:
+            return None
+        if asked >= self.period.date:
+            return "not_before"
+        return "too_early" if since.date > asked else "nearest"
 
     @property
     def period(self) -> Period:
@@ -450,6 +464,7 @@ def _unit_page(unit, choice, periods, all_periods, compare, series, rank, baseli
         published=[f for f in unit_figures if f.unit_id == unit.id and f.period_id == period.id],
         predecessors=predecessors,
         successors=list(Unit.objects.filter(predecessions__predecessor=unit).order_by("sort_key")),
+        compare_asked=compare,
     )
     if unit.level == Level.COMMUNE:
         page.villages = commune_villages(unit, period)

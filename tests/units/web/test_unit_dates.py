@@ -165,3 +165,39 @@ def test_a_date_between_the_reform_and_a_units_first_report_points_to_its_figure
     links = re.findall(r'<a href="(/u/\d+/\?date=[\d-]+)"[^>]*>([^<]+)</a>', html)
     assert (f"/u/{province.id}/?date=2025-09-30", "30/09/2025") in links
     assert (f"/u/{old.id}/?date=2025-06-30", "Tỉnh Điện Biên") in links
+
+
+@pytest.mark.parametrize(
+    ("compare", "since", "note"),
+    [
+        ("2017-09-30", "30/09/2017", None),
+        (
+            "2016-12-30",
+            "30/09/2016",
+            "30/12/2016 is not a reporting date: the changes are counted from 30/09/2016, "
+            "the nearest earlier one.",
+        ),
+        (
+            "2018-03-31",
+            "30/09/2017",
+            "31/03/2018 is not before 31/12/2017: the changes are counted from the date before, "
+            "30/09/2017.",
+        ),
+        (
+            "1990-01-01",
+            "30/09/2017",
+            "No reporting date is on or before 01/01/1990: the changes are counted from the date "
+            "before, 30/09/2017.",
+        ),
+    ],
+)
+def test_a_compare_date_the_lists_cannot_count_from_is_said(client, demo, compare, since, note):
+    """`?compare=` after the page's date, before every date or between two dates was replaced
+    without a word: the heading's date differed from the one asked for and nothing said why."""
+    html = get(client, f"/u/{dien_bien().id}/?date=2017-12-31&compare={compare}").content.decode()
+    heading = re.search(r'<h2 id="changes-h">(.*?)</h2>', html, re.S).group(1)
+    assert heading == f"Changes from {since} to 31/12/2017"
+    if note is None:
+        assert 'id="compare-note"' not in html
+    else:
+        assert text(html, "compare-note") == note
