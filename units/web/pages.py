@@ -107,7 +107,7 @@ def unit_elsewhere(request: HttpRequest, answer: UnitElsewhere) -> HttpResponse:
 
 def unit_no_figures(request: HttpRequest, answer: NoFigures) -> HttpResponse:
     """A date of the unit's life before its first report: 404, saying where the figures are."""
-    context = {"answer": answer, "unit": answer.unit, "crumbs": breadcrumb(answer.unit)}
+    context = {"no_figures": answer, "unit": answer.unit, "crumbs": breadcrumb(answer.unit)}
     if answer.first is not None:
         context["first_url"] = f"{reverse('unit', args=[answer.unit.id])}?date={answer.first.date}"
     return render(request, "units/unit_no_figures.html", context, status=404)
