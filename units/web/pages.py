@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -85,8 +87,29 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         # Under a village list that counts from the unit this one continues, as the paragraph
         # says it.
         "continued_note": paragraph.continued_note(page.continues),
+        **_choices_kept(request, page),
     }
     return render(request, "units/unit.html", context)
+
+
+def _choices_kept(request: HttpRequest, page) -> dict:
+    """What the page's controls carry over of the visitor's other choices: the series and the
+    ranking in both date forms (`kept_fields`), and in the ranking's and the series' links the
+    choices they do not change (`rank_keep`, `series_keep`: "&series=regrouped&compare=…")."""
+    asked = {
+        "series": page.rule if request.GET.get("series") else None,
+        "rank": page.rank if request.GET.get("rank") else None,
+        "compare": page.compare_asked.isoformat() if page.compare_asked else None,
+    }
+
+    def keep(*names: str) -> str:
+        return "".join(f"&{urlencode({name: asked[name]})}" for name in names if asked[name])
+
+    return {
+        "kept_fields": {name: asked[name] for name in ("series", "rank") if asked[name]},
+        "rank_keep": keep("series", "compare"),
+        "series_keep": keep("rank", "compare"),
+    }
 
 
 def _permalink(request: HttpRequest, page) -> str:
