@@ -65,7 +65,7 @@ def from_cache(client, url: str) -> bytes:
 
 
 def members_shown(html: bytes) -> str:
-    return re.search(r"<dt>[^<]*</dt><dd>([^<]*)</dd></div>\s*</dl>", html.decode()).group(1)
+    return re.search(r"<dt>[^<]*</dt><dd[^>]*>([^<]*)</dd></div>\s*</dl>", html.decode()).group(1)
 
 
 def test_the_first_visitor_gets_pages_warmed_after_the_commit(client, page_cache, province):

@@ -333,7 +333,9 @@ def coverage_totals(queryset: QuerySet) -> Totals:
             "villages", "own_cell", "joined", "no_members", "not_reported", "members", "synthetic"
         )  # fmt: skip
         totals = queryset.aggregate(rows=Count("pk"), **{name: Sum(name) for name in counts})
-        totals["members"] = totals["members"] or 0
+        totals["members"] = members_known(
+            totals["members"] or 0, villages=totals["villages"], not_reported=totals["not_reported"]
+        )
     members = totals.pop("members")
     return Totals(**{name: value or 0 for name, value in totals.items()}, members=members)
 
@@ -347,9 +349,19 @@ def totals_of(rows: list[CoverageRow], *, village: bool) -> Totals:
         members = sum(reported) if reported else None
     else:
         counts = {name: sum(getattr(row, name) or 0 for row in rows) for name in COUNTS}
-        members = sum(row.members or 0 for row in rows)
+        members = members_known(
+            sum(row.members or 0 for row in rows),
+            villages=counts["villages"],
+            not_reported=counts["not_reported"],
+        )
     synthetic = sum(row.synthetic for row in rows)
     return Totals(rows=len(rows), **counts, members=members, synthetic=synthetic)
+
+
+def members_known(members: int | None, *, villages: int | None, not_reported: int | None):
+    """A unit's members, or None when none of its villages was reported: the sum of no figure is
+    unknown, never 0 (docs/domain.md §1, "A missing value")."""
+    return None if (villages or 0) == (not_reported or 0) else members
 
 
 def row_from(record: VillagePlacement | Coverage) -> CoverageRow:
@@ -367,7 +379,9 @@ def row_from(record: VillagePlacement | Coverage) -> CoverageRow:
         name=record.unit.name,
         village_id=None,
         unit_id=record.unit_id,
-        members=record.members,
+        members=members_known(
+            record.members, villages=record.villages, not_reported=record.not_reported
+        ),
         villages=record.villages,
         own_cell=record.own_cell,
         joined=record.joined,
@@ -428,7 +442,10 @@ def row_from_values(values: dict, *, village: bool) -> CoverageRow:
         name=values["unit__name"],
         village_id=None,
         unit_id=values["unit_id"],
-        **{name: values[name] for name in ("members", *COUNTS)},
+        **{name: values[name] for name in COUNTS},
+        members=members_known(
+            values["members"], villages=values["villages"], not_reported=values["not_reported"]
+        ),
         own_cell_share=_rounded(values["own_cell_share"]),
         member_share=_rounded(values["member_share"]),
         synthetic=values["synthetic"],

@@ -15,8 +15,9 @@ import datetime
 import functools
 
 import django_filters
+import django_filters.constants
 from django import forms
-from django.db.models import F, Q, QuerySet, TextChoices
+from django.db.models import Case, F, Q, QuerySet, TextChoices, When
 from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.translation import get_language
@@ -45,6 +46,7 @@ from units.reads.counts import count_read
 from units.reads.dates import BadDate, parse_date
 from units.reads.lineage import UnitElsewhere, units_standing_for
 from units.reads.village_lists import units_within
+from units.templatetags.coverage import count_in
 from units.widgets import ListedSelect
 
 
@@ -124,6 +126,15 @@ class MembersFilter(django_filters.NumberFilter):
             error_messages=MEMBERS_ERRORS,
         )
 
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        """A unit none of whose villages was reported has no number of members (its stored 0
+        shows as "—"): no range matches it."""
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        if qs.model is not VillagePlacement:
+            qs = qs.exclude(villages=F("not_reported"))
+        return super().filter(qs, value)
+
 
 class UnitChoiceField(ModelChoiceField):
     """A unit by id, labelled with code and scheme: two units are named "Tỉnh Điện Biên"."""
@@ -165,6 +176,32 @@ def units_at(level: str) -> QuerySet[Unit]:
 # A place list longer than this is not shown whole: 10,000 communes in one drop-down are of no
 # use to anyone and take seconds to render. The list follows the place chosen above it instead.
 PLACES_LISTED_AT_MOST = 300
+
+
+class CoverageForm(forms.Form):
+    """The filters' form: a members range typed the wrong way round matches no row, so it is
+    refused with the reason rather than shown as an empty table."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        least, most = cleaned.get("members_min"), cleaned.get("members_max")
+        if least is not None and most is not None and most < least:
+            message = _(
+                "“At most” (%(most)s) is less than “at least” (%(least)s): no row can match. "
+                "Swap the two numbers."
+            )
+            self.add_error(
+                "members_max",
+                forms.ValidationError(
+                    message
+                    % {
+                        "most": count_in(most, get_language()),
+                        "least": count_in(least, get_language()),
+                    },
+                    code="members_range",
+                ),
+            )
+        return cleaned
 
 
 def _sort_choices() -> list[tuple[str, str]]:
@@ -231,6 +268,7 @@ class CoverageFilter(django_filters.FilterSet):
     class Meta:
         model = Coverage  # unused: the rows come from units.reads.coverage_table.coverage_rows
         fields: list[str] = []
+        form = CoverageForm
 
     def __init__(self, data, *, periods: list[Period]):
         """`periods`: the dates with coverage, oldest first; the latest is the default date.
@@ -435,4 +473,11 @@ def _sort_expressions(queryset: QuerySet, key: str) -> list[F]:
         return [F(field)]
     if key in ("commune", "district", "province"):
         return [F(f"{key}_key")]
+    if key == "status":
+        # From the best to the worst, as the table's columns go; not reported last either way.
+        ranks = [Status.OWN_CELL, Status.JOINED, Status.NO_MEMBERS]
+        return [Case(*(When(status=status, then=rank) for rank, status in enumerate(ranks)))]
+    if key == "members" and queryset.model is not VillagePlacement:
+        # A unit none of whose villages was reported has no members to show: last, as "—".
+        return [Case(When(villages=F("not_reported"), then=None), default=F("members"))]
     return [F(key)]

@@ -148,6 +148,20 @@ class UnitPage:
     unit_figures: list[UnitFigure] = field(default_factory=list)
     predecessors: list[Unit] = field(default_factory=list)  # what this unit continues
     successors: list[Unit] = field(default_factory=list)  # what continued it
+    compare_asked: datetime.date | None = None  # `?compare=`, the date the lists count from
+
+    @property
+    def compare_replaced(self) -> str | None:
+        """Why the village lists count from another date than `?compare=` named: "not_before"
+        (it is not before the page's date) or "too_early" (no reporting date on or before it):
+        from the date before; "nearest" (not a reporting date): from the nearest earlier one.
+        None when they count from it, or none was named."""
+        asked, since = self.compare_asked, self.since
+        if asked is None or since is None or since.date == asked:
+            return None
+        if asked >= self.period.date:
+            return "not_before"
+        return "too_early" if since.date > asked else "nearest"
 
     @property
     def period(self) -> Period:
@@ -173,7 +187,11 @@ class UnitPage:
         """The headline counts now, at the previous date and at the baseline."""
 
         def value(coverage: Coverage | None, key: str) -> int | None:
-            return getattr(coverage, key) if coverage else None
+            if coverage is None:
+                return None
+            if key != "villages" and not coverage.reported:
+                return None  # no village reported then: no count by status, nor a change
+            return getattr(coverage, key)
 
         return [
             ChangeRow(str(key), value(self.baseline_coverage, key), value(self.previous, key),
@@ -343,6 +361,28 @@ def unit_page_select(
     return page
 
 
+@dataclass(frozen=True)
+class NoFigures:
+    """A unit at a date of its life before its first reporting date (today's units between
+    1/7/2025 and their first report): where its figures are instead."""
+
+    unit: Unit
+    date: datetime.date
+    first: Period | None  # the unit's first reporting date, None when it has none
+    before: list[Unit]  # the units it continues, whose figures end the day before it starts
+
+    @property
+    def day_before(self) -> datetime.date:
+        return self.unit.valid_from - datetime.timedelta(days=1)
+
+
+def no_figures_read(unit: Unit, date: datetime.date) -> NoFigures:
+    """What a unit's page says when `unit_page_select` raised NoFiguresAtDate. Two queries."""
+    periods = periods_within(unit, periods_with_coverage())
+    later = [period for period in periods if period.date > date]
+    return NoFigures(unit, date, later[0] if later else None, unit_predecessors(unit)[0])
+
+
 def latest_reported(unit: Unit, periods: list[Period]) -> DateChoice | None:
     """The latest of `periods` at which a village of the unit was reported: where its page
     opens. A province reporting less often than others would otherwise open at a date where
@@ -424,6 +464,7 @@ def _unit_page(unit, choice, periods, all_periods, compare, series, rank, baseli
         published=[f for f in unit_figures if f.unit_id == unit.id and f.period_id == period.id],
         predecessors=predecessors,
         successors=list(Unit.objects.filter(predecessions__predecessor=unit).order_by("sort_key")),
+        compare_asked=compare,
     )
     if unit.level == Level.COMMUNE:
         page.villages = commune_villages(unit, period)

@@ -61,8 +61,9 @@ def coverage_json(coverage: Coverage | None) -> dict | None:
         "no_members": coverage.no_members,
         "without_cell": coverage.without_cell,
         "not_reported": coverage.not_reported,
-        "members": coverage.members,
-        "admissions": coverage.admissions,
+        # None when no village was reported: unknown, never 0 (docs/domain.md §1).
+        "members": coverage.members if coverage.reported else None,
+        "admissions": coverage.admissions if coverage.reported else None,
     }
 
 

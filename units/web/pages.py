@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,9 +18,11 @@ from units.reads.lineage import UnitElsewhere
 from units.reads.targets import RESOLUTION_START
 from units.reads.unit_page import (
     ChildRank,
+    NoFigures,
     NoFiguresAtDate,
     UnitNotFound,
     breadcrumb,
+    no_figures_read,
     unit_page_select,
 )
 from units.reads.village_page import village_history, village_read
@@ -63,7 +67,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     except UnitNotFound as error:
         raise Http404(_("No province, district or commune has this number.")) from error
     except NoFiguresAtDate as error:
-        raise Http404(_("No figures for this unit at or before this date.")) from error
+        return unit_no_figures(request, no_figures_read(*error.args))
     if isinstance(answer, UnitElsewhere):
         return unit_elsewhere(request, answer)
     page = answer
@@ -83,8 +87,29 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         # Under a village list that counts from the unit this one continues, as the paragraph
         # says it.
         "continued_note": paragraph.continued_note(page.continues),
+        **_choices_kept(request, page),
     }
     return render(request, "units/unit.html", context)
+
+
+def _choices_kept(request: HttpRequest, page) -> dict:
+    """What the page's controls carry over of the visitor's other choices: the series and the
+    ranking in both date forms (`kept_fields`), and in the ranking's and the series' links the
+    choices they do not change (`rank_keep`, `series_keep`: "&series=regrouped&compare=…")."""
+    asked = {
+        "series": page.rule if request.GET.get("series") else None,
+        "rank": page.rank if request.GET.get("rank") else None,
+        "compare": page.compare_asked.isoformat() if page.compare_asked else None,
+    }
+
+    def keep(*names: str) -> str:
+        return "".join(f"&{urlencode({name: asked[name]})}" for name in names if asked[name])
+
+    return {
+        "kept_fields": {name: asked[name] for name in ("series", "rank") if asked[name]},
+        "rank_keep": keep("series", "compare"),
+        "series_keep": keep("rank", "compare"),
+    }
 
 
 def _permalink(request: HttpRequest, page) -> str:
@@ -101,6 +126,14 @@ def unit_elsewhere(request: HttpRequest, answer: UnitElsewhere) -> HttpResponse:
     status = 300 if answer.standing else 404
     context = {"answer": answer, "unit": answer.unit, "crumbs": breadcrumb(answer.unit)}
     return render(request, "units/unit_elsewhere.html", context, status=status)
+
+
+def unit_no_figures(request: HttpRequest, answer: NoFigures) -> HttpResponse:
+    """A date of the unit's life before its first report: 404, saying where the figures are."""
+    context = {"no_figures": answer, "unit": answer.unit, "crumbs": breadcrumb(answer.unit)}
+    if answer.first is not None:
+        context["first_url"] = f"{reverse('unit', args=[answer.unit.id])}?date={answer.first.date}"
+    return render(request, "units/unit_no_figures.html", context, status=404)
 
 
 @require_safe

@@ -242,6 +242,28 @@ def test_sorting_by_members_descending(client, demo):
     assert ascending == sorted(ascending)
 
 
+def test_sorting_by_status_follows_coverage_not_the_codes(client, demo):
+    """Sorted by status, the villages came in the alphabetical order of the codes: joined,
+    no_members, not_reported, own_cell, which no reader can guess. Ascending is now from the
+    best to the worst (the order of the table's columns) and descending the other way; a
+    village not reported is last either way, as every unknown value is."""
+    district = old_unit(Level.DISTRICT, "Huyện Mường Ảng")
+    figure = VillageFigure.objects.filter(
+        district=district, period=period_for_date(D(2017, 12, 31)), status="own_cell"
+    ).first()
+    VillageFigure.objects.filter(pk=figure.pk).update(
+        status="not_reported", members=None, full_members=None, probationary_members=None,
+        admissions=None,
+    )  # fmt: skip
+    query = f"?date=2017-12-31&group=village&district={district.id}&sort="
+    for sort, order in (
+        ("status", ["own_cell", "joined", "no_members", "not_reported"]),
+        ("-status", ["no_members", "joined", "own_cell", "not_reported"]),
+    ):
+        rows = json_content(client, query + sort)["rows"]
+        assert list(dict.fromkeys(row["status"] for row in rows)) == order, sort
+
+
 def test_pagination_keeps_the_filters(client, demo):
     query = f"?date=2017-12-31&group=village&province={dien_bien().id}&status=own_cell&sort=name"
     html = page_html(client, query)
@@ -518,6 +540,28 @@ def test_members_must_be_a_whole_number_not_below_zero(client, demo, language, q
     assert cell_text(errors) == message[language]
     response = get(client, f"?date=2017-12-31&group=village&{query}&format=json", language, 400)
     assert [e["message"] for e in response.json()["errors"][field]] == [message[language]]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("vi", "Số đảng viên “đến” (2) nhỏ hơn “từ” (5): không dòng nào khớp. Hãy đổi chỗ hai số."),
+        (
+            "en",
+            "“At most” (2) is less than “at least” (5): no row can match. Swap the two numbers.",
+        ),
+    ],
+)
+def test_members_at_most_below_at_least_is_refused_with_the_reason(client, demo, language, message):
+    """Typed the wrong way round, the range matched nothing and the page said only "no row
+    matches the filters": it says why, on the page and in the JSON export's errors."""
+    query = "?date=2017-12-31&group=village&members_min=5&members_max=2"
+    html = get(client, query, language, 400).content.decode()
+    errors = re.search(r'id="id_members_max-errors">(.*?)</div>', html, re.S).group(1)
+    assert cell_text(errors) == message
+    response = get(client, query + "&format=json", language, 400)
+    assert [e["message"] for e in response.json()["errors"]["members_max"]] == [message]
+    assert get(client, query.replace("5", "2"), language).status_code == 200  # 2 to 2: fine
 
 
 # What a visitor types in "Members, at least", and what the filter reads on the Vietnamese and on

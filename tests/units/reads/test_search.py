@@ -47,14 +47,22 @@ def test_diacritics_and_the_kind_prefix_are_both_optional(client, demo):
     written = result_rows(get(client, "/search/?q=Huy%E1%BB%87n+M%C6%B0%E1%BB%9Dng+Ch%C3%A0"))
     assert plain == written
     district, old_town, new_commune = plain
-    assert district.startswith("Huyện Mường Chà District")
-    assert old_town.startswith("Thị trấn Mường Chà Commune")
-    assert new_commune.startswith("Xã Mường Chà Commune")
+    assert district.startswith("Huyện Mường Chà District level")
+    assert old_town.startswith("Thị trấn Mường Chà Commune level")
+    assert new_commune.startswith("Xã Mường Chà Commune level")
     assert (
         "District" in district and "until 30/06/2025" in district and "Tỉnh Điện Biên" in district
     )
     assert "until 30/06/2025" in old_town and "Huyện Mường Chà" in old_town
     assert "from 01/07/2025" in new_commune and "Tỉnh Điện Biên" in new_commune
+
+
+def test_a_units_level_is_named_as_a_level_not_as_a_kind_it_is_not(client, demo):
+    """The "Level" column said "Huyện" of a town (thị xã) and "Xã" of a ward (phường): the kind
+    of unit they are not. It says "Cấp huyện", "Cấp xã", as the unit's own page heads it."""
+    town, ward = result_rows(get(client, "/search/?q=muong+lay", "vi"))
+    assert town.startswith("Thị xã Mường Lay Cấp huyện ")
+    assert ward.startswith("Phường Mường Lay Cấp xã ")
 
 
 def test_units_are_found_by_their_exact_code_and_villages_by_code_prefix(client, demo):

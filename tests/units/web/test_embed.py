@@ -1,13 +1,14 @@
 """Embeddable charts: `/embed/…` may be framed by any site, every other page by none; the relaxed
 policy survives the page cache; the chart comes with its data table and source line."""
 
+import html as html_lib
 import re
 
 import pytest
 from django.core.cache import caches
 
 from tests.demo_snapshot import dien_bien
-from units.models import Coverage
+from units.models import Coverage, Scheme, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,24 @@ def test_each_unit_page_offers_the_embed_code_of_its_charts(client, demo):
 
 def test_an_unknown_chart_is_not_found(client, demo):
     assert client.get(f"/embed/u/{dien_bien().id}/nothing/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "series", "said"),
+    [
+        ("Tỉnh Điện Biên", "regrouped", "regrouped onto today's units"),
+        ("Xã Na Sang", "reported", "as reported at the time"),  # regrouped by default
+    ],
+)
+def test_the_embed_code_gives_the_series_the_page_shows(client, demo, name, series, said):
+    """A page switched to the other series offered the embed code of the default one: the
+    chart pasted into another site was not the chart the visitor was looking at."""
+    unit = Unit.objects.get(scheme=Scheme.GSO2025, name=name)
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/u/{unit.id}/?series={series}").content.decode()
+    code = re.search(r'<textarea id="embed-villages"[^>]*>(.*?)</textarea>', html, re.S).group(1)
+    src = re.search(r'src="http://testserver([^"]+)"', html_lib.unescape(code)).group(1)
+    assert src == f"/embed/u/{unit.id}/villages/?lang=en&series={series}"
+    embedded = client.get(src).content.decode()
+    line = re.search(r'id="embed-source">(.*?)</p>', embedded, re.S).group(1)
+    assert f"({said})" in html_lib.unescape(line)

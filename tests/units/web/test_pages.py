@@ -436,3 +436,25 @@ def test_a_unit_opens_at_its_latest_date_with_a_village_reported(client, demo):
     assert '<option value="2026-09-30">' in html
     province = get(client, reverse("unit", args=[dien_bien(Scheme.GSO2025).id]))
     assert re.search(r'<option value="([\d-]+)" selected>', province).group(1) == "2026-09-30"
+
+
+def test_the_page_controls_keep_the_series_and_the_ranking_chosen(client, demo):
+    """Changing the date, the date compared with, the ranking or the series dropped the other
+    choices: a reader on the regrouped series who picked another date was back on the default
+    series, ranked by share again."""
+    from html import unescape
+
+    province = dien_bien(Scheme.GSO2025)
+    url = f"/u/{province.id}/?date=2026-06-30&series=regrouped&rank=name&compare=2025-12-31"
+    html = unescape(get(client, url, "en"))
+    forms = re.findall(r'<form class="date-pick" method="get">(.*?)</form>', html, re.S)
+    assert len(forms) == 2  # the date, the date compared with
+    for form in forms:
+        hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
+        assert hidden.items() >= {"series": "regrouped", "rank": "name"}.items(), form
+    ranks = re.search(r'id="rank-links">(.*?)</p>', html, re.S).group(1)
+    for link in re.findall(r'href="([^"]+)"', ranks):
+        assert "series=regrouped" in link and "compare=2025-12-31" in link, link
+    series = re.search(r'id="series-rule">(.*?)</p>', html, re.S).group(1)
+    link = re.search(r'href="([^"]*series=reported[^"]*)"', series).group(1)
+    assert "rank=name" in link and "compare=2025-12-31" in link, link

@@ -129,3 +129,75 @@ def test_api_errors_are_json_everywhere_under_api(client, demo, method, url, sta
         assert message  # partystats/errors.py says it
     else:
         assert message == "Only GET (and HEAD) are answered here." and "GET" in response["Allow"]
+
+
+@pytest.mark.parametrize(
+    ("language", "says", "before"),
+    [
+        (
+            "en",
+            "Tỉnh Điện Biên has no figures on or before 01/08/2025: its first reporting date is "
+            "30/09/2025.",
+            "Before 01/07/2025 its villages were reported under:",
+        ),
+        (
+            "vi",
+            "Tỉnh Điện Biên chưa có số liệu tại hoặc trước ngày 01/08/2025: ngày báo cáo đầu tiên "
+            "của đơn vị này là 30/09/2025.",
+            "Trước 01/07/2025, các thôn, bản của đơn vị này được báo cáo thuộc:",
+        ),
+    ],
+)
+def test_a_date_between_the_reform_and_a_units_first_report_points_to_its_figures(
+    client, demo, language, says, before
+):
+    """Between 1/7/2025 and the first report after it (30/9/2025), today's units have no
+    figures: the page was a bare "Page not found", and the old province's permalink at such a
+    date led to it too. It says why, and links the first date and the units reported before."""
+    province = dien_bien(Scheme.GSO2025)
+    old = dien_bien()
+    for url in (f"/u/{province.id}/?date=2025-08-01", f"/u/{old.id}/?date=2025-08-01"):
+        response = client.get(url, follow=True, HTTP_COOKIE=f"django_language={language}")
+        assert response.status_code == 404
+    html = response.content.decode()
+    assert text(html, "no-figures").replace(" .", ".") == says  # a link's tags made a space
+    assert text(html, "no-figures-before") == before
+    links = re.findall(r'<a href="(/u/\d+/\?date=[\d-]+)"[^>]*>([^<]+)</a>', html)
+    assert (f"/u/{province.id}/?date=2025-09-30", "30/09/2025") in links
+    assert (f"/u/{old.id}/?date=2025-06-30", "Tỉnh Điện Biên") in links
+
+
+@pytest.mark.parametrize(
+    ("compare", "since", "note"),
+    [
+        ("2017-09-30", "30/09/2017", None),
+        (
+            "2016-12-30",
+            "30/09/2016",
+            "30/12/2016 is not a reporting date: the changes are counted from 30/09/2016, "
+            "the nearest earlier one.",
+        ),
+        (
+            "2018-03-31",
+            "30/09/2017",
+            "31/03/2018 is not before 31/12/2017: the changes are counted from the date before, "
+            "30/09/2017.",
+        ),
+        (
+            "1990-01-01",
+            "30/09/2017",
+            "No reporting date is on or before 01/01/1990: the changes are counted from the date "
+            "before, 30/09/2017.",
+        ),
+    ],
+)
+def test_a_compare_date_the_lists_cannot_count_from_is_said(client, demo, compare, since, note):
+    """`?compare=` after the page's date, before every date or between two dates was replaced
+    without a word: the heading's date differed from the one asked for and nothing said why."""
+    html = get(client, f"/u/{dien_bien().id}/?date=2017-12-31&compare={compare}").content.decode()
+    heading = re.search(r'<h2 id="changes-h">(.*?)</h2>', html, re.S).group(1)
+    assert heading == f"Changes from {since} to 31/12/2017"
+    if note is None:
+        assert 'id="compare-note"' not in html
+    else:
+        assert text(html, "compare-note") == note

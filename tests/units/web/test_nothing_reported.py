@@ -1,0 +1,112 @@
+"""A unit none of whose villages was reported at a date: its members are unknown, never 0, and
+its villages did not lose their cells (docs/domain.md §1, "A missing value").
+
+Found on the national benchmark database: Phường Hà Giang 2 at 31/12/2025, its 61 villages all
+not reported, showed "Party members 0" on its page, in the coverage table and its exports, and
+"Own cell −59" since the date before."""
+
+import csv
+import datetime
+import io
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from units.domain.coverage import coverage_rebuild, period_for_date
+from units.models import Scheme, Status, Unit, VillageFigure
+
+D = datetime.date
+pytestmark = pytest.mark.django_db
+LATEST = D(2026, 9, 30)
+
+
+@pytest.fixture
+def unreported(demo):
+    """Xã Mường Tùng with not one village reported at the latest date."""
+    commune = Unit.objects.get(scheme=Scheme.GSO2025, name="Xã Mường Tùng")
+    latest = period_for_date(LATEST)
+    VillageFigure.objects.filter(commune=commune, period=latest).update(
+        status=Status.NOT_REPORTED,
+        members=None,
+        full_members=None,
+        probationary_members=None,
+        admissions=None,
+        joined_with=None,
+        joined_with_name="",
+    )
+    coverage_rebuild(periods=[latest])
+    return commune
+
+
+def page(client, url: str, language: str = "vi") -> str:
+    client.cookies["django_language"] = language
+    response = client.get(url)
+    assert response.status_code == 200, url
+    if response.streaming:
+        return b"".join(response.streaming_content).decode("utf-8-sig")
+    return response.content.decode()
+
+
+def cells(html: str, pattern: str) -> list[str]:
+    found = re.search(pattern, html, re.S)
+    assert found, pattern
+    return [
+        re.sub(r"<[^>]+>|\s+", " ", cell).strip()
+        for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", found.group(1), re.S)
+    ]
+
+
+def test_the_unit_page_shows_no_members_and_no_change_where_nothing_was_reported(
+    client, unreported
+):
+    html = page(client, reverse("unit", args=[unreported.id]) + f"?date={LATEST}")
+    members = re.search(r'id="fig-members">(.*?)</dd>', html, re.S).group(1).strip()
+    assert members == "—"
+    changes = cells(html, r'<table class="changes" id="changes-table">(.*?)</table>')
+    since = changes[changes.index("Thay đổi so với kỳ trước") + 1 :]
+    # No village lost its cell: none was reported. The villages themselves are still counted.
+    assert since == ["—", "—", "—", "0"]
+
+
+def test_the_coverage_table_and_its_exports_show_no_members_where_nothing_was_reported(
+    client, unreported
+):
+    query = f"?date={LATEST}&group=commune&commune={unreported.id}"
+    html = page(client, reverse("coverage") + query)
+    row = cells(html, r"<tbody>(.*?)</tbody>")
+    assert row[:1] == ["Xã Mường Tùng"]
+    assert row[-3:] == ["—", "—", "—"]  # members, % with own cell, % with a member
+    lines = list(csv.reader(io.StringIO(page(client, reverse("coverage") + query + "&format=csv"))))
+    members = lines[0].index("Đảng viên")
+    assert lines[1][members] == ""  # the commune
+    assert lines[2][members] == ""  # the totals row
+    data = json.loads(page(client, reverse("coverage") + query + "&format=json"))
+    assert data["rows"][0]["members"] is None
+    assert data["totals"]["members"] is None
+
+
+def test_the_api_gives_no_members_where_nothing_was_reported(client, unreported):
+    data = json.loads(page(client, reverse("api-figures") + f"?unit={unreported.id}&date={LATEST}"))
+    assert data["figures"]["computed"]["members"] is None
+
+
+def test_the_province_page_lists_the_commune_with_no_members(client, unreported):
+    html = page(client, reverse("unit", args=[unreported.parent_id]) + f"?date={LATEST}")
+    rows = re.findall(
+        r"<tr><th scope=\"row\"><a [^>]*>Xã Mường Tùng</a></th>(.*?)</tr>", html, re.S
+    )
+    assert len(rows) == 1
+    cells = [
+        re.sub(r"<[^>]+>|\s+", " ", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", rows[0], re.S)
+    ]
+    assert cells[-1] == "—"  # members
+
+
+def test_a_members_range_never_matches_a_unit_whose_members_are_unknown(client, unreported):
+    query = f"?date={LATEST}&group=commune&commune={unreported.id}&format=json"
+    assert len(json.loads(page(client, reverse("coverage") + query))["rows"]) == 1
+    data = json.loads(page(client, reverse("coverage") + query + "&members_max=5"))
+    assert data["rows"] == []  # its stored 0 is no number of members
