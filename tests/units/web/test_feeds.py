@@ -69,8 +69,8 @@ def test_a_unit_feed_has_an_entry_per_date_with_the_pages_changes(client, demo):
     counts = (len(changes.gained_member), len(changes.gained_cell), len(changes.backwards))
     member, cell, back = counts
     assert entry.title == (
-        f"Tỉnh Điện Biên tại 31/12/2017: {member} bản có đảng viên, "
-        f"{cell} bản có chi bộ độc lập, {back} bản đi lùi"
+        f"Tỉnh Điện Biên tại 31/12/2017: {member} thôn, bản có đảng viên, "
+        f"{cell} thôn, bản có chi bộ độc lập, {back} thôn, bản đi lùi"
     )
     content = entry.summary
     for change in changes.gained_cell[:5] + changes.gained_member[:5]:
@@ -121,8 +121,8 @@ def test_a_feed_of_an_unknown_unit_is_a_404(client, demo):
 # are the old province's, as the unit page's lists say it.
 FIRST_ENTRY = {
     "vi": (
-        "Tỉnh Điện Biên tại 30/09/2025: {} bản có đảng viên, {} bản có chi bộ độc lập, {} bản đi "
-        "lùi",
+        "Tỉnh Điện Biên tại 30/09/2025: {} thôn, bản có đảng viên, {} thôn, bản có chi bộ độc "
+        "lập, {} thôn, bản đi lùi",
         "Các thôn, bản của Tỉnh Điện Biên thay đổi tình trạng từ 30/06/2025 đến 30/09/2025",
         "Số liệu đến 30/06/2025 là của tỉnh Điện Biên trước khi sắp xếp đơn vị hành chính.",
     ),
