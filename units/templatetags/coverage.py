@@ -212,15 +212,20 @@ def _escaped_path_around_id(name: str, prefix: str, urlconf) -> tuple[str, str]:
     return html.escape(head), html.escape(tail)
 
 
+# A not-reported row's members, full, probationary, admissions, host and commune: a missing
+# value is "—" on every page (docs/domain.md §1); no host is an empty cell, as in other rows.
+NOT_REPORTED_CELLS = f'<td class="num">{NO_VALUE}</td>' * 4 + f"<td></td><td>{NO_VALUE}</td>"
+
+
 def _history_row(row: VillageHistoryRow, shared: RowsShared) -> str:
     """One row as one f-string (a call per cell cost as much as the template's variables)."""
     language, escape = shared.language, html.escape
     date = _short_date(row.period.date, language)
     figure = row.figure
-    if figure is None:
+    if figure is None:  # nothing reported: every figure missing, no host, no commune known
         return (
             f'<tr class="status-not_reported"><th scope="row">{date}</th>'
-            f'<td>{shared.not_reported}</td><td colspan="6"></td></tr>'
+            f"<td>{shared.not_reported}</td>{NOT_REPORTED_CELLS}</tr>"
         )
     status_label = shared.status_labels[figure.status]  # a KeyError for anything else
     host = escape(figure.host_name)
