@@ -71,6 +71,12 @@ class Phrases:
     __hash__ = None
 
 
+def grouped(number: int) -> str:
+    """A count with the active language's thousands separator, as the site's pages show them:
+    "1.527" in Vietnamese, "1,527" in English."""
+    return number_format(number, force_grouping=True)
+
+
 class Grouped(int):
     """A count as a message parameter, written with the thousands separator of the language the
     message is rendered in ("1.406" in Vietnamese, "1,406" in English), as the pages write
@@ -80,7 +86,7 @@ class Grouped(int):
     __slots__ = ()
 
     def __str__(self) -> str:
-        return number_format(int(self), force_grouping=True)
+        return grouped(int(self))
 
 
 NAMES_SHOWN = 20  # names a warning lists, then "…"

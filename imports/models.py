@@ -2,10 +2,10 @@
 
 from django.conf import settings
 from django.db import models
-from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from imports.issues import grouped
 from units.models import VILLAGE_FIGURE_FIELDS, VillageFigure
 
 # A run's counts in words (`ImportRun.summary`), put into words when shown: in the reader's
@@ -90,21 +90,16 @@ class ImportRun(models.Model):
             return self.message
         counts = gettext(COUNTS_SUMMARY) % {
             "rows": ngettext("%(count)s row", "%(count)s rows", self.rows)
-            % {"count": _grouped(self.rows)},
+            % {"count": grouped(self.rows)},
             "new": ngettext("%(count)s new village", "%(count)s new villages", self.villages_new)
-            % {"count": _grouped(self.villages_new)},
-            "changed": _grouped(self.villages_changed),
-            "unchanged": _grouped(self.villages_unchanged),
-            "not_reported": _grouped(self.villages_not_reported),
+            % {"count": grouped(self.villages_new)},
+            "changed": grouped(self.villages_changed),
+            "unchanged": grouped(self.villages_unchanged),
+            "not_reported": grouped(self.villages_not_reported),
         }
         if self.outcome == self.Outcome.DRAFT:
             return gettext(DRAFT_SUMMARY) % {"summary": counts}
         return counts
-
-
-def _grouped(number: int) -> str:
-    """A count with the active language's thousands separator, as the site's pages show them."""
-    return number_format(number, force_grouping=True)
 
 
 class DraftWorkbook(models.Model):

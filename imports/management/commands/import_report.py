@@ -33,11 +33,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from imports.drafts import report_draft
+from imports.issues import grouped
 from imports.mapping import ColumnsRefused, columns_parse
 from imports.models import ImportRun
 from imports.preview import Preview
@@ -183,11 +183,6 @@ class Command(BaseCommand):
         """Progress only for a person watching: never in logs or pipes."""
         if self.stderr.isatty():
             self.stderr.write(text)
-
-
-def grouped(number: int) -> str:
-    """A count as the language writes it: 1.527 in Vietnamese, 1,527 in English."""
-    return number_format(number, force_grouping=True)
 
 
 def rows_text(rows: int) -> str:
