@@ -59,6 +59,15 @@ _WHOLE = re.compile(r"^\d+$")
 _DECIMAL = re.compile(r"^\d+([.,]\d+)?$")
 
 
+def _refusal(value: object) -> tuple[object, dict]:
+    """Why `count_parse` refuses a cell known to be no count: its message and parameters."""
+    try:
+        count_parse(value)
+    except BadValue as error:
+        return error.text, error.params
+    raise ValueError(f"{value!r} is a count")
+
+
 def count_parse(value: object) -> int | None:
     """A count cell: None when empty. Numbers, text numbers and "1.234" are accepted."""
     if type(value) is float and 0 <= value <= MAX_COUNT and value.is_integer():
@@ -169,13 +178,6 @@ def looks_like_mark(value: object) -> bool:
 # ---------------------------------------------------------------------------- whole columns
 
 
-def _number_refusal(number: float):
-    """Why a number cell is no count (`counts_read`), as `count_parse` would say."""
-    if number < 0:
-        return NEGATIVE
-    return FRACTIONAL if number != np.floor(number) else TOO_LARGE_COUNT
-
-
 @dataclass
 class CountColumn:
     """A count column read at once: the numbers (NaN where empty or unreadable), and the
@@ -198,8 +200,8 @@ def counts_read(values: list) -> CountColumn:
         numbers[is_float] = floats
         bad = is_float.copy()
         bad[is_float] = (floats < 0) | (floats != np.floor(floats)) | (floats > MAX_COUNT)
-        for at in np.flatnonzero(bad):
-            errors[int(at)] = (_number_refusal(numbers[at]), {})
+        for at in np.flatnonzero(bad):  # few: count_parse says why, as for a text cell
+            errors[int(at)] = _refusal(values[at])
             numbers[at] = np.nan
     others = np.flatnonzero(~is_float)
     parsed: dict = {}
