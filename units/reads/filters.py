@@ -111,6 +111,11 @@ class CountField(forms.IntegerField):
         return super().widget_attrs(widget) | {"inputmode": "numeric"}
 
 
+# A unit none of whose villages was reported at the date (`Coverage.reported` is 0): its stored
+# members are no figure, shown as "—".
+NOTHING_REPORTED = Q(villages=F("not_reported"))
+
+
 class MembersFilter(django_filters.NumberFilter):
     """A number of members: django-filter's NumberFilter takes any decimal ("2.5 members")."""
 
@@ -132,7 +137,7 @@ class MembersFilter(django_filters.NumberFilter):
         if value in django_filters.constants.EMPTY_VALUES:
             return qs
         if qs.model is not VillagePlacement:
-            qs = qs.exclude(villages=F("not_reported"))
+            qs = qs.exclude(NOTHING_REPORTED)
         return super().filter(qs, value)
 
 
@@ -479,5 +484,5 @@ def _sort_expressions(queryset: QuerySet, key: str) -> list[F]:
         return [Case(*(When(status=status, then=rank) for rank, status in enumerate(ranks)))]
     if key == "members" and queryset.model is not VillagePlacement:
         # A unit none of whose villages was reported has no members to show: last, as "—".
-        return [Case(When(villages=F("not_reported"), then=None), default=F("members"))]
+        return [Case(When(NOTHING_REPORTED, then=None), default=F("members"))]
     return [F(key)]
