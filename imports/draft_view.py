@@ -22,15 +22,19 @@ one it keeps it.
 
 What waits for what. The draft's workbook is read and validated again first, outside any
 transaction (a national report takes seconds to read, which no import should wait for), as an
-import's confirm reads its file before it writes. Then the draft is written and the page
-rendered in one transaction that takes its turn with the writers
+import's confirm reads its file before it writes; inside the transaction it is read again only
+if something was written meanwhile (`imports.drafts.draft_preview_now`). Then the draft is
+written and the page rendered in one transaction that takes its turn with the writers
 (units.domain.transactions.trial_write): on SQLite it waits at its start for an import or a
 publish committing at that moment, up to the busy timeout (then a 503 asking to try again,
 partystats.errors), and shows the page with what that one wrote. (With a deferred `BEGIN` it
 failed with "database is locked", a 500.) While the page renders, the transaction holds the
 write lock (SQLite) or the rows it wrote (PostgreSQL): an import or a publish at that moment
 waits for the render to end. That cannot be shortened: the draft's figures exist only inside
-this uncommitted transaction, and every query of the render must read them there.
+this uncommitted transaction, and every query of the render must read them there. The site's
+views render their templates themselves (`render()`), and the templates read as they render
+(the unit page's figures, base.html's synthetic flag from the data version the draft bumped):
+rendering after the rollback would need every page's reads gathered first, page by page.
 """
 
 from __future__ import annotations
@@ -51,9 +55,8 @@ from django.views.decorators.http import require_POST
 from partystats.middleware import public_read
 from units.domain.transactions import trial_write
 
-from .drafts import draft_preview
+from .drafts import DraftReading, draft_preview_now, draft_read_ahead
 from .models import ImportRun
-from .preview import Preview
 from .publish import draft_apply
 from .services import ImportRefused
 from .views import PERMISSION, staff_only
@@ -72,7 +75,7 @@ class DraftView:
     run_id: int
     run: ImportRun | None = None
     refusals: list[str] = field(default_factory=list)
-    preview: Preview | None = None  # its workbook read again, to be written
+    reading: DraftReading | None = None  # its workbook read again, to be written
 
     @property
     def shown(self) -> bool:
@@ -137,14 +140,14 @@ def draft_read(run_id: int) -> DraftView:
     if view.run is None or view.run.outcome != ImportRun.Outcome.DRAFT:
         view.refusals = [str(GONE % {"id": run_id})]
     else:
-        view.preview = draft_preview(view.run)
+        view.reading = draft_read_ahead(view.run)
     return view
 
 
 def draft_write(view: DraftView, using: str) -> None:
-    """Write the draft in a savepoint of the caller's transaction; a draft that no longer
-    validates, or was published or discarded since it was read, is left out and the banner
-    says why."""
+    """Write the draft in a savepoint of the caller's transaction (read again first if anything
+    was written since it was read); a draft that no longer validates, or was published or
+    discarded since it was read, is left out and the banner says why."""
     # A copy of its own: the write fills in the run it is given as if published.
     run = ImportRun.objects.filter(pk=view.run_id, outcome=ImportRun.Outcome.DRAFT).first()
     if run is None:
@@ -152,7 +155,7 @@ def draft_write(view: DraftView, using: str) -> None:
         return
     try:
         with transaction.atomic(using=using):
-            draft_apply(run, view.preview)
+            draft_apply(run, draft_preview_now(run, view.reading))
     except ImportRefused as refused:
         view.refusals = [issue.message for issue in refused.issues]
 

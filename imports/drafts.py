@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import datetime
 import io
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from units.models import DataVersion
 
 from .cells import column_letter
 from .header import ColumnChoices
@@ -100,3 +103,33 @@ def draft_preview(run: ImportRun) -> Preview:
         columns=choices_from_letters(kept.columns) or None,
         remembered=remembered,
     )
+
+
+@dataclass(frozen=True)
+class DraftReading:
+    """A draft's workbook read and validated before the write lock is taken (a national report
+    takes seconds, which no other writer should wait for), and the data version it was
+    validated against."""
+
+    preview: Preview
+    version: tuple
+
+
+def draft_read_ahead(run: ImportRun) -> DraftReading:
+    """`draft_preview`, outside any write lock."""
+    version = _version_now()  # before the reading: a write committed during it changes it
+    return DraftReading(draft_preview(run), version)
+
+
+def draft_preview_now(run: ImportRun, reading: DraftReading | None) -> Preview:
+    """Under the write lock: the reading made before it when nothing was written since (every
+    write of figures, villages or runs bumps the data version), else the workbook read and
+    validated again, against what was written meanwhile."""
+    if reading is not None and reading.version == _version_now():
+        return reading.preview
+    return draft_preview(run)
+
+
+def _version_now() -> tuple:
+    version = DataVersion.current()
+    return (version.number, version.changed)

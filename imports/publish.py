@@ -6,7 +6,11 @@ Publishing needs `imports.publish` and someone other than the importer. It reads
 workbook again and validates it against the data of that moment, then writes it with the
 importer's own write (`report_import`), all in one transaction: the figures, their coverage and
 the data version move together, and a report that no longer validates (another run now holds
-the date, say) is refused with the reason, the draft staying a draft.
+the date, say) is refused with the reason, the draft staying a draft. The workbook is read
+before that transaction, outside the write lock (SQLite's, which every other writer would wait
+for meanwhile); under it, who may publish is checked again, and the reading is used only when
+nothing was written since it began, else the workbook is read again there
+(`imports.drafts.draft_preview_now`).
 
 Restoring a replaced import changes the figures on the site as withdrawing does, so it needs
 `imports.publish` too; like a withdraw it brings back figures that were on the site before, so
@@ -24,7 +28,7 @@ from units.domain.coverage import coverage_refresh
 from units.domain.lifetimes import Changes
 from units.domain.transactions import write_transaction
 
-from .drafts import draft_preview, workbook_keep
+from .drafts import DraftReading, draft_preview_now, draft_read_ahead, workbook_keep
 from .issues import Issue
 from .models import DraftWorkbook, ImportRun, RunEvent
 from .preview import Preview
@@ -103,13 +107,14 @@ def run_publish(
 ) -> ImportRun:
     """Publish a draft (or a withdrawn run again). `user` None only for an operator on the
     server (`command_line`). `replace` None: as the importer chose when confirming."""
+    reading = _publish_read_ahead(run, user, command_line)
     with write_transaction():
         # One publisher at a time: the row locked on PostgreSQL, the database on SQLite.
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
         refusal = _who_refuses(run, user, command_line)
         if refusal is not None:
             raise PublishRefused([refusal])
-        preview = draft_preview(run)
+        preview = draft_preview_now(run, reading)
         if replace is None:
             replace = run.workbook.replace
         try:
@@ -118,6 +123,15 @@ def run_publish(
             raise PublishRefused(refusal.issues) from None
         _record(run, RunEvent.Action.PUBLISHED, user, command_line)
     return run
+
+
+def _publish_read_ahead(run: ImportRun, user, command_line: bool) -> DraftReading | None:
+    """The draft's workbook read before the lock, when it may be published as things stand
+    (None otherwise: the check under the lock refuses it, with the reason of that moment)."""
+    run = ImportRun.objects.get(pk=run.pk)
+    if _who_refuses(run, user, command_line) is not None:
+        return None
+    return draft_read_ahead(run)
 
 
 def _who_refuses(run: ImportRun, user, command_line: bool) -> Issue | None:

@@ -7,6 +7,7 @@ were, no `data_committed` sent)."""
 from __future__ import annotations
 
 import html
+import io
 
 import pytest
 from django.conf import settings as django_settings
@@ -16,14 +17,16 @@ from django.test import Client
 from imports.draft_view import SESSION_KEY
 from imports.drafts import draft_preview
 from imports.models import ImportRun, RunEvent
-from imports.services import write_refusal
+from imports.publish import report_publish
+from imports.services import report_preview, write_refusal
 from tests.figures_state import stored_rows
 from tests.gate import drafted, published
 from tests.imports.test_publish import june_report as june_report_without_new_village
+from tests.imports.test_publish import readings_watched
 from tests.imports.test_publish_visibility import NEW_VILLAGE, june_report, seen
-from tests.workbooks import database_counts, village_report
-from units.domain.coverage import coverage_differences, data_committed
-from units.models import DataVersion, VillageFigure
+from tests.workbooks import OWN, database_counts, section, village, village_report
+from units.domain.coverage import coverage_differences, coverage_rebuild, data_committed
+from units.models import DataVersion, Village, VillageFigure
 
 BANNER_VI = "Bản nháp #{id} — chưa công bố: số liệu trên trang này gồm bản nháp"
 BANNER_EN = "Draft #{id} — not published: the figures on this page include the draft"
@@ -204,3 +207,60 @@ def test_a_draft_in_the_session_shows_to_nobody_without_the_permission(
     visitor = Client()
     assert visitor.post(f"/import/history/{draft.id}/view/").status_code == 302  # to log in
     assert NEW_VILLAGE not in text(visitor.get(f"/u/{province.muong_tung.id}/"))
+
+
+# base.html's provenance line, shown while any village is synthetic (DataVersion.synthetic_villages)
+PROVENANCE = {
+    "en": "This site also holds <strong>synthetic</strong> demo villages",
+    "vi": "Trang web này cũng có các thôn, bản <strong>giả lập</strong>",
+}
+
+
+def quai_nua(name: str):
+    """Xã Quài Nưa at 31/12/2017: one village, `name`, with its own cell."""
+    rows = [section("I", "Huyện Tuần Giáo"), section("1", "Xã Quài Nưa")]
+    return village_report([*rows, village(1, name, 5, 5, 0, OWN)], sheet_name="Tuần Giáo")
+
+
+@pytest.mark.django_db(transaction=True)  # the draft view's own transaction, not a savepoint
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_footer_follows_the_draft_that_leaves_no_synthetic_village(
+    language, province, december, importer, publisher
+):
+    """The site's only synthetic village, known from one report only, goes when a draft
+    replaces that report: the draft's viewer reads no provenance line, everyone else still
+    does (the flag is read in the draft's transaction, after the draft's data version bump)."""
+    published(quai_nua("Bản Giả Lập"), importer, publisher, name="quai-nua.xlsx")
+    Village.objects.filter(name="Bản Giả Lập").update(synthetic=True)
+    coverage_rebuild()  # the data version records it
+    draft = drafted(quai_nua("Bản Khác"), importer, name="again.xlsx", replace=True)
+    url = f"/u/{province.muong_tung.id}/"
+    visitor = Client()
+    visitor.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
+    assert PROVENANCE[language] in text(visitor.get(url))
+    page = text(viewing(publisher, draft, language).get(url))
+    assert f"#{draft.id}" in page and 'id="draft-banner"' in page
+    assert PROVENANCE[language] not in page
+    assert PROVENANCE[language] in text(visitor.get(url))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_committed_while_the_draft_is_read_makes_it_read_again(
+    monkeypatch, province, december, importer, publisher
+):
+    """The same file published from the command line while the draft's workbook is read for
+    the view: read again in the view's transaction, it is not shown, and the banner says why
+    (as publishing it would be refused), instead of showing a reading out of date."""
+    draft = drafted(june_report(), importer, name="june.xlsx", replace=True)
+    data = bytes(draft.workbook.data)
+
+    def operator_publishes():
+        preview = report_preview(path_or_file=io.BytesIO(data), file_name="june.xlsx")
+        report_publish(preview=preview, data=data)
+
+    inside = readings_watched(monkeypatch, operator_publishes)
+    page = text(viewing(publisher, draft, "en").get(f"/u/{province.muong_tung.id}/"))
+    assert inside == [False, True]
+    operator = ImportRun.objects.get(file_name="june.xlsx", outcome=ImportRun.Outcome.IMPORTED)
+    assert f"Draft #{draft.id} is not shown on this page:" in page
+    assert f"Same file as import #{operator.id} of " in page

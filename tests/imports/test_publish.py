@@ -8,11 +8,20 @@ import hashlib
 import io
 
 import pytest
+from django.db import connection
 from openpyxl import Workbook
 
+from imports import drafts
 from imports.drafts import report_draft
 from imports.models import ColumnMapping, DraftWorkbook, ImportRun, RunEvent
-from imports.publish import PublishRefused, draft_discard, run_publish, run_restore, run_withdraw
+from imports.publish import (
+    PublishRefused,
+    draft_discard,
+    report_publish,
+    run_publish,
+    run_restore,
+    run_withdraw,
+)
 from imports.services import report_import, report_preview
 from tests.figures_state import stored_rows
 from tests.gate import PUBLISHER, drafted, published, staff_make
@@ -181,6 +190,61 @@ def test_publishing_validates_again_and_refuses_when_the_date_is_now_held(
     first.refresh_from_db()
     assert (first.outcome, first.replaced_by) == (ImportRun.Outcome.REPLACED, second)
     assert VillageFigure.objects.get(village__name="Bản Huổi Lèng").members == 13
+
+
+def readings_watched(monkeypatch, meanwhile=None) -> list[bool]:
+    """Each reading of a draft's workbook, as whether it ran inside a transaction (under the
+    write lock); `meanwhile` runs once, just after the first reading, as a write another
+    writer commits while the publisher reads."""
+    inside: list[bool] = []
+    read = drafts.report_preview
+
+    def watched(**options):
+        inside.append(connection.in_atomic_block)
+        preview = read(**options)
+        if meanwhile is not None and len(inside) == 1:
+            meanwhile()
+        return preview
+
+    monkeypatch.setattr(drafts, "report_preview", watched)
+    return inside
+
+
+@pytest.mark.django_db(transaction=True)  # the publish's own transaction, not a savepoint
+def test_the_workbook_is_read_before_the_write_lock(monkeypatch, province, importer, publisher):
+    run = drafted(village_report(), importer)
+    inside = readings_watched(monkeypatch)
+    run_publish(run, user=publisher)
+    assert inside == [False]  # read once, outside any transaction
+    run.refresh_from_db()
+    assert run.outcome == ImportRun.Outcome.IMPORTED
+    assert VillageFigure.objects.filter(import_run=run).count() == 3
+    assert coverage_differences() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_committed_while_the_workbook_is_read_makes_it_read_again_under_the_lock(
+    monkeypatch, province, importer, publisher
+):
+    """The same file published from the command line while the publisher reads the draft: the
+    reading is out of date, so the draft is read again under the lock and refused as of then
+    (the same file, nothing to do), not written over the operator's run."""
+    run = drafted(village_report(), importer, replace=True)
+    data = bytes(run.workbook.data)
+
+    def operator_publishes():
+        preview = report_preview(path_or_file=io.BytesIO(data), file_name="report.xlsx")
+        return report_publish(preview=preview, data=data)
+
+    inside = readings_watched(monkeypatch, operator_publishes)
+    with pytest.raises(PublishRefused) as refusal:
+        run_publish(run, user=publisher)
+    assert inside == [False, True]
+    operator = ImportRun.objects.get(outcome=ImportRun.Outcome.IMPORTED)
+    assert messages(refusal)[0].startswith(f"Same file as import #{operator.id} of ")
+    run.refresh_from_db()
+    assert run.outcome == ImportRun.Outcome.DRAFT and not run.events.exists()
+    assert VillageFigure.objects.filter(import_run=operator).count() == 3
 
 
 def test_a_draft_is_read_with_the_columns_chosen_when_it_was_confirmed(province, importer):
