@@ -26,7 +26,7 @@ from units.models import (
     VillageFigure,
     VillagePlacement,
 )
-from units.reads import published_dates, village_lists
+from units.reads import published_dates, village_lists, village_lives
 from units.reads import series as series_reads
 from units.reads.dates import (
     Baseline,
@@ -317,6 +317,15 @@ class UnitPage:
         figures = [after for _, after, _ in self._changes_found]
         figures += [figure for figure, _, _ in self._risks_found]
         return village_lists.village_refs(figures)
+
+    @cached_property
+    def lives_since_previous(self) -> village_lives.VillageLives:
+        """The villages merged, begun or ended since the previous date, which the change since
+        then counts with the statuses' changes."""
+        if self.previous_period is None:
+            return village_lives.VillageLives()
+        since, until = self.previous_period.date, self.period.date
+        return village_lives.village_lives(self.lineage, since, until)
 
     @cached_property
     def village_changes(self) -> village_lists.VillageChanges:

@@ -16,9 +16,10 @@ from tests.reform_villages import (
     old_province,
 )
 from units.domain.coverage import coverage_rebuild, period_for_date
-from units.models import Level, Scheme, Unit, Village, VillageFigure
+from units.models import Level, Scheme, Unit, Village, VillageFigure, VillageSuccession
 
 D = datetime.date
+LANGUAGES = ("vi", "en")
 pytestmark = pytest.mark.django_db
 
 
@@ -458,3 +459,46 @@ def test_the_page_controls_keep_the_series_and_the_ranking_chosen(client, demo):
     series = re.search(r'id="series-rule">(.*?)</p>', html, re.S).group(1)
     link = re.search(r'href="([^"]*series=reported[^"]*)"', series).group(1)
     assert "rank=name" in link and "compare=2025-12-31" in link, link
+
+
+def test_the_change_since_the_previous_date_says_when_villages_were_merged(client, demo):
+    """31/03/2020, the first date after the demo's 2019 merges (in force on 1/1/2020): the
+    province's villages column falls by the merges alone, and a note says so with the counts;
+    at 31/12/2019 (no village began or ended since 30/09/2019) there is no note."""
+    merges = VillageSuccession.objects.filter(date=D(2020, 1, 1))
+    merged, formed = merges.count(), merges.values("successor").distinct().count()
+    url = reverse("unit", args=[dien_bien().id])
+    html = get(client, url + "?date=2020-03-31", "en")
+    assert changes_rows(html)[-1][-1] == f"−{merged - formed}"  # villages, since 31/12/2019
+    assert text_of(html, "changes-lives") == (
+        "The change since the previous date includes changes to the villages themselves after "
+        f"31/12/2019: {merged} villages merged into {formed}."
+    )
+    assert text_of(get(client, url + "?date=2020-03-31"), "changes-lives") == (
+        "Thay đổi so với kỳ trước bao gồm cả biến động về số thôn, bản sau ngày 31/12/2019: "
+        f"{merged} thôn, bản sáp nhập thành {formed}."
+    )
+    assert 'id="changes-lives"' not in get(client, url + "?date=2019-12-31", "en")
+
+
+def test_villages_that_began_or_ended_are_counted_in_the_note(client, demo):
+    """A village of Xã Mường Tùng ended and another begun between 31/12/2019 and 31/03/2020
+    (recorded lives, no merge): the commune's note, which counted its merges, counts each once
+    more, in both languages."""
+    commune = Unit.objects.get(scheme=Scheme.GSO2004, name="Xã Mường Tùng")
+    url = reverse("unit", args=[commune.id]) + "?date=2020-03-31"
+    merges = {
+        language: text_of(get(client, url, language), "changes-lives") for language in LANGUAGES
+    }
+    lasting = Village.objects.filter(
+        placements__commune=commune, valid_from__lte=D(2019, 12, 31), valid_to__isnull=True
+    )
+    ended, begun = lasting.order_by("pk")[:2]
+    Village.objects.filter(pk=ended.pk).update(valid_to=D(2020, 2, 1))
+    Village.objects.filter(pk=begun.pk).update(valid_from=D(2020, 2, 1))
+    assert text_of(get(client, url, "en"), "changes-lives") == (
+        merges["en"] + " 1 new village. 1 village ended."
+    )
+    assert text_of(get(client, url, "vi"), "changes-lives") == (
+        merges["vi"] + " 1 thôn, bản mới. 1 thôn, bản không còn tồn tại."
+    )

@@ -51,17 +51,19 @@ def urls(demo) -> dict[str, str]:
 # with their dates and sources; a village page its merges both ways at once. Today's province
 # on its first date reads its village lists' earlier dates (30/6/2025, a year before) under the
 # province it continues: one query more. Whether the figures shown are synthetic comes with
-# their coverage (Coverage.synthetic), whether the site holds any with the data version.
+# their coverage (Coverage.synthetic), whether the site holds any with the data version. A
+# unit page with a previous date counts the villages merged, begun or ended since it, at once
+# (units.reads.village_lives: the note beside the change since then).
 # A feed reads which unit its unit continues one to one, the dates of both, the village figures
 # of every date its entries compare (at once, each date once, those before its first date under
 # the unit it continues), then the names of the villages that changed, all entries' at once
 # (none when none did). The site's feed reads the provinces, which each continues and all their
 # dates, then only the entries it shows, as a unit's feed does.
 QUERIES = {
-    "province": 13,
-    "today's province": 12,
-    "district": 11,
-    "commune": 12,
+    "province": 14,
+    "today's province": 13,
+    "district": 12,
+    "commune": 13,
     "village": 6,
     "coverage": 10,
     "CSV": 4,
