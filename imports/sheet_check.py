@@ -130,8 +130,11 @@ class SheetCheck(StatusChecks):
         try:
             self.finder = finder
             report, seen = VillageReport(), []
-            found = self.sections_walk(self.counts, self.running)
+            walk = self.sections_walk(self.counts, self.running)
+            found = walk.found
             communes = self.communes_assign(found)
+            if found.commune_runs:
+                walk.commune_runs_compare(self.without_commune(communes))
             self.sheet_sums(report, self.running, found)
             for position, commune in [*found.communes, *communes.first_rows.items()]:
                 seen.append(((self.number, position), self.commune_seen(commune, position)))
@@ -261,7 +264,7 @@ class SheetCheck(StatusChecks):
             self.bad[key] = np.union1d(self.bad.get(key, unread[:0]), unread)
         return Sums(contributions, self.villages.astype(np.int64))
 
-    def sections_walk(self, counts, sums: Sums) -> SectionsFound:
+    def sections_walk(self, counts, sums: Sums) -> SectionWalk:
         structure = np.flatnonzero(~self.villages).tolist()
         figures = figures_of(structure, counts)
         unreliable_from = {key: int(bad[0]) for key, bad in self.bad.items() if len(bad)}
@@ -272,7 +275,8 @@ class SheetCheck(StatusChecks):
             self.rows, figures, sums, unreliable_from, self.finder, name_column, self.say,
             commune_cells,
         )  # fmt: skip
-        return walk.walk(structure)
+        walk.walk(structure)
+        return walk
 
     def sheet_sums(self, report: VillageReport, sums: Sums, found: SectionsFound) -> None:
         end = len(self.rows)
@@ -287,6 +291,12 @@ class SheetCheck(StatusChecks):
 
     def communes_assign(self, found: SectionsFound) -> CommunesOfRows:
         return CommunesOfRows(self, found)
+
+    def without_commune(self, communes: CommunesOfRows) -> np.ndarray:
+        """Whether each row is a village row left without a commune (its commune refused)."""
+        placed = np.zeros(len(self.rows), dtype=bool)
+        placed[list(communes.by_position)] = True
+        return self.villages & ~placed
 
     def commune_seen(self, commune: Unit, position: int) -> CommuneSeen:
         district = self.finder.district_of(commune)
