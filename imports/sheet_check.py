@@ -25,7 +25,6 @@ from .sections import COUNT_FIELDS, PHASE_CELLS, SectionsFound, SectionWalk, Sum
 from .statuses import StatusChecks
 from .values import counts_read
 from .village_report import (
-    FORMULA_NO_VALUE,
     FULL_PLUS_PROBATIONARY,
     MARK_STATUS,
     PHASE_COUNTS,
@@ -36,6 +35,7 @@ from .village_report import (
     CommuneSeen,
     VillageEntry,
     VillageReport,
+    formula_refusal,
 )
 
 
@@ -112,6 +112,7 @@ class SheetCheck(StatusChecks):
         report.sheet_totals.extend(finished.report.sheet_totals)
         report.total.update(finished.report.total)
         report.unreliable |= finished.report.unreliable
+        report.refused.extend(finished.report.refused)
         seen.extend(finished.seen)
         for place, issue in finished.issues:
             self.located.add(place, issue)
@@ -154,6 +155,11 @@ class SheetCheck(StatusChecks):
         if phase >= PHASE_COUNTS and position < len(self.rows) and self.villages[position]:
             self.in_error.add(position)
 
+    def formula_say(self, position: int, phase: int, column: Column) -> None:
+        """A formula cell without a value: the error it shows (#REF!), or none calculated."""
+        text, params, value = formula_refusal(self.sheet, self.indexes[position], column)
+        self.say(position, phase, column, text, params, value=value)
+
     def cells(self, column: Column | None) -> list:
         """A column's cells in the classified rows."""
         if column is None:
@@ -189,7 +195,8 @@ class SheetCheck(StatusChecks):
             for position in self.formula_positions(column):
                 numbers[position] = np.nan
                 bad.append(position)
-                self.cell_say(position, order, column, FORMULA_NO_VALUE, value="")
+                text, params, value = formula_refusal(self.sheet, self.indexes[position], column)
+                self.cell_say(position, order, column, text, params, value=value)
             if key in f.MARKS:  # in village rows a mark column is read as marks
                 numbers = np.where(self.villages, np.nan, numbers)
                 bad = [position for position in bad if not self.villages[position]]
@@ -319,7 +326,10 @@ class SheetCheck(StatusChecks):
         sheet, indexes, in_error = self.sheet.name, self.indexes, self.in_error
         for position in self.village_positions.tolist():
             commune = communes.get(position)
-            if commune is None or not labels[position] or position in in_error:
+            if commune is None or not labels[position]:
+                continue
+            if position in in_error:
+                report.refused.append((commune, names[position], code[position]))
                 continue
             if commune.id not in districts:
                 districts[commune.id] = self.finder.district_of(commune)
@@ -368,7 +378,7 @@ class SheetCheck(StatusChecks):
             return [""] * len(self.rows)
         for position in self.formula_positions(column) if key != f.NOTE else ():
             if self.villages[position]:
-                self.say(position, PHASE_NAME, column, FORMULA_NO_VALUE, value="")
+                self.formula_say(position, PHASE_NAME, column)
         return _texts_of(self.cells(column))
 
 

@@ -25,6 +25,7 @@ from tests.workbooks import (
     village,
     village_report,
     village_sheet,
+    with_cached_values,
 )
 from units.models import Village, VillageFigure
 
@@ -485,6 +486,40 @@ def test_formula_with_no_cached_value(province):
         "value: open and save the file in Excel first.",
         "Mường Chà, 12, D (Tổng số đảng viên), , This cell holds a formula with no calculated "
         "value: open and save the file in Excel first.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "error", "column"),
+    [("D11", "#REF!", "D (Tổng số đảng viên)"), ("G11", "#VALUE!", "G (Tình trạng chi bộ)")],
+)
+def test_a_formula_showing_an_error_is_said_once_with_its_error(province, cell, error, column):
+    """A formula Excel shows as #REF! or #VALUE! (python-calamine reads it as an empty cell):
+    one error naming it, not "0 members" against the full and probationary ones, a subtotal
+    that differs, "no status", nor its village listed as not reported too."""
+    bad = village(2, "Bản Huổi Lèng", 14, 12, 2, OWN, admissions=1)
+    bad[3 if cell[0] == "D" else 6] = "=E11+F11"
+    subtotal = [None, "Cộng xã", None, 16, 14, 2, None, None, 1]
+    workbook = village_report(mung_tung(NAM_CANG, bad, NAM_PIEN, subtotal=subtotal))
+    file = with_cached_values(to_file(workbook), {cell: error}, result_type="e")
+    preview = report_preview(path_or_file=file)
+    assert [issue.line() for issue in preview.errors] == [
+        f"Mường Chà, 11, {column}, {error}, This cell shows the error {error} instead of a value: "
+        "correct its formula in Excel and save the file again."
+    ]
+    assert [issue.message for issue in preview.warnings] == [
+        "1 village of Xã Mường Tùng is not in this report and stays not reported on 31/12/2017: "
+        "Bản Huổi Điết."
+    ]
+
+
+def test_a_village_refused_for_its_figures_is_not_also_said_not_reported(province):
+    bad = village(2, "Bản Huổi Lèng", 14, 12, 1, OWN, admissions=1)
+    preview = report_preview(path_or_file=to_file(village_report(mung_tung(NAM_CANG, bad))))
+    assert len(preview.errors) == 1
+    assert [issue.message for issue in preview.warnings] == [
+        "2 villages of Xã Mường Tùng are not in this report and stay not reported on 31/12/2017: "
+        "Bản Huổi Điết, Bản Nậm Piền."
     ]
 
 
