@@ -56,7 +56,7 @@ def test_no_header_row_says_what_was_found_and_what_is_missing(province):
     header = ["Số", "Tên", "Ghi chú"]
     rows = [[1, "Bản Nậm Cang 1", None]]
     assert refused(rows, header=header, subheader=None, numbers=None) == [
-        ", , , , No header row found in the first 30 rows of any sheet. Columns found: Ghi chú. "
+        "No header row found in the first 30 rows of any sheet. Columns found: Ghi chú. "
         "Missing: Thôn, bản, TDP, Tổng số đảng viên, Tình trạng chi bộ (or the three columns Có "
         "chi bộ độc lập, Sinh hoạt ghép, Chưa có đảng viên)."
     ]
@@ -67,7 +67,7 @@ def test_required_field_missing_says_which_were_found(province):
     subheader = [h for i, h in enumerate(SUBHEADER) if HEADER[i] != "Tổng số đảng viên"]
     rows = [[r[0], r[1], r[2], *r[4:]] for r in mung_tung(NAM_CANG)]
     assert refused(rows, header=header, subheader=subheader) == [
-        "Mường Chà, 5, , , Required columns missing: Tổng số đảng viên. Columns found: STT, "
+        "Mường Chà, 5, Required columns missing: Tổng số đảng viên. Columns found: STT, "
         "Thôn, bản, TDP, Mã thôn, Chính thức, Dự bị, Tình trạng chi bộ, Sinh hoạt ghép với, "
         "Kết nạp mới trong kỳ, Ghi chú."
     ]
@@ -77,7 +77,7 @@ def test_status_missing_when_only_some_mark_columns(province):
     header = ["STT", "Thôn, bản, TDP", "Tổng số đảng viên", "Có chi bộ độc lập", "Sinh hoạt ghép"]
     rows = [section("1", "Xã Mường Tùng")[:2], [1, "Bản Huổi Lèng", 14, "x", None]]
     assert refused(rows, header=header, subheader=None, numbers=None) == [
-        "Mường Chà, 5, , , Required columns missing: Tình trạng chi bộ (or the three columns Có "
+        "Mường Chà, 5, Required columns missing: Tình trạng chi bộ (or the three columns Có "
         "chi bộ độc lập, Sinh hoạt ghép, Chưa có đảng viên). Columns found: STT, Thôn, bản, TDP, "
         "Tổng số đảng viên."
     ]
@@ -124,7 +124,7 @@ def test_unreadable_reference_date(province):
 
 def test_no_reference_date_at_all(province):
     assert refused(mung_tung(NAM_CANG), date_line=None) == [
-        ", , , , The file has no reference date line (“Số liệu tính đến ngày …”) and no date was "
+        "The file has no reference date line (“Số liệu tính đến ngày …”) and no date was "
         "given: give the date of the report."
     ]
 
@@ -142,7 +142,7 @@ def test_no_reference_date_but_a_period_in_the_title_offers_its_end(province, ti
     """The period's end is offered, never taken: the figures may be at another of its days."""
     rows = mung_tung(NAM_CANG)
     assert refused(rows, title_lines=["BAN TỔ CHỨC TỈNH ỦY ĐIỆN BIÊN", title], date_line=None) == [
-        ", , , , The file has no reference date line (“Số liệu tính đến ngày …”) and no date was "
+        "The file has no reference date line (“Số liệu tính đến ngày …”) and no date was "
         f"given. Its title says “{title}”: if the figures are those at the end of that period, "
         f"give {end} as the date of the report."
     ]

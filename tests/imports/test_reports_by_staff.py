@@ -115,7 +115,7 @@ def test_a_quarter_not_yet_over_is_not_offered_as_the_date(province, english):
     end = datetime.date(year, 3, 31)
     file = commune_column_report(MUONG_TUNG, title_date=None, title=title)
     assert errors_of(file) == [
-        ", , , , The file has no reference date line (“Số liệu tính đến ngày …”) and no date "
+        "The file has no reference date line (“Số liệu tính đến ngày …”) and no date "
         f"was given. Its title says “{title}”, a period that ends on {end:%d/%m/%Y}, after "
         "today: give the date the figures are at."
     ]
@@ -125,7 +125,7 @@ def test_a_quarter_over_is_offered_and_the_date_given_is_read(province, english)
     title = "BÁO CÁO QUÝ III NĂM 2025"
     file = commune_column_report(MUONG_TUNG, title_date=None, title=title)
     assert errors_of(file) == [
-        ", , , , The file has no reference date line (“Số liệu tính đến ngày …”) and no date "
+        "The file has no reference date line (“Số liệu tính đến ngày …”) and no date "
         f"was given. Its title says “{title}”: if the figures are those at the end of that "
         "period, give 30/09/2025 as the date of the report."
     ]
@@ -170,7 +170,7 @@ def test_a_report_of_a_province_not_loaded_is_refused_once_saying_so(province, e
         issuer="LAI CHÂU",
     )
     assert errors_of(file) == [
-        ", , , , The title names Tỉnh Lai Châu, whose units are not loaded on this site, so its "
+        "The title names Tỉnh Lai Châu, whose units are not loaded on this site, so its "
         "communes cannot be checked: ask an administrator to load them (“manage.py load_units "
         "--province 12”), then upload the file again."
     ]
