@@ -48,6 +48,7 @@ class Sheet:
     rows: Sequence[list[Any]]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1
     formulas_without_value: set[tuple[int, int]] = field(default_factory=set)  # (row, col)
+    formula_errors: dict[tuple[int, int], str] = field(default_factory=dict)  # "#REF!" of those
     _columns: dict[int, list[Any]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod

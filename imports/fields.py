@@ -15,6 +15,9 @@ import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from units.domain.names import fold
 from units.models import REFORM_DATE, Status
 
@@ -41,9 +44,14 @@ class Field:
     template_parent: str = ""  # merged parent header in the template ("Trong đó")
     in_template: bool = True
     label_after_reform: str = ""  # the label in the units of a report from 1/7/2025
+    # The label when the report's date is not known: true on both sides of the reform.
+    label_undated: Promise | str = ""
 
-    def label_on(self, date: datetime.date | None) -> str:
-        """The label in the units of the report's date: no "thị trấn" after the reform."""
+    def label_on(self, date: datetime.date | None) -> Promise | str:
+        """The label in the units of the report's date: no "thị trấn" after the reform, and
+        neither side's names when the date is not known (no date in the file, none given)."""
+        if date is None and self.label_undated:
+            return self.label_undated
         if date is not None and date >= REFORM_DATE and self.label_after_reform:
             return self.label_after_reform
         return self.label
@@ -120,6 +128,7 @@ VILLAGE_FIELDS: tuple[Field, ...] = (
         Kind.TEXT,
         in_template=False,  # the template gives communes in section rows
         label_after_reform="Xã, phường, đặc khu",
+        label_undated=_("Commune level (xã, phường …)"),
     ),
     Field(
         DISTRICT,
@@ -127,6 +136,7 @@ VILLAGE_FIELDS: tuple[Field, ...] = (
         ("Huyện, thành phố, thị xã", "Huyện", "Tên huyện"),
         Kind.TEXT,
         in_template=False,
+        label_undated=_("District level (before 1/7/2025)"),
     ),
     Field(MEMBERS, "Tổng số đảng viên", (*MEMBER_EXAMPLES, "Tổng số"), Kind.COUNT, required=True),
     Field(

@@ -21,6 +21,7 @@ from .cells import Sheet, column_index
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _STRING_RESULT = re.compile(rb'\bt="str"')
+_ERROR_RESULT = re.compile(rb'\bt="e"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
 _VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
 
@@ -46,7 +47,9 @@ def formulas_find(
             continue
         if not has_formula(xml):
             continue  # no regex over megabytes of XML without a formula
-        sheet.formulas_without_value = set(_cells_without_value(xml))
+        cells = list(_cells_without_value(xml))
+        sheet.formulas_without_value = {(row, column) for row, column, _error in cells}
+        sheet.formula_errors = {(row, column): error for row, column, error in cells if error}
 
 
 def has_formula(xml: bytes) -> bool:
@@ -61,18 +64,23 @@ def has_formula(xml: bytes) -> bool:
     return False
 
 
-def _cells_without_value(xml: bytes) -> Iterator[tuple[int, int]]:
+def _cells_without_value(xml: bytes) -> Iterator[tuple[int, int, str]]:
+    """(row, column, error) of each formula cell without a value: none calculated (error ""),
+    or an error Excel shows in its place ("#REF!", "#VALUE!"), which python-calamine reads as
+    an empty cell."""
     for match in _CELL.finditer(xml):
         attributes, body = match.group(1), match.group(2) or b""
         if not _FORMULA.search(body):
             continue
         value = _VALUE.search(body)
+        error = value.group(1) if value and _ERROR_RESULT.search(attributes) else b""
         # An empty <v></v> is a cached empty text only when the result type is a string.
-        if value and (value.group(1) or _STRING_RESULT.search(attributes)):
+        if not error and value and (value.group(1) or _STRING_RESULT.search(attributes)):
             continue
         ref = _REF.search(attributes)
         if ref:
-            yield int(ref.group(2)) - 1, column_index(ref.group(1).decode())
+            row, column = int(ref.group(2)) - 1, column_index(ref.group(1).decode())
+            yield row, column, error.decode(errors="replace").strip()
 
 
 def sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:

@@ -45,10 +45,15 @@ class Issue:
         return self.column or self.header
 
     def line(self) -> str:
-        """The issue as one line: "sheet, row, column, value, message" (the command's stderr)."""
+        """The issue as one line: "sheet, row, column, value, message" (the command's stderr),
+        with only the parts of its place that it has: "message" for the whole file, "sheet, row,
+        message" for a row. A cell's value is always given, empty when the cell is."""
         row = str(self.row) if self.row else ""
+        place = [part for part in (self.sheet, row, self.column_label) if part]
+        if self.column_label or self.value:
+            place.append(self.value)
         message = f"{self.message} {self.link}" if self.link else self.message
-        return ", ".join([self.sheet, row, self.column_label, self.value, message])
+        return ", ".join([*place, message])
 
 
 class Phrases:

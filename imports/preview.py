@@ -249,6 +249,7 @@ def _figures_before(commune_ids: list[int], date: datetime.date) -> FiguresBefor
 
 def _not_reported_warn(preview: Preview, index: VillageIndex, communes: dict) -> None:
     reported = {entry.village_id for entry in preview.villages.entries if entry.village_id}
+    reported |= _refused_villages(preview.villages, index)
     for commune_id, figures in communes.items():
         missing = _names_told_apart(
             [v for v in index.placed.get(commune_id, []) if v.id not in reported]
@@ -264,6 +265,14 @@ def _not_reported_warn(preview: Preview, index: VillageIndex, communes: dict) ->
         preview.warnings.append(
             Issue(NOT_REPORTED, params, sheet=seen.sheet, row=seen.row, warning=True)
         )
+
+
+def _refused_villages(report: VillageReport, index: VillageIndex) -> set[int]:
+    """The known villages of the rows refused for an error of their own (a #REF! in their
+    members, say): in the report, so not said to be missing from it too; one mistake, one
+    message."""
+    found = (index.find(commune.id, name, code).found for commune, name, code in report.refused)
+    return {village.id for village in found if village is not None}
 
 
 def _names_told_apart(villages: list) -> list[str]:

@@ -17,7 +17,6 @@ from .places import UnitFinder
 from .rows import RowKind, TableRow, TableRows
 from .sections import PHASE_UNIT, SectionsFound
 from .village_report import (
-    FORMULA_NO_VALUE,
     NO_COMMUNE,
     NO_COMMUNE_COLUMN,
     NO_VILLAGE_NAME,
@@ -41,6 +40,7 @@ class SheetRows(Protocol):
     def cells(self, column: Column | None) -> list: ...
     def formula_positions(self, column: Column | None) -> list[int]: ...
     def say(self, position, phase, column, text, params=None, *, row=None, value=None): ...
+    def formula_say(self, position: int, phase: int, column: Column) -> None: ...
 
 
 class CommunesOfRows:
@@ -101,7 +101,7 @@ class CommunesOfRows:
         if position in formulas:
             for column in (sheet.columns.get(f.DISTRICT), sheet.columns.get(f.COMMUNE)):
                 if column and (sheet.indexes[position], column.index) in sheet.formulas:
-                    sheet.say(position, PHASE_PLACE, column, FORMULA_NO_VALUE, value="")
+                    sheet.formula_say(position, PHASE_PLACE, column)
             return None, True
         district = place.district if place else None
         if district_name:
@@ -136,7 +136,7 @@ class CommunesOfRows:
         sheet = self.sheet
         column = sheet.columns[f.VILLAGE]
         if (sheet.indexes[position], column.index) in sheet.formulas:
-            sheet.say(position, PHASE_NAME, column, FORMULA_NO_VALUE, value="")
+            sheet.formula_say(position, PHASE_NAME, column)
         elif not sheet.rows.names[position]:
             sheet.say(position, PHASE_NAME, column, NO_VILLAGE_NAME)
         elif commune is None and not said and not self.column_unread:

@@ -25,7 +25,6 @@ from .sections import COUNT_FIELDS, PHASE_CELLS, SectionsFound, SectionWalk, Sum
 from .statuses import StatusChecks
 from .values import counts_read
 from .village_report import (
-    FORMULA_NO_VALUE,
     FULL_PLUS_PROBATIONARY,
     MARK_STATUS,
     PHASE_COUNTS,
@@ -36,6 +35,7 @@ from .village_report import (
     CommuneSeen,
     VillageEntry,
     VillageReport,
+    formula_refusal,
 )
 
 
@@ -112,6 +112,7 @@ class SheetCheck(StatusChecks):
         report.sheet_totals.extend(finished.report.sheet_totals)
         report.total.update(finished.report.total)
         report.unreliable |= finished.report.unreliable
+        report.refused.extend(finished.report.refused)
         seen.extend(finished.seen)
         for place, issue in finished.issues:
             self.located.add(place, issue)
@@ -130,8 +131,11 @@ class SheetCheck(StatusChecks):
         try:
             self.finder = finder
             report, seen = VillageReport(), []
-            found = self.sections_walk(self.counts, self.running)
+            walk = self.sections_walk(self.counts, self.running)
+            found = walk.found
             communes = self.communes_assign(found)
+            if found.commune_runs:
+                walk.commune_runs_compare(self.without_commune(communes))
             self.sheet_sums(report, self.running, found)
             for position, commune in [*found.communes, *communes.first_rows.items()]:
                 seen.append(((self.number, position), self.commune_seen(commune, position)))
@@ -150,6 +154,11 @@ class SheetCheck(StatusChecks):
         self.located.add((self.number, position, phase), issue)
         if phase >= PHASE_COUNTS and position < len(self.rows) and self.villages[position]:
             self.in_error.add(position)
+
+    def formula_say(self, position: int, phase: int, column: Column) -> None:
+        """A formula cell without a value: the error it shows (#REF!), or none calculated."""
+        text, params, value = formula_refusal(self.sheet, self.indexes[position], column)
+        self.say(position, phase, column, text, params, value=value)
 
     def cells(self, column: Column | None) -> list:
         """A column's cells in the classified rows."""
@@ -186,7 +195,8 @@ class SheetCheck(StatusChecks):
             for position in self.formula_positions(column):
                 numbers[position] = np.nan
                 bad.append(position)
-                self.cell_say(position, order, column, FORMULA_NO_VALUE, value="")
+                text, params, value = formula_refusal(self.sheet, self.indexes[position], column)
+                self.cell_say(position, order, column, text, params, value=value)
             if key in f.MARKS:  # in village rows a mark column is read as marks
                 numbers = np.where(self.villages, np.nan, numbers)
                 bad = [position for position in bad if not self.villages[position]]
@@ -261,7 +271,7 @@ class SheetCheck(StatusChecks):
             self.bad[key] = np.union1d(self.bad.get(key, unread[:0]), unread)
         return Sums(contributions, self.villages.astype(np.int64))
 
-    def sections_walk(self, counts, sums: Sums) -> SectionsFound:
+    def sections_walk(self, counts, sums: Sums) -> SectionWalk:
         structure = np.flatnonzero(~self.villages).tolist()
         figures = figures_of(structure, counts)
         unreliable_from = {key: int(bad[0]) for key, bad in self.bad.items() if len(bad)}
@@ -272,7 +282,8 @@ class SheetCheck(StatusChecks):
             self.rows, figures, sums, unreliable_from, self.finder, name_column, self.say,
             commune_cells,
         )  # fmt: skip
-        return walk.walk(structure)
+        walk.walk(structure)
+        return walk
 
     def sheet_sums(self, report: VillageReport, sums: Sums, found: SectionsFound) -> None:
         end = len(self.rows)
@@ -287,6 +298,12 @@ class SheetCheck(StatusChecks):
 
     def communes_assign(self, found: SectionsFound) -> CommunesOfRows:
         return CommunesOfRows(self, found)
+
+    def without_commune(self, communes: CommunesOfRows) -> np.ndarray:
+        """Whether each row is a village row left without a commune (its commune refused)."""
+        placed = np.zeros(len(self.rows), dtype=bool)
+        placed[list(communes.by_position)] = True
+        return self.villages & ~placed
 
     def commune_seen(self, commune: Unit, position: int) -> CommuneSeen:
         district = self.finder.district_of(commune)
@@ -309,7 +326,10 @@ class SheetCheck(StatusChecks):
         sheet, indexes, in_error = self.sheet.name, self.indexes, self.in_error
         for position in self.village_positions.tolist():
             commune = communes.get(position)
-            if commune is None or not labels[position] or position in in_error:
+            if commune is None or not labels[position]:
+                continue
+            if position in in_error:
+                report.refused.append((commune, names[position], code[position]))
                 continue
             if commune.id not in districts:
                 districts[commune.id] = self.finder.district_of(commune)
@@ -358,7 +378,7 @@ class SheetCheck(StatusChecks):
             return [""] * len(self.rows)
         for position in self.formula_positions(column) if key != f.NOTE else ():
             if self.villages[position]:
-                self.say(position, PHASE_NAME, column, FORMULA_NO_VALUE, value="")
+                self.formula_say(position, PHASE_NAME, column)
         return _texts_of(self.cells(column))
 
 

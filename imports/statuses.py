@@ -14,7 +14,6 @@ from .cells import Column
 from .header import StatusStyle
 from .values import BadValue, mark_parse, status_parse
 from .village_report import (
-    FORMULA_NO_VALUE,
     JOINED_WITHOUT_MEMBERS,
     MARK_KEY,
     MARK_STATUS,
@@ -50,7 +49,7 @@ class StatusChecks:
             position, error = int(positions[at]), readings[codes[at]][1]
             statuses[position] = ""
             if in_formula[at]:
-                self.say(position, PHASE_STATUS, column, FORMULA_NO_VALUE, value="")
+                self.formula_say(position, PHASE_STATUS, column)
             elif error is not None:
                 self.say(position, PHASE_STATUS, column, error.text, error.params)
             else:
@@ -83,7 +82,7 @@ class StatusChecks:
         index = self.rows[position].index
         for column in columns:
             if (index, column.index) in self.formulas:
-                self.say(position, PHASE_STATUS, column, FORMULA_NO_VALUE, value="")
+                self.formula_say(position, PHASE_STATUS, column)
                 return
             try:
                 mark_parse(self.sheet.cell(index, column.index))

@@ -26,7 +26,7 @@ from .rows import RowKind, SectionLevel, TableRow, table_rows
 from .sections import SUBTOTAL_DIFFERS
 from .validate import NO_PROVINCE
 from .values import BadValue, count_parse
-from .village_report import FORMULA_NO_VALUE
+from .village_report import formula_refusal
 
 SUMMARY_COUNTS = (
     f.VILLAGES_TOTAL,
@@ -169,7 +169,8 @@ class SummaryWalk:
     def count(self, index: int, column: Column) -> int | None:
         """The count in a cell; None when empty or unreadable (said)."""
         if (index, column.index) in self.sheet.formulas_without_value:
-            self.findings.at(self.sheet, index, column, FORMULA_NO_VALUE, value="")
+            text, params, value = formula_refusal(self.sheet, index, column)
+            self.findings.at(self.sheet, index, column, text, params, value=value)
             return None
         try:
             return count_parse(self.sheet.cell(index, column.index))

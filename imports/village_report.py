@@ -13,7 +13,7 @@ from django.utils.translation import ngettext_lazy
 from units.models import Status, Unit
 
 from . import fields as f
-from .cells import Column
+from .cells import Column, Sheet
 from .issues import Issue
 from .sections import Check
 
@@ -52,6 +52,20 @@ JOINED_WITHOUT_MEMBERS = _('Status "joined" but no members are given.')
 FORMULA_NO_VALUE = _(
     "This cell holds a formula with no calculated value: open and save the file in Excel first."
 )
+FORMULA_ERROR = _(
+    "This cell shows the error %(error)s instead of a value: correct its formula in Excel and "
+    "save the file again."
+)
+
+
+def formula_refusal(sheet: Sheet, index: int, column: Column) -> tuple:
+    """(message, params, value) for a formula cell without a value (`Sheet.formulas_without_
+    value`): the error Excel shows in it (#REF!, #VALUE!), or none calculated."""
+    error = sheet.formula_errors.get((index, column.index))
+    if error:
+        return FORMULA_ERROR, {"error": error}, error
+    return FORMULA_NO_VALUE, None, ""
+
 
 MARK_STATUS = {
     f.MARK_OWN_CELL: Status.OWN_CELL,
@@ -100,6 +114,9 @@ class VillageReport:
     total: Counter = field(default_factory=Counter)  # every village row's sums, all sheets
     sheet_totals: list[tuple[Check, Counter]] = field(default_factory=list)
     unreliable: set[str] = field(default_factory=set)  # fields with unreadable cells
+    # The village rows refused for an error of their own, as (commune, name, code): they are in
+    # the report, so their villages are not also said to be missing from it.
+    refused: list[tuple[Unit, str, str]] = field(default_factory=list)
 
 
 def entry_issue(entry: VillageEntry, text, params, *, warning: bool = False) -> Issue:

@@ -173,18 +173,26 @@ def zip_rewrite(buffer: io.BytesIO, edit, name: str = "report.xlsx") -> io.Bytes
     return out
 
 
-def with_cached_values(buffer: io.BytesIO, values: dict[str, object]) -> io.BytesIO:
+def with_cached_values(
+    buffer: io.BytesIO, values: dict[str, object], result_type: str = ""
+) -> io.BytesIO:
     """What Excel saves: each formula cell (by reference, "D9") with its calculated value.
-    openpyxl writes formulas without one."""
+    openpyxl writes formulas without one. `result_type="e"`: the values are errors Excel shows
+    ("#REF!")."""
+    typed = f' t="{result_type}"'.encode() if result_type else b""
 
     def edit(path: str, data: bytes) -> bytes:
         if not path.startswith("xl/worksheets/"):
             return data
         for ref, value in values.items():
             data = re.sub(
-                rf'(<c r="{ref}"[^>]*>)(<f>.*?</f>)<v\s*/>'.encode(),
+                rf'(<c r="{ref}")([^>]*>)(<f>.*?</f>)<v\s*/>'.encode(),
                 lambda match, value=value: (
-                    match.group(1) + match.group(2) + f"<v>{value}</v>".encode()
+                    match.group(1)
+                    + typed
+                    + match.group(2)
+                    + match.group(3)
+                    + f"<v>{value}</v>".encode()
                 ),
                 data,
             )

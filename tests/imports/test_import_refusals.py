@@ -25,6 +25,7 @@ from tests.workbooks import (
     village,
     village_report,
     village_sheet,
+    with_cached_values,
 )
 from units.models import Village, VillageFigure
 
@@ -55,7 +56,7 @@ def test_no_header_row_says_what_was_found_and_what_is_missing(province):
     header = ["Số", "Tên", "Ghi chú"]
     rows = [[1, "Bản Nậm Cang 1", None]]
     assert refused(rows, header=header, subheader=None, numbers=None) == [
-        ", , , , No header row found in the first 30 rows of any sheet. Columns found: Ghi chú. "
+        "No header row found in the first 30 rows of any sheet. Columns found: Ghi chú. "
         "Missing: Thôn, bản, TDP, Tổng số đảng viên, Tình trạng chi bộ (or the three columns Có "
         "chi bộ độc lập, Sinh hoạt ghép, Chưa có đảng viên)."
     ]
@@ -66,7 +67,7 @@ def test_required_field_missing_says_which_were_found(province):
     subheader = [h for i, h in enumerate(SUBHEADER) if HEADER[i] != "Tổng số đảng viên"]
     rows = [[r[0], r[1], r[2], *r[4:]] for r in mung_tung(NAM_CANG)]
     assert refused(rows, header=header, subheader=subheader) == [
-        "Mường Chà, 5, , , Required columns missing: Tổng số đảng viên. Columns found: STT, "
+        "Mường Chà, 5, Required columns missing: Tổng số đảng viên. Columns found: STT, "
         "Thôn, bản, TDP, Mã thôn, Chính thức, Dự bị, Tình trạng chi bộ, Sinh hoạt ghép với, "
         "Kết nạp mới trong kỳ, Ghi chú."
     ]
@@ -76,7 +77,7 @@ def test_status_missing_when_only_some_mark_columns(province):
     header = ["STT", "Thôn, bản, TDP", "Tổng số đảng viên", "Có chi bộ độc lập", "Sinh hoạt ghép"]
     rows = [section("1", "Xã Mường Tùng")[:2], [1, "Bản Huổi Lèng", 14, "x", None]]
     assert refused(rows, header=header, subheader=None, numbers=None) == [
-        "Mường Chà, 5, , , Required columns missing: Tình trạng chi bộ (or the three columns Có "
+        "Mường Chà, 5, Required columns missing: Tình trạng chi bộ (or the three columns Có "
         "chi bộ độc lập, Sinh hoạt ghép, Chưa có đảng viên). Columns found: STT, Thôn, bản, TDP, "
         "Tổng số đảng viên."
     ]
@@ -123,7 +124,7 @@ def test_unreadable_reference_date(province):
 
 def test_no_reference_date_at_all(province):
     assert refused(mung_tung(NAM_CANG), date_line=None) == [
-        ", , , , The file has no reference date line (“Số liệu tính đến ngày …”) and no date was "
+        "The file has no reference date line (“Số liệu tính đến ngày …”) and no date was "
         "given: give the date of the report."
     ]
 
@@ -141,7 +142,7 @@ def test_no_reference_date_but_a_period_in_the_title_offers_its_end(province, ti
     """The period's end is offered, never taken: the figures may be at another of its days."""
     rows = mung_tung(NAM_CANG)
     assert refused(rows, title_lines=["BAN TỔ CHỨC TỈNH ỦY ĐIỆN BIÊN", title], date_line=None) == [
-        ", , , , The file has no reference date line (“Số liệu tính đến ngày …”) and no date was "
+        "The file has no reference date line (“Số liệu tính đến ngày …”) and no date was "
         f"given. Its title says “{title}”: if the figures are those at the end of that period, "
         f"give {end} as the date of the report."
     ]
@@ -485,6 +486,40 @@ def test_formula_with_no_cached_value(province):
         "value: open and save the file in Excel first.",
         "Mường Chà, 12, D (Tổng số đảng viên), , This cell holds a formula with no calculated "
         "value: open and save the file in Excel first.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "error", "column"),
+    [("D11", "#REF!", "D (Tổng số đảng viên)"), ("G11", "#VALUE!", "G (Tình trạng chi bộ)")],
+)
+def test_a_formula_showing_an_error_is_said_once_with_its_error(province, cell, error, column):
+    """A formula Excel shows as #REF! or #VALUE! (python-calamine reads it as an empty cell):
+    one error naming it, not "0 members" against the full and probationary ones, a subtotal
+    that differs, "no status", nor its village listed as not reported too."""
+    bad = village(2, "Bản Huổi Lèng", 14, 12, 2, OWN, admissions=1)
+    bad[3 if cell[0] == "D" else 6] = "=E11+F11"
+    subtotal = [None, "Cộng xã", None, 16, 14, 2, None, None, 1]
+    workbook = village_report(mung_tung(NAM_CANG, bad, NAM_PIEN, subtotal=subtotal))
+    file = with_cached_values(to_file(workbook), {cell: error}, result_type="e")
+    preview = report_preview(path_or_file=file)
+    assert [issue.line() for issue in preview.errors] == [
+        f"Mường Chà, 11, {column}, {error}, This cell shows the error {error} instead of a value: "
+        "correct its formula in Excel and save the file again."
+    ]
+    assert [issue.message for issue in preview.warnings] == [
+        "1 village of Xã Mường Tùng is not in this report and stays not reported on 31/12/2017: "
+        "Bản Huổi Điết."
+    ]
+
+
+def test_a_village_refused_for_its_figures_is_not_also_said_not_reported(province):
+    bad = village(2, "Bản Huổi Lèng", 14, 12, 1, OWN, admissions=1)
+    preview = report_preview(path_or_file=to_file(village_report(mung_tung(NAM_CANG, bad))))
+    assert len(preview.errors) == 1
+    assert [issue.message for issue in preview.warnings] == [
+        "2 villages of Xã Mường Tùng are not in this report and stay not reported on 31/12/2017: "
+        "Bản Huổi Điết, Bản Nậm Piền."
     ]
 
 

@@ -137,7 +137,7 @@ def test_a_required_column_not_recognised_is_named_with_its_closest_field(provin
     rows = [section("1", "Xã Mường Tùng")[:2], [1, "Bản Huổi Lèng", 14, "Có chi bộ độc lập"]]
     workbook = village_report(rows, header=header, **NO_OPTIONS)
     assert import_refused(to_file(workbook)) == [
-        "Mường Chà, 5, , , Required columns missing: Tổng số đảng viên. Columns found: STT, "
+        "Mường Chà, 5, Required columns missing: Tổng số đảng viên. Columns found: STT, "
         "Thôn, bản, TDP, Tình trạng chi bộ. Headers not recognised, with the field each is "
         "closest to: C “Số đảng viên hiện sinh hoạt” (closest: Tổng số đảng viên); E “Người báo "
         "cáo” (close to no field)."
@@ -265,7 +265,7 @@ def test_a_commune_column_not_recognised_is_said_once_with_its_closest_field(pro
     ]
     workbook = village_report(rows, header=header, date_line=AFTER, **NO_OPTIONS)
     assert import_refused(to_file(workbook)) == [
-        "Mường Chà, 5, , , No commune for the villages of this sheet: no column reads as “Xã, "
+        "Mường Chà, 5, No commune for the villages of this sheet: no column reads as “Xã, "
         "phường, đặc khu” and no commune section row (“Xã …”) stands above them. Headers not "
         "recognised, with the field each is closest to: B “Địa bàn” (close to no field); F "
         "“Người theo dõi” (close to no field). Say which column holds the communes under "

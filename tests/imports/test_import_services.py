@@ -111,7 +111,7 @@ def test_preview_summarises_without_writing(province):
     assert (commune.villages, commune.own_cell, commune.joined, commune.no_members) == (3, 1, 1, 1)
     assert (commune.members, commune.admissions, commune.not_reported) == (16, 1, 1)
     assert [issue.line() for issue in preview.warnings] == [
-        "Mường Chà, 9, , , 1 village of Xã Mường Tùng is not in this report and stays not "
+        "Mường Chà, 9, 1 village of Xã Mường Tùng is not in this report and stays not "
         "reported on 31/12/2017: Bản Huổi Điết."
     ]
 
@@ -250,7 +250,7 @@ def test_another_file_for_the_same_date_and_scope_needs_replace(province):
     with pytest.raises(ImportRefused) as refusal:
         report_import(preview=preview)
     assert [issue.line() for issue in refusal.value.issues] == [
-        f", , , , Figures for 31/12/2017 in Xã Mường Tùng are already held (3 rows, from "
+        f"Figures for 31/12/2017 in Xã Mường Tùng are already held (3 rows, from "
         f"#{first.id} report.xlsx): import with replace to supersede them; the replaced version "
         "can be restored."
     ]

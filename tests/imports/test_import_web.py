@@ -13,8 +13,10 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
+from imports.mapping import column_options
 from imports.models import ColumnMapping, ImportRun, RunEvent
 from imports.preview import CommuneFigures, _commune_order
 from imports.services import report_import, report_preview
@@ -622,6 +624,23 @@ def test_the_mapping_form_names_the_units_of_the_reports_date(
     assert ("Huyện, thành phố, thị xã" in labels) is district
     if not district:
         assert not [label for label in labels if "thị trấn" in label or "Huyện" in label]
+
+
+def test_the_mapping_form_of_a_report_without_a_date_names_no_side_of_the_reform(
+    staff_client, province
+):
+    """No date in the file and none given: the commune level in words true before 1/7/2025
+    and after it, not "Xã, phường, thị trấn" (gone with the reform)."""
+    token = uploaded(staff_client, to_file(place_report(date_line=None)))
+    response = staff_client.get(reverse("imports:preview", args=[token]))
+    labels = option_labels(response, "column_1")
+    assert "Commune level (xã, phường …)" in labels
+    assert "District level (before 1/7/2025)" in labels
+    assert not [label for label in labels if "thị trấn" in label or "đặc khu" in label]
+    with translation.override("vi"):
+        options = dict(column_options(ImportRun.Shape.VILLAGE_REPORT))
+        assert str(options["commune"]) == "Cấp xã (xã, phường …)"
+        assert str(options["district"]) == "Cấp huyện (trước 1/7/2025)"
 
 
 def test_a_field_given_two_columns_is_refused_on_the_mapping_form(staff_client, province):

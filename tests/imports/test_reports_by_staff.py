@@ -69,6 +69,40 @@ def test_a_commune_subtotal_wrong_by_one_is_said_against_its_communes_sum(provin
     ]
 
 
+def misspelt(row):
+    """A row of MUONG_TUNG with its commune misspelt."""
+    return (row[0], "Xã Mường Tùnng", *row[2:])
+
+
+REFUSED_COMMUNE = (
+    "B (Xã, phường, đặc khu), Xã Mường Tùnng, Xã Mường Tùnng is not a commune of Tỉnh Điện "
+    "Biên on 30/09/2025. Closest known names: Xã Mường Tùng."
+)
+
+
+@pytest.mark.parametrize("at", [1, 3])  # among the rows; next to the subtotal
+def test_a_row_naming_a_misspelt_commune_gives_one_error_not_a_subtotal_too(province, english, at):
+    """The misspelt row is refused; it splits the commune's rows and its members are missing
+    from their sum, but the subtotal is right with it counted in: one mistake, one error."""
+    rows = list(MUONG_TUNG)
+    rows[at] = misspelt(rows[at])
+    rows += [subtotal("Xã Mường Tùng", 21), *NA_SANG, subtotal("Xã Na Sang", 7)]
+    assert errors_of(commune_column_report(rows)) == [f"Mường Chà cũ, {6 + at}, {REFUSED_COMMUNE}"]
+
+
+def test_a_subtotal_wrong_beside_a_misspelt_commune_is_said_with_the_rows_it_covers(
+    province, english
+):
+    """A subtotal that is wrong with the misspelt row counted in or not is a second mistake:
+    said, against the sum of the commune's rows with the misspelt one."""
+    rows = [subtotal("Xã Mường Tùng", 22), MUONG_TUNG[0], misspelt(MUONG_TUNG[1])]
+    rows += [*MUONG_TUNG[2:], *NA_SANG, subtotal("Xã Na Sang", 7)]
+    assert errors_of(commune_column_report(rows)) == [
+        "Mường Chà cũ, 6, D (Số lượng ĐV), 22, Cộng gives 22, but the rows it covers add up to 21.",
+        f"Mường Chà cũ, 8, {REFUSED_COMMUNE}",
+    ]
+
+
 # -- a title naming a quarter, and no date line
 
 
@@ -81,7 +115,7 @@ def test_a_quarter_not_yet_over_is_not_offered_as_the_date(province, english):
     end = datetime.date(year, 3, 31)
     file = commune_column_report(MUONG_TUNG, title_date=None, title=title)
     assert errors_of(file) == [
-        ", , , , The file has no reference date line (“Số liệu tính đến ngày …”) and no date "
+        "The file has no reference date line (“Số liệu tính đến ngày …”) and no date "
         f"was given. Its title says “{title}”, a period that ends on {end:%d/%m/%Y}, after "
         "today: give the date the figures are at."
     ]
@@ -91,7 +125,7 @@ def test_a_quarter_over_is_offered_and_the_date_given_is_read(province, english)
     title = "BÁO CÁO QUÝ III NĂM 2025"
     file = commune_column_report(MUONG_TUNG, title_date=None, title=title)
     assert errors_of(file) == [
-        ", , , , The file has no reference date line (“Số liệu tính đến ngày …”) and no date "
+        "The file has no reference date line (“Số liệu tính đến ngày …”) and no date "
         f"was given. Its title says “{title}”: if the figures are those at the end of that "
         "period, give 30/09/2025 as the date of the report."
     ]
@@ -136,7 +170,7 @@ def test_a_report_of_a_province_not_loaded_is_refused_once_saying_so(province, e
         issuer="LAI CHÂU",
     )
     assert errors_of(file) == [
-        ", , , , The title names Tỉnh Lai Châu, whose units are not loaded on this site, so its "
+        "The title names Tỉnh Lai Châu, whose units are not loaded on this site, so its "
         "communes cannot be checked: ask an administrator to load them (“manage.py load_units "
         "--province 12”), then upload the file again."
     ]

@@ -49,15 +49,15 @@ SHEET = "xl/worksheets/sheet1.xml"
 SHARED_STRINGS = "xl/sharedStrings.xml"
 
 NOT_A_WORKBOOK = (
-    ", , , , This file is not a workbook that can be read (.xlsx, .xlsm, .xls or .ods): "
+    "This file is not a workbook that can be read (.xlsx, .xlsm, .xls or .ods): "
     "it may be a renamed CSV or PDF file."
 )
 ENTITIES = (
-    ", , , , Part {part} of this workbook declares XML entities, which spreadsheet programs "
+    "Part {part} of this workbook declares XML entities, which spreadsheet programs "
     "never write: the file was not read, for safety."
 )
 FAR_CELL = (
-    ", , , , Reading this workbook would need more than {limit} of memory: it claims far more "
+    "Reading this workbook would need more than {limit} of memory: it claims far more "
     "cells than it holds, for instance a value far below or to the right of the table."
 )
 
@@ -273,12 +273,11 @@ def hostile(bomb) -> dict[str, Hostile]:
     return {
         "zip bomb": Hostile(
             zip_bomb(bomb),
-            ", , , , This workbook expands to 1024.0 MB when unzipped, more than the limit of "
-            "400.0 MB.",
+            "This workbook expands to 1024.0 MB when unzipped, more than the limit of 400.0 MB.",
         ),
         "zip bomb, sizes understated": Hostile(
             lying_zip_bomb(bomb),
-            f", , , , Part {SHEET} of this workbook expands to more than the 4.0\xa0KB its zip "
+            f"Part {SHEET} of this workbook expands to more than the 4.0\xa0KB its zip "
             "directory declares: the file is damaged or made to overload the server, and was "
             "not read.",
         ),
@@ -370,7 +369,7 @@ def test_command_line_refuses_a_file_over_the_size_limit_unread(province, tmp_pa
     with path.open("wb") as file:
         file.truncate(GB)  # 1 GB on paper, no disk used
     before = database_counts()
-    error = ", , , , This file is 1024.0 MB, more than the limit of 20.0 MB."
+    error = "This file is 1024.0 MB, more than the limit of 20.0 MB."
     assert command_refused(path) == error + "\n"
     refused_run_only(before, error)
 
@@ -380,7 +379,7 @@ def test_command_line_refuses_a_damaged_xls(province, tmp_path):
     path = tmp_path / "report.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024))
     [line] = command_refused(path).splitlines()
-    assert line.startswith(", , , , This workbook is damaged or incomplete (")
+    assert line.startswith("This workbook is damaged or incomplete (")
     assert line.endswith("): open it in Excel and save again.")
 
 
@@ -452,7 +451,7 @@ def command_measured(tmp_path: Path, data: bytes, **env: str) -> Run:
 def baseline(tmp_path_factory) -> Run:
     """The command refusing an empty file: Django, the project and python-calamine loaded."""
     run = command_measured(tmp_path_factory.mktemp("baseline"), b"")
-    assert (run.status, run.stderr) == (1, ", , , , This file is empty.\n" + REFUSED)
+    assert (run.status, run.stderr) == (1, "This file is empty.\n" + REFUSED)
     return run
 
 
@@ -489,7 +488,7 @@ def test_a_file_over_the_size_limit_is_not_read(baseline, tmp_path):
     run = measured(tmp_path, ENGLISH_COMMAND, "import_report", str(path), "--dry-run")
     assert (run.status, run.stderr) == (
         1,
-        ", , , , This file is 1024.0 MB, more than the limit of 20.0 MB.\n" + REFUSED,
+        "This file is 1024.0 MB, more than the limit of 20.0 MB.\n" + REFUSED,
     )
     assert run.peak_mb < baseline.peak_mb + EXTRA_MB
     assert run.cpu_seconds < baseline.cpu_seconds + EXTRA_CPU_SECONDS
@@ -602,7 +601,7 @@ def test_a_sheet_taking_too_long_to_read_is_stopped_at_the_cpu_limit(province, t
     path = tmp_path / "report.xlsx"
     path.write_bytes(rows_sheet(150))
     before = database_counts()
-    error = ", , , , Reading this workbook took more than 1 second of processing and was stopped."
+    error = "Reading this workbook took more than 1 second of processing and was stopped."
     assert command_refused(path) == error + "\n"
     refused_run_only(before, error)
 
@@ -622,7 +621,7 @@ def test_a_report_of_more_rows_than_the_limit_is_refused(province, tmp_path):
     path = tmp_path / "report.xlsx"
     path.write_bytes(report_bytes())
     before = database_counts()
-    error = "Mường Chà, , , , This workbook has more than 12 rows."
+    error = "Mường Chà, This workbook has more than 12 rows."
     assert command_refused(path) == error + "\n"
     refused_run_only(before, error)
 
@@ -637,8 +636,9 @@ def named(data: bytes, name: str = "report.xlsx") -> io.BytesIO:
 
 
 def preview_errors(client: Client, data: bytes) -> tuple[str, list[str]]:
-    """Upload `data`; returns the preview's token and the rows of its errors table, as
-    "sheet, row, column, value, message"."""
+    """Upload `data`; returns the preview's token and the rows of its errors table, as the
+    command line writes them: "sheet, row, column, value, message", the parts of the place
+    the row has (`Issue.line`)."""
     response = client.post(reverse("imports:upload"), {"file": named(data)})
     assert response.status_code == 302, response.content.decode()[:2000]
     token = response["Location"].rstrip("/").rsplit("/", 1)[-1]
@@ -646,10 +646,14 @@ def preview_errors(client: Client, data: bytes) -> tuple[str, list[str]]:
     table = re.search(r'<table class="issues errors" id="errors">(.*?)</table>', page, re.S)
     if table is None:
         return token, []
-    return token, [
-        ", ".join(html.unescape(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row))
-        for row in re.findall(r"<tr>(.*?)</tr>", table.group(1).split("<tbody>")[1], re.S)
-    ]
+    rows = re.findall(r"<tr>(.*?)</tr>", table.group(1).split("<tbody>")[1], re.S)
+    return token, [_as_line(re.findall(r"<td[^>]*>(.*?)</td>", row)) for row in rows]
+
+
+def _as_line(cells: list[str]) -> str:
+    sheet, row, column, value, message = (html.unescape(cell).strip() for cell in cells)
+    place = [part for part in (sheet, row, column) if part]
+    return ", ".join([*place, *([value] if column or value else []), message])
 
 
 def upload_error(response) -> str:
@@ -685,7 +689,7 @@ def test_staff_upload_of_a_billion_row_dimension_claim_previews_the_real_rows(
 def test_staff_upload_over_the_row_limit_is_refused(staff_client, province):
     before = database_counts()
     token, errors = preview_errors(staff_client, report_bytes())
-    assert errors == ["Mường Chà, , , , This workbook has more than 12 rows."]
+    assert errors == ["Mường Chà, This workbook has more than 12 rows."]
     assert staff_client.post(reverse("imports:confirm", args=[token])).status_code == 400
     assert database_counts() == before
 

@@ -36,6 +36,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from imports.dates import date_text
 from imports.drafts import report_draft
 from imports.issues import grouped
 from imports.mapping import ColumnsRefused, columns_parse
@@ -158,7 +159,7 @@ class Command(BaseCommand):
                 _("Shape: %(shape)s; date: %(date)s; scope: %(scope)s")
                 % {
                     "shape": ImportRun.Shape(preview.shape).label,
-                    "date": preview.date,
+                    "date": date_text(preview.date) if preview.date else "—",
                     "scope": preview.scope or "—",
                 }
             )
