@@ -11,6 +11,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.utils.translation import gettext_lazy as _
+
+# Why a sheet was left out of the report (`SkippedSheet`): the preview and the command line say
+# it beside the sheet's name, so that a sheet of villages left out by mistake is seen as such.
+HIDDEN = _("hidden")
+NOT_A_WORKSHEET = _("a chart or macro sheet, not a table")
+NO_TABLE = _("no table of villages found")
+HEADER_INCOMPLETE = _("its header lacks a required column")
+
 
 class ColumnRows(Sequence):
     """A sheet's rows, held as its columns: a row is put together when it is asked for.
@@ -89,7 +98,18 @@ class Workbook:
     sha256: str
     format: str  # xlsx, xls, ods, xlsb
     sheets: list[Sheet]
-    skipped: list[str] = field(default_factory=list)  # hidden sheets and chart sheets
+    skipped: list[SkippedSheet] = field(default_factory=list)  # hidden sheets and chart sheets
+
+
+@dataclass(frozen=True)
+class SkippedSheet:
+    """A sheet the import leaves out, and why: "Ghi chú (no table of villages found)"."""
+
+    name: str
+    why: Any  # one of HIDDEN, NOT_A_WORKSHEET, NO_TABLE, HEADER_INCOMPLETE (lazy texts)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.why})"
 
 
 class SheetSource(Protocol):
@@ -97,7 +117,7 @@ class SheetSource(Protocol):
     (`imports.reader.WorkbookReading`), whose `skipped` is complete once its sheets are."""
 
     sheets: Iterable[Sheet]
-    skipped: list[str]
+    skipped: list[SkippedSheet]
 
 
 @dataclass

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 
 from . import fields as f
-from .cells import Column, Sheet, SheetSource, cell_text
+from .cells import (
+    HEADER_INCOMPLETE,
+    NO_TABLE,
+    Column,
+    Sheet,
+    SheetSource,
+    SkippedSheet,
+    cell_text,
+)
 from .dates import ReferenceDate, reference_date_find
 from .fields import Shape
 from .header import (
@@ -77,7 +85,7 @@ class SheetHeader:
 @dataclass
 class Layout:
     tables: list[Table] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # sheets without a table, hidden sheets
+    skipped: list[SkippedSheet] = field(default_factory=list)  # without a table, hidden …
     headers: list[SheetHeader] = field(default_factory=list)  # tables' and failed headers
 
 
@@ -110,12 +118,12 @@ def workbook_tables(
         if candidate is None or len(candidate.columns) < MIN_FIELDS_FOR_A_TABLE:
             if candidate and (best is None or candidate.score > best.score):
                 best, best_header = candidate, header
-            layout.skipped.append(sheet.name)
+            layout.skipped.append(SkippedSheet(sheet.name, NO_TABLE))
             continue
         layout.headers.append(header)
         if candidate.missing:
             _missing_refuse(sheet, candidate, date, findings)
-            layout.skipped.append(sheet.name)
+            layout.skipped.append(SkippedSheet(sheet.name, HEADER_INCOMPLETE))
             continue
         layout.tables.append(table_from(sheet, candidate))
         if on_table is not None:

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext_lazy
 
 from units.models import Level, Status, Unit, UnitFigure, VillageFigure, VillagePlacement
 
+from .cells import SkippedSheet
 from .dates import date_text
 from .fields import Shape
 from .idlists import ids_in
@@ -67,7 +68,7 @@ class Preview:
     date: datetime.date | None = None
     scope: Unit | None = None
     sheets: list[str] = field(default_factory=list)  # sheets read as tables
-    skipped_sheets: list[str] = field(default_factory=list)  # hidden, charts, no table
+    skipped_sheets: list[SkippedSheet] = field(default_factory=list)  # hidden, charts, no table
     extra_columns: list[str] = field(default_factory=list)  # "Sheet!K (Người báo cáo)"
     headers: list[SheetHeader] = field(default_factory=list)  # for the column-mapping step
     errors: list[Issue] = field(default_factory=list)

@@ -25,7 +25,7 @@ from typing import IO
 from django.conf import settings
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
-from .cells import Sheet, Workbook
+from .cells import HIDDEN, NOT_A_WORKSHEET, Sheet, SkippedSheet, Workbook
 from .formulas import formulas_find, sheet_paths
 from .isolation import isolated
 from .issues import Issue
@@ -60,7 +60,7 @@ class WorkbookReading:
         self.file_name = file_name
         self.size = len(self.data)
         self.sha256 = hashlib.sha256(self.data).hexdigest()
-        self.skipped: list[str] = []
+        self.skipped: list[SkippedSheet] = []
         self.format, self.archive, self.with_formulas = self._refusing(_sniff, self.data)
 
     @property
@@ -69,7 +69,8 @@ class WorkbookReading:
         paths = sheet_paths(self.archive) if self.archive is not None else {}
         while (item := self._refusing(next, items, None)) is not None:
             if item[0] == "skipped":
-                self.skipped.append(item[1])
+                _, name, hidden = item
+                self.skipped.append(SkippedSheet(name, HIDDEN if hidden else NOT_A_WORKSHEET))
                 continue
             kind, name, cells, height, merged = item
             merged = [tuple(corners) for corners in merged]
@@ -177,8 +178,8 @@ def _mimetype(archive: zipfile.ZipFile) -> bytes:
 def _cells_read(data: bytes) -> Iterator[tuple]:
     """Every worksheet's cells, through python-calamine, one sheet at a time: ("columns" or
     "rows", name, cells, height, merged ranges) for a visible worksheet (`_sheet_item`),
-    ("skipped", name) for the others. Runs in the child process; plain tuples and lists cross
-    the pipe fastest."""
+    ("skipped", name, hidden: whether a worksheet) for the others. Runs in the child process;
+    plain tuples and lists cross the pipe fastest."""
     try:
         calamine = CalamineWorkbook.from_object(io.BytesIO(data))
     except PasswordError as error:
@@ -193,7 +194,7 @@ def _sheets_read(calamine: CalamineWorkbook) -> Iterator[tuple]:
     rows_left = settings.IMPORT_MAX_ROWS
     for meta in calamine.sheets_metadata:
         if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
-            yield ("skipped", meta.name)
+            yield ("skipped", meta.name, meta.typ == SheetTypeEnum.WorkSheet)
             continue
         try:
             worksheet = calamine.get_sheet_by_name(meta.name)

@@ -64,6 +64,14 @@ def test_import_exits_0_and_summarises(province, tmp_path):
     assert (event.action, event.user, event.command_line) == ("published", None, True)
 
 
+def test_the_summary_says_why_each_sheet_was_skipped(province, tmp_path):
+    workbook = village_report()
+    workbook.create_sheet("Ghi chú").append(["Số liệu do các huyện ủy báo cáo."])
+    workbook.create_sheet("Cũ").sheet_state = "hidden"
+    out, _ = run_command(saved(tmp_path, workbook), "--dry-run")
+    assert "Sheets skipped: Cũ (hidden), Ghi chú (no table of villages found)" in out.splitlines()
+
+
 def test_import_without_publish_is_a_draft_that_publish_import_publishes(province, tmp_path):
     out, _ = run_command(saved(tmp_path, village_report()))
     run = ImportRun.objects.get()

@@ -5,6 +5,7 @@ import datetime
 import unicodedata
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from imports.services import report_preview
@@ -221,9 +222,42 @@ def test_one_sheet_per_district_and_a_notes_sheet(province):
     hidden.sheet_state = "hidden"
     preview = read(workbook)
     assert preview.sheets == ["Mường Chà", "Tuần Giáo"]
-    assert preview.skipped_sheets == ["Cũ", "Ghi chú"]
+    assert skipped(preview) == ["Cũ (hidden)", "Ghi chú (no table of villages found)"]
     assert [e.name for e in preview.villages.entries][-1] == "Bản Co Củ"
     assert preview.scope == province.province
+
+
+def skipped(preview, language: str = "en") -> list[str]:
+    """The skipped sheets as the preview and the command line show them, name and why."""
+    with translation.override(language):
+        return [str(sheet) for sheet in preview.skipped_sheets]
+
+
+def test_each_skipped_sheet_says_why_in_both_languages(province):
+    """A sheet left out by mistake must be seen as such: hidden, a chart, no table, or a
+    header without a required column (the last one also an error of its own)."""
+    workbook = village_report(sheet_name="Mường Chà")
+    workbook.create_chartsheet("Biểu đồ")
+    hidden = workbook.create_sheet("Cũ")
+    hidden.sheet_state = "hidden"
+    workbook.create_sheet("Trống")
+    partial = workbook.create_sheet("Thiếu cột")
+    partial.append(["STT", "Tên thôn, bản", "Tình trạng"])
+    partial.append([1, "Bản Huổi Lếch", "Có chi bộ"])
+    preview = report_preview(path_or_file=to_file(workbook))
+    assert skipped(preview) == [
+        "Biểu đồ (a chart or macro sheet, not a table)",
+        "Cũ (hidden)",
+        "Trống (no table of villages found)",
+        "Thiếu cột (its header lacks a required column)",
+    ]
+    assert skipped(preview, "vi") == [
+        "Biểu đồ (biểu đồ hoặc trang macro, không phải bảng)",
+        "Cũ (đang ẩn)",
+        "Trống (không thấy bảng thôn, bản)",
+        "Thiếu cột (dòng tiêu đề thiếu một cột bắt buộc)",
+    ]
+    assert any(issue.sheet == "Thiếu cột" for issue in preview.errors)
 
 
 def test_lines_under_the_table_are_ignored(province):
@@ -357,7 +391,7 @@ def test_template_round_trip(province):
         sheet.append(row)
     preview = read(workbook)
     assert entries(preview) == CANONICAL
-    assert preview.skipped_sheets == ["Hướng dẫn"]
+    assert skipped(preview) == ["Hướng dẫn (no table of villages found)"]
     assert preview.extra_columns == []
     assert [c for c in sheet.iter_rows(min_row=5, max_row=7, values_only=True)] == [
         HEADER,

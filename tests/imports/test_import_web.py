@@ -306,6 +306,14 @@ def test_a_preview_after_the_reform_has_no_district_column(staff_client, provinc
     assert cells[:3] == ["Xã Mường Tùng", "—", "4"]  # the commune, its villages before, after
 
 
+def test_the_preview_says_why_a_sheet_was_skipped(staff_client, province):
+    report = village_report()
+    report.create_sheet("Ghi chú").append(["Số liệu do các huyện ủy báo cáo."])
+    token = uploaded(staff_client, to_file(report))
+    response = staff_client.get(reverse("imports:preview", args=[token]))
+    assert page_text(response, "skipped-sheets") == "Ghi chú (no table of villages found)"
+
+
 def test_the_preview_lists_communes_in_vietnamese_order():
     names = ["Xã Núa Ngam", "Xã Nậm Kè", "Phường Mường Thanh", "Phường Điện Biên Phủ", "Xã Ẳng Tở"]
     # As load_units stores them: the preview orders by the stored key, not by working it out.

@@ -165,7 +165,8 @@ class Command(BaseCommand):
             )
             write(_("Sheets: %(sheets)s") % {"sheets": ", ".join(preview.sheets) or "—"})
         if preview.skipped_sheets:
-            write(_("Sheets skipped: %(sheets)s") % {"sheets": ", ".join(preview.skipped_sheets)})
+            skipped = ", ".join(map(str, preview.skipped_sheets))  # "Ghi chú (why)"
+            write(_("Sheets skipped: %(sheets)s") % {"sheets": skipped})
         if preview.extra_columns:
             write(_("Columns ignored: %(columns)s") % {"columns": ", ".join(preview.extra_columns)})
         counts = counts_text(preview)
