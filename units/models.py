@@ -459,6 +459,17 @@ class Coverage(models.Model):
     def reported(self) -> int:
         return self.villages - self.not_reported
 
+    # The figures that count what was reported: unknown when no village was (docs/domain.md §1).
+    REPORTED_FIGURES = ("own_cell", "joined", "no_members", "without_cell", "members", "admissions")
+
+    def known(self, key: str) -> int | None:
+        """A figure, or None when it counts reports and no village was reported: a unit whose
+        villages all went unreported has 0 villages with a cell by no count (docs/domain.md §1,
+        "A missing value"). The villages and those not reported are known either way."""
+        if key in self.REPORTED_FIGURES and not self.reported:
+            return None
+        return getattr(self, key)
+
 
 class DataVersion(models.Model):
     """One row, bumped in every transaction that changes what the public pages show.

@@ -364,6 +364,16 @@ def members_known(members: int | None, *, villages: int | None, not_reported: in
     return None if (villages or 0) == (not_reported or 0) else members
 
 
+def unit_figures(values: dict) -> dict[str, int | None]:
+    """A unit row's counts and members; those that count reports are None when none of its
+    villages was reported (`Coverage.known`): its stored zeros are no figures."""
+    nothing_reported = values["villages"] == values["not_reported"]
+    return {
+        name: None if nothing_reported and name in Coverage.REPORTED_FIGURES else values[name]
+        for name in (*COUNTS, "members")
+    }
+
+
 def row_from(record: VillagePlacement | Coverage) -> CoverageRow:
     if isinstance(record, VillagePlacement):
         return CoverageRow(
@@ -379,14 +389,7 @@ def row_from(record: VillagePlacement | Coverage) -> CoverageRow:
         name=record.unit.name,
         village_id=None,
         unit_id=record.unit_id,
-        members=members_known(
-            record.members, villages=record.villages, not_reported=record.not_reported
-        ),
-        villages=record.villages,
-        own_cell=record.own_cell,
-        joined=record.joined,
-        no_members=record.no_members,
-        not_reported=record.not_reported,
+        **unit_figures({name: getattr(record, name) for name in (*COUNTS, "members")}),
         own_cell_share=_rounded(record.own_cell_share),
         member_share=_rounded(record.member_share),
         synthetic=record.synthetic,
@@ -442,10 +445,7 @@ def row_from_values(values: dict, *, village: bool) -> CoverageRow:
         name=values["unit__name"],
         village_id=None,
         unit_id=values["unit_id"],
-        **{name: values[name] for name in COUNTS},
-        members=members_known(
-            values["members"], villages=values["villages"], not_reported=values["not_reported"]
-        ),
+        **unit_figures(values),
         own_cell_share=_rounded(values["own_cell_share"]),
         member_share=_rounded(values["member_share"]),
         synthetic=values["synthetic"],

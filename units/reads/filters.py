@@ -112,7 +112,7 @@ class CountField(forms.IntegerField):
 
 
 # A unit none of whose villages was reported at the date (`Coverage.reported` is 0): its stored
-# members are no figure, shown as "—".
+# members and counts by status are no figures, shown as "—" (`Coverage.known`).
 NOTHING_REPORTED = Q(villages=F("not_reported"))
 
 
@@ -482,7 +482,8 @@ def _sort_expressions(queryset: QuerySet, key: str) -> list[F]:
         # From the best to the worst, as the table's columns go; not reported last either way.
         ranks = [Status.OWN_CELL, Status.JOINED, Status.NO_MEMBERS]
         return [Case(*(When(status=status, then=rank) for rank, status in enumerate(ranks)))]
-    if key == "members" and queryset.model is not VillagePlacement:
-        # A unit none of whose villages was reported has no members to show: last, as "—".
-        return [Case(When(NOTHING_REPORTED, then=None), default=F("members"))]
+    if key in Coverage.REPORTED_FIGURES and queryset.model is not VillagePlacement:
+        # A unit none of whose villages was reported has no members nor counts by status to
+        # show: last, as "—" (Coverage.known).
+        return [Case(When(NOTHING_REPORTED, then=None), default=F(key))]
     return [F(key)]

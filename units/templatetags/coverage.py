@@ -55,6 +55,13 @@ def count(value) -> str:
 
 
 @register.filter
+def known(coverage, key: str):
+    """`Coverage.known`: a unit's count by status, None (shown NO_VALUE) when no village of it
+    was reported, so a headline never says "own cell 0" of villages nobody counted."""
+    return coverage.known(key)
+
+
+@register.filter
 def village_totals(totals) -> str:
     """What the village table's totals row says under "Status": on the page
     (templates/units/coverage.html) and in its exports, one sentence."""

@@ -52,18 +52,14 @@ def coverage_json(coverage: Coverage | None) -> dict | None:
     """Figures computed from village reports; `villages` is the denominator."""
     if coverage is None:
         return None
+    # Counts of reports are None when no village was reported: unknown, never 0
+    # (docs/domain.md §1); the villages and those not reported are known either way.
+    figures = ("villages", "own_cell", "joined", "no_members", "without_cell", "not_reported",
+               "members", "admissions")  # fmt: skip
     return {
         "source": "computed from village reports",
         "qualifier": "exact",
-        "villages": coverage.villages,
-        "own_cell": coverage.own_cell,
-        "joined": coverage.joined,
-        "no_members": coverage.no_members,
-        "without_cell": coverage.without_cell,
-        "not_reported": coverage.not_reported,
-        # None when no village was reported: unknown, never 0 (docs/domain.md §1).
-        "members": coverage.members if coverage.reported else None,
-        "admissions": coverage.admissions if coverage.reported else None,
+        **{key: coverage.known(key) for key in figures},
     }
 
 
