@@ -11,9 +11,11 @@ Members are counts only: nothing here describes a person (Decree 13/2023/NĐ-CP)
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import Promise
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +44,32 @@ LEVEL_NAMES = {
     Level.DISTRICT: pgettext_lazy("level of a unit", "District level"),
     Level.COMMUNE: pgettext_lazy("level of a unit", "Commune level"),
 }
+
+
+@dataclass(frozen=True)
+class CommuneHeadings:
+    """What a column of commune-level units and of their codes is headed at a date."""
+
+    name: Promise
+    code: Promise
+
+
+# A column of communes is headed by the kinds the level has at the date, not "Xã" over wards
+# (phường), townships (thị trấn) and special zones (đặc khu) (docs/domain.md §2, §4).
+COMMUNE_HEADINGS_BEFORE_REFORM = CommuneHeadings(
+    pgettext_lazy("column: communes before 1/7/2025", "Commune, ward, township"),
+    pgettext_lazy("column: communes before 1/7/2025", "Code of commune, ward, township"),
+)
+COMMUNE_HEADINGS_FROM_REFORM = CommuneHeadings(
+    pgettext_lazy("column: communes from 1/7/2025", "Commune, ward, special zone"),
+    pgettext_lazy("column: communes from 1/7/2025", "Code of commune, ward, special zone"),
+)
+
+
+def commune_headings(date: datetime.date) -> CommuneHeadings:
+    if date >= REFORM_DATE:
+        return COMMUNE_HEADINGS_FROM_REFORM
+    return COMMUNE_HEADINGS_BEFORE_REFORM
 
 
 class Status(models.TextChoices):

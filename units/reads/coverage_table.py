@@ -30,7 +30,15 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.http import QueryDict
 
-from units.models import Coverage, Level, Period, Status, Unit, VillagePlacement
+from units.models import (
+    Coverage,
+    Level,
+    Period,
+    Status,
+    Unit,
+    VillagePlacement,
+    commune_headings,
+)
 from units.reads.dates import periods_with_coverage
 from units.reads.filters import CoverageFilter, Group, MembersFilter
 from units.reads.provenance import SyntheticCount
@@ -125,6 +133,14 @@ class CoverageTable:
     @property
     def date(self) -> datetime.date:
         return self.period.date
+
+    @property
+    def group_name(self) -> str:
+        """What the grouping's units are called at the date: "Xã, phường, đặc khu" from
+        1/7/2025, not "Xã" (`units.models.commune_headings`)."""
+        if self.group == Group.COMMUNE:
+            return str(commune_headings(self.date).name)
+        return str(self.group.label)
 
     @cached_property
     def totals(self) -> Totals:

@@ -149,8 +149,32 @@ def test_after_the_reform_communes_sit_directly_under_the_province(client, demo)
     html = page_html(client, "?date=2025-09-30&group=commune")
     rows = html_rows(html)
     assert len(rows) == 45 and {row[1] for row in rows} == {"Tỉnh Điện Biên"}
-    assert html_headers(html)[:2] == ["Xã", "Tỉnh"]
+    assert html_headers(html)[:2] == ["Xã, phường, đặc khu", "Tỉnh"]
     assert html_rows(page_html(client, "?date=2025-09-30&group=district")) == []
+
+
+@pytest.mark.parametrize(
+    ("date", "heading"),
+    [("2025-09-30", "Xã, phường, đặc khu"), ("2024-12-31", "Xã, phường, thị trấn")],
+)
+def test_the_commune_column_and_caption_name_the_kinds_of_commune_at_the_date(
+    client, demo, date, heading
+):
+    """Found browsing 30/9/2025: "Xã" headed a column of wards (phường) too."""
+    html = page_html(client, f"?date={date}&group=village")
+    assert html_headers(html)[1] == heading
+    html = page_html(client, f"?date={date}&group=commune")
+    assert html_headers(html)[0] == heading
+    assert f"theo {heading.lower()} tại" in html  # the caption: "Thôn, bản theo xã, phường, …"
+
+
+def test_a_page_after_the_reform_speaks_of_no_district_nor_township(client, demo):
+    province = Unit.objects.get(scheme=Scheme.GSO2025, level=Level.PROVINCE, code="11")
+    for url in (f"/u/{province.id}/?date=2025-09-30", "/coverage/?date=2025-09-30&group=village"):
+        client.cookies["django_language"] = "vi"
+        text = re.sub(r"<[^>]+>", " ", client.get(url).content.decode()).lower()
+        assert "thị trấn" not in text, url
+        assert "huyện" not in text.replace("cấp huyện", ""), url
 
 
 @pytest.mark.parametrize("group", ["village", "commune"])
