@@ -18,6 +18,7 @@ from units.reads.dates import BadDate, parse_date
 from units.reads.lineage import Relation, UnitElsewhere
 from units.reads.targets import RESOLUTION_START
 from units.reads.unit_page import NoFiguresAtDate, UnitNotFound, UnitPage, unit_page_select
+from units.templatetags.coverage import short_date
 
 
 class Answer:
@@ -129,7 +130,8 @@ def page_json(page: UnitPage) -> dict:
 
 
 def elsewhere_message(answer: UnitElsewhere) -> str:
-    values = {"unit": answer.unit.name, "date": answer.date.isoformat()}
+    # The message is for people: its date as they write it; the "date" field stays ISO.
+    values = {"unit": answer.unit.name, "date": short_date(answer.date)}
     if not answer.standing:
         return _("%(unit)s did not exist on %(date)s, and no unit stood for it then.") % values
     if answer.relation == Relation.SUCCESSORS:

@@ -699,9 +699,44 @@ def test_an_unknown_format_is_a_bad_request(client, demo):
     )
 
 
-def test_a_date_before_any_figure_says_so(client, demo):
-    html = get(client, "?date=2010-06-30", status=400).content.decode()
-    assert "Không có số liệu độ phủ tại 2010-06-30" in html
+@pytest.mark.parametrize(
+    ("query", "language", "message"),
+    [
+        ("?date=2010-06-30", "vi", "Không có số liệu độ phủ tại hoặc trước ngày 30/06/2010"),
+        ("?date=2010-06-30", "en", "No coverage figures at or before 30/06/2010"),
+        ("?date=yesterday", "vi", "“yesterday” không phải là một ngày"),
+        ("?date=2017-13-45", "en", "“2017-13-45” is not a date"),
+    ],
+)
+def test_a_date_refused_says_why_with_the_date_as_people_write_it(
+    client, demo, query, language, message
+):
+    """The message said "2010-06-30", as the URL writes it, not as the page writes dates."""
+    html = html_lib.unescape(get(client, query, language, status=400).content.decode())
+    shown = re.search(r'id="id_date-errors">(.*?)</div>', html, re.S).group(1)
+    assert message in shown and "2010-06-30" not in shown
+    errors = get(client, query + "&format=json", language, status=400).json()["errors"]
+    assert message in errors["date"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "language", "message"),
+    [
+        ("?province=999999", "vi", "Không có tỉnh nào có mã định danh “999999”"),
+        ("?province=abc", "en", "No province has the id “abc”"),
+        ("?district=999999", "en", "No district has the id “999999”"),
+        ("?commune=999999", "vi", "Không có xã nào có mã định danh “999999”"),
+        ("?status=lost", "en", "No status is called “lost”"),
+        ("?group=hamlet", "vi", "“hamlet” không phải là cách nhóm"),
+        ("?sort=password", "en", "The table cannot be sorted by “password”"),
+    ],
+)
+def test_an_unknown_parameter_value_says_what_was_wrong(client, demo, query, language, message):
+    """A bad province= was told Django's "Select a valid choice", naming nothing."""
+    html = html_lib.unescape(get(client, query, language, status=400).content.decode())
+    assert message in html
+    errors = get(client, query + "&format=json", language, status=400).json()["errors"]
+    assert message in next(iter(errors.values()))[0]["message"]
 
 
 def test_the_unit_page_links_to_the_full_table(client, demo):

@@ -68,7 +68,7 @@ def test_the_api_names_the_predecessors_of_a_unit_asked_for_before_it_existed(cl
     data = response.json()
     assert data["status"] == "unit_not_valid_on_date"
     assert data["error"] == (
-        "Xã Mường Tùng did not exist yet on 2017-12-31: it continues these units."
+        "Xã Mường Tùng did not exist yet on 31/12/2017: it continues these units."
     )
     assert [u["name"] for u in data["stood_for_by"]] == ["Xã Huổi Lèng", "Xã Mường Tùng"]
     old = data["stood_for_by"][0]
