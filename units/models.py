@@ -11,9 +11,11 @@ Members are counts only: nothing here describes a person (Decree 13/2023/NĐ-CP)
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import Promise
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +44,32 @@ LEVEL_NAMES = {
     Level.DISTRICT: pgettext_lazy("level of a unit", "District level"),
     Level.COMMUNE: pgettext_lazy("level of a unit", "Commune level"),
 }
+
+
+@dataclass(frozen=True)
+class CommuneHeadings:
+    """What a column of commune-level units and of their codes is headed at a date."""
+
+    name: Promise
+    code: Promise
+
+
+# A column of communes is headed by the kinds the level has at the date, not "Xã" over wards
+# (phường), townships (thị trấn) and special zones (đặc khu) (docs/domain.md §2, §4).
+COMMUNE_HEADINGS_BEFORE_REFORM = CommuneHeadings(
+    pgettext_lazy("column: communes before 1/7/2025", "Commune, ward, township"),
+    pgettext_lazy("column: communes before 1/7/2025", "Code of commune, ward, township"),
+)
+COMMUNE_HEADINGS_FROM_REFORM = CommuneHeadings(
+    pgettext_lazy("column: communes from 1/7/2025", "Commune, ward, special zone"),
+    pgettext_lazy("column: communes from 1/7/2025", "Code of commune, ward, special zone"),
+)
+
+
+def commune_headings(date: datetime.date) -> CommuneHeadings:
+    if date >= REFORM_DATE:
+        return COMMUNE_HEADINGS_FROM_REFORM
+    return COMMUNE_HEADINGS_BEFORE_REFORM
 
 
 class Status(models.TextChoices):
@@ -458,6 +486,17 @@ class Coverage(models.Model):
     @property
     def reported(self) -> int:
         return self.villages - self.not_reported
+
+    # The figures that count what was reported: unknown when no village was (docs/domain.md §1).
+    REPORTED_FIGURES = ("own_cell", "joined", "no_members", "without_cell", "members", "admissions")
+
+    def known(self, key: str) -> int | None:
+        """A figure, or None when it counts reports and no village was reported: a unit whose
+        villages all went unreported has 0 villages with a cell by no count (docs/domain.md §1,
+        "A missing value"). The villages and those not reported are known either way."""
+        if key in self.REPORTED_FIGURES and not self.reported:
+            return None
+        return getattr(self, key)
 
 
 class DataVersion(models.Model):

@@ -30,7 +30,15 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.http import QueryDict
 
-from units.models import Coverage, Level, Period, Status, Unit, VillagePlacement
+from units.models import (
+    Coverage,
+    Level,
+    Period,
+    Status,
+    Unit,
+    VillagePlacement,
+    commune_headings,
+)
 from units.reads.dates import periods_with_coverage
 from units.reads.filters import CoverageFilter, Group, MembersFilter
 from units.reads.provenance import SyntheticCount
@@ -125,6 +133,14 @@ class CoverageTable:
     @property
     def date(self) -> datetime.date:
         return self.period.date
+
+    @property
+    def group_name(self) -> str:
+        """What the grouping's units are called at the date: "Xã, phường, đặc khu" from
+        1/7/2025, not "Xã" (`units.models.commune_headings`)."""
+        if self.group == Group.COMMUNE:
+            return str(commune_headings(self.date).name)
+        return str(self.group.label)
 
     @cached_property
     def totals(self) -> Totals:
@@ -364,6 +380,16 @@ def members_known(members: int | None, *, villages: int | None, not_reported: in
     return None if (villages or 0) == (not_reported or 0) else members
 
 
+def unit_figures(values: dict) -> dict[str, int | None]:
+    """A unit row's counts and members; those that count reports are None when none of its
+    villages was reported (`Coverage.known`): its stored zeros are no figures."""
+    nothing_reported = values["villages"] == values["not_reported"]
+    return {
+        name: None if nothing_reported and name in Coverage.REPORTED_FIGURES else values[name]
+        for name in (*COUNTS, "members")
+    }
+
+
 def row_from(record: VillagePlacement | Coverage) -> CoverageRow:
     if isinstance(record, VillagePlacement):
         return CoverageRow(
@@ -379,14 +405,7 @@ def row_from(record: VillagePlacement | Coverage) -> CoverageRow:
         name=record.unit.name,
         village_id=None,
         unit_id=record.unit_id,
-        members=members_known(
-            record.members, villages=record.villages, not_reported=record.not_reported
-        ),
-        villages=record.villages,
-        own_cell=record.own_cell,
-        joined=record.joined,
-        no_members=record.no_members,
-        not_reported=record.not_reported,
+        **unit_figures({name: getattr(record, name) for name in (*COUNTS, "members")}),
         own_cell_share=_rounded(record.own_cell_share),
         member_share=_rounded(record.member_share),
         synthetic=record.synthetic,
@@ -442,10 +461,7 @@ def row_from_values(values: dict, *, village: bool) -> CoverageRow:
         name=values["unit__name"],
         village_id=None,
         unit_id=values["unit_id"],
-        **{name: values[name] for name in COUNTS},
-        members=members_known(
-            values["members"], villages=values["villages"], not_reported=values["not_reported"]
-        ),
+        **unit_figures(values),
         own_cell_share=_rounded(values["own_cell_share"]),
         member_share=_rounded(values["member_share"]),
         synthetic=values["synthetic"],

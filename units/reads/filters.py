@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import ModelChoiceField
+from django_filters.fields import ChoiceField, ModelChoiceField
 
 from units.domain.names import (
     COMMUNE_KINDS,
@@ -112,7 +112,7 @@ class CountField(forms.IntegerField):
 
 
 # A unit none of whose villages was reported at the date (`Coverage.reported` is 0): its stored
-# members are no figure, shown as "—".
+# members and counts by status are no figures, shown as "—" (`Coverage.known`).
 NOTHING_REPORTED = Q(villages=F("not_reported"))
 
 
@@ -139,6 +139,41 @@ class MembersFilter(django_filters.NumberFilter):
         if qs.model is not VillagePlacement:
             qs = qs.exclude(NOTHING_REPORTED)
         return super().filter(qs, value)
+
+
+class ReportingDateField(ChoiceField):
+    """A reporting date of the table: one that is none is refused saying what was wrong, the
+    date written as people read it (31/12/2017, not 2017-12-31)."""
+
+    def validate(self, value) -> None:
+        try:
+            super().validate(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(_date_refused(value), code="invalid_choice") from None
+
+
+def _date_refused(value: str) -> str:
+    try:
+        date = parse_date(value)
+    except BadDate:
+        return _("“%(value)s” is not a date: choose one of the dates listed.") % {"value": value}
+    # A valid day refused: the filter set already moved any day after the first reporting
+    # date to the one before it, so this one is before every date with figures.
+    return _("No coverage figures at or before %(date)s: choose one of the dates listed.") % {
+        "date": date_format(date, "SHORT_DATE_FORMAT")
+    }
+
+
+class ReportingDateFilter(django_filters.ChoiceFilter):
+    field_class = ReportingDateField
+
+
+# What a place filter naming no unit of its level says (the filters take a unit's id).
+UNKNOWN_PLACE = {
+    Level.PROVINCE: _("No province has the id “%(value)s”: choose one from the list."),
+    Level.DISTRICT: _("No district has the id “%(value)s”: choose one from the list."),
+    Level.COMMUNE: _("No commune has the id “%(value)s”: choose one from the list."),
+}
 
 
 class UnitChoiceField(ModelChoiceField):
@@ -218,14 +253,11 @@ def _sort_choices() -> list[tuple[str, str]]:
 
 
 class CoverageFilter(django_filters.FilterSet):
-    date = django_filters.ChoiceFilter(
+    date = ReportingDateFilter(
         widget=ListedSelect,
         label=_("Figures at"),
         method="already_applied",
         empty_label=None,
-        error_messages={
-            "invalid_choice": _("No coverage figures at %(value)s: choose one of the dates listed.")
-        },
     )
     group = django_filters.ChoiceFilter(
         widget=ListedSelect,
@@ -233,24 +265,33 @@ class CoverageFilter(django_filters.FilterSet):
         choices=Group.choices,
         method="already_applied",
         empty_label=None,
+        error_messages={
+            "invalid_choice": _(
+                "“%(value)s” is no grouping: choose one row per village, commune, district or "
+                "province."
+            )
+        },
     )
     province = UnitFilter(
         label=_("Province"),
         queryset=units_of(Level.PROVINCE),
         method="filter_place",
         empty_label=_("All"),
+        error_messages={"invalid_choice": UNKNOWN_PLACE[Level.PROVINCE]},
     )
     district = UnitFilter(
         label=_("District"),
         queryset=units_of(Level.DISTRICT),
         method="filter_place",
         empty_label=_("All"),
+        error_messages={"invalid_choice": UNKNOWN_PLACE[Level.DISTRICT]},
     )
     commune = UnitFilter(
         label=_("Commune"),
         queryset=units_of(Level.COMMUNE),
         method="filter_place",
         empty_label=_("All"),
+        error_messages={"invalid_choice": UNKNOWN_PLACE[Level.COMMUNE]},
     )
     status = django_filters.ChoiceFilter(
         widget=ListedSelect,
@@ -258,6 +299,9 @@ class CoverageFilter(django_filters.FilterSet):
         choices=Status.choices,
         method="filter_status",
         empty_label=_("All"),
+        error_messages={
+            "invalid_choice": _("No status is called “%(value)s”: choose one from the list.")
+        },
     )
     members_min = MembersFilter(label=_("Members, at least"), lookup_expr="gte")
     members_max = MembersFilter(label=_("Members, at most"), lookup_expr="lte")
@@ -268,6 +312,11 @@ class CoverageFilter(django_filters.FilterSet):
         choices=_sort_choices,
         method="filter_sort",
         empty_label=_("Default"),
+        error_messages={
+            "invalid_choice": _(
+                "The table cannot be sorted by “%(value)s”: sort by a column's heading."
+            )
+        },
     )
 
     class Meta:
@@ -482,7 +531,8 @@ def _sort_expressions(queryset: QuerySet, key: str) -> list[F]:
         # From the best to the worst, as the table's columns go; not reported last either way.
         ranks = [Status.OWN_CELL, Status.JOINED, Status.NO_MEMBERS]
         return [Case(*(When(status=status, then=rank) for rank, status in enumerate(ranks)))]
-    if key == "members" and queryset.model is not VillagePlacement:
-        # A unit none of whose villages was reported has no members to show: last, as "—".
-        return [Case(When(NOTHING_REPORTED, then=None), default=F("members"))]
+    if key in Coverage.REPORTED_FIGURES and queryset.model is not VillagePlacement:
+        # A unit none of whose villages was reported has no members nor counts by status to
+        # show: last, as "—" (Coverage.known).
+        return [Case(When(NOTHING_REPORTED, then=None), default=F(key))]
     return [F(key)]

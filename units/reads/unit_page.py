@@ -187,11 +187,8 @@ class UnitPage:
         """The headline counts now, at the previous date and at the baseline."""
 
         def value(coverage: Coverage | None, key: str) -> int | None:
-            if coverage is None:
-                return None
-            if key != "villages" and not coverage.reported:
-                return None  # no village reported then: no count by status, nor a change
-            return getattr(coverage, key)
+            # No village reported then: no count by status, nor a change.
+            return None if coverage is None else coverage.known(key)
 
         return [
             ChangeRow(str(key), value(self.baseline_coverage, key), value(self.previous, key),

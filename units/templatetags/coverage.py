@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from units.models import Qualifier, Status
+from units.models import Qualifier, Status, commune_headings
 from units.reads.village_lists import Risk
 from units.reads.village_page import VillageHistoryRow
 
@@ -52,6 +52,19 @@ def no_value() -> str:
 def count(value) -> str:
     """36894 → "36.894" in Vietnamese, "36,894" in English; None → NO_VALUE (never a zero)."""
     return count_in(value, get_language())
+
+
+@register.filter
+def known(coverage, key: str):
+    """`Coverage.known`: a unit's count by status, None (shown NO_VALUE) when no village of it
+    was reported, so a headline never says "own cell 0" of villages nobody counted."""
+    return coverage.known(key)
+
+
+@register.filter
+def commune_heading(date: datetime.date) -> str:
+    """The heading of a column of communes at the date: "Xã, phường, đặc khu" from 1/7/2025."""
+    return str(commune_headings(date).name)
 
 
 @register.filter

@@ -17,7 +17,15 @@ from units.models import Coverage, Unit, UnitFigure
 from units.reads.dates import BadDate, parse_date
 from units.reads.lineage import Relation, UnitElsewhere
 from units.reads.targets import RESOLUTION_START
-from units.reads.unit_page import NoFiguresAtDate, UnitNotFound, UnitPage, unit_page_select
+from units.reads.unit_page import (
+    NoFigures,
+    NoFiguresAtDate,
+    UnitNotFound,
+    UnitPage,
+    no_figures_read,
+    unit_page_select,
+)
+from units.templatetags.coverage import short_date
 
 
 class Answer:
@@ -26,6 +34,7 @@ class Answer:
     OK = "ok"  # figures at the date asked for
     NEAREST_EARLIER = "nearest_earlier_date"  # not a reporting date: the nearest earlier one
     STOOD_FOR = "unit_not_valid_on_date"  # see `stood_for_by`
+    NOT_YET_REPORTED = "no_figures_at_date"  # see `first_date` and `reported_under_before`
 
 
 def _error(status: int, message: str) -> JsonResponse:
@@ -52,18 +61,14 @@ def coverage_json(coverage: Coverage | None) -> dict | None:
     """Figures computed from village reports; `villages` is the denominator."""
     if coverage is None:
         return None
+    # Counts of reports are None when no village was reported: unknown, never 0
+    # (docs/domain.md §1); the villages and those not reported are known either way.
+    figures = ("villages", "own_cell", "joined", "no_members", "without_cell", "not_reported",
+               "members", "admissions")  # fmt: skip
     return {
         "source": "computed from village reports",
         "qualifier": "exact",
-        "villages": coverage.villages,
-        "own_cell": coverage.own_cell,
-        "joined": coverage.joined,
-        "no_members": coverage.no_members,
-        "without_cell": coverage.without_cell,
-        "not_reported": coverage.not_reported,
-        # None when no village was reported: unknown, never 0 (docs/domain.md §1).
-        "members": coverage.members if coverage.reported else None,
-        "admissions": coverage.admissions if coverage.reported else None,
+        **{key: coverage.known(key) for key in figures},
     }
 
 
@@ -109,8 +114,8 @@ def figures(request: HttpRequest) -> JsonResponse:
         return _error(400, _("Give unit=<id> and date=YYYY-MM-DD."))
     except UnitNotFound:
         return _error(404, _("No unit with id %(id)s.") % {"id": unit_id})
-    except NoFiguresAtDate:
-        return _error(404, _("No figures for this unit at or before this date."))
+    except NoFiguresAtDate as error:
+        return no_figures_json(no_figures_read(*error.args))
     if isinstance(answer, UnitElsewhere):
         return elsewhere_json(answer)
     return JsonResponse(page_json(answer), json_dumps_params=JSON_OPTIONS)
@@ -133,7 +138,8 @@ def page_json(page: UnitPage) -> dict:
 
 
 def elsewhere_message(answer: UnitElsewhere) -> str:
-    values = {"unit": answer.unit.name, "date": answer.date.isoformat()}
+    # The message is for people: its date as they write it; the "date" field stays ISO.
+    values = {"unit": answer.unit.name, "date": short_date(answer.date)}
     if not answer.standing:
         return _("%(unit)s did not exist on %(date)s, and no unit stood for it then.") % values
     if answer.relation == Relation.SUCCESSORS:
@@ -161,6 +167,33 @@ def elsewhere_json(answer: UnitElsewhere) -> JsonResponse:
     if answer.sole:
         response["Location"] = standing[0]["figures_url"]
     return response
+
+
+def no_figures_json(answer: NoFigures) -> JsonResponse:
+    """A date of the unit's life before its first report: 404, with what the unit page says
+    (its first reporting date, the units its villages were reported under before it began),
+    each with the URL of its figures."""
+    first = answer.first.date if answer.first else None
+    values = {"unit": answer.unit.name, "date": short_date(answer.date)}
+    if first is None:
+        message = _("%(unit)s has no figures on or before %(date)s, nor after it.") % values
+    else:
+        message = _(
+            "%(unit)s has no figures on or before %(date)s: its first reporting date is %(first)s."
+        ) % (values | {"first": short_date(first)})
+    body = {
+        "status": Answer.NOT_YET_REPORTED,
+        "error": message,
+        "unit": _unit_json(answer.unit),
+        "date": answer.date.isoformat(),
+        "first_date": first.isoformat() if first else None,
+        "first_figures_url": figures_url(answer.unit, first) if first else None,
+        "reported_under_before": [
+            {**_unit_json(u), "figures_url": figures_url(u, answer.day_before)}
+            for u in answer.before
+        ],
+    }
+    return JsonResponse(body, status=404, json_dumps_params=JSON_OPTIONS)
 
 
 def _children_json(page: UnitPage) -> list[dict]:

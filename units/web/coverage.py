@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
-from units.models import REFORM_DATE, Status
+from units.models import REFORM_DATE, Status, commune_headings
 from units.reads.coverage_table import CoverageTable, InvalidFilters, NoFigures, coverage_table
 from units.reads.filters import SORT_KEYS
 from units.web import exports
@@ -24,7 +24,6 @@ EXPORTS = {
 # A village's name and a count of villages, told apart (both "Thôn, bản" otherwise).
 VILLAGE_NAME = pgettext_lazy("column: a village's name", "Village")
 HEADER_LABELS = {
-    "commune": gettext_lazy("Commune"),
     "district": gettext_lazy("District"),
     "province": gettext_lazy("Province"),
     "status": gettext_lazy("Status"),
@@ -97,9 +96,16 @@ def headers(table: CoverageTable) -> list[Header]:
     for key in SORT_KEYS[table.group]:
         if key == "district" and no_districts:
             continue
-        label = table.group.label if key == "name" else HEADER_LABELS[key]
-        if key == "name" and table.group == "village":
-            label = VILLAGE_NAME
         aria_sort = {key: "ascending", f"-{key}": "descending"}.get(current)
+        label = _header_label(table, key)
         result.append(Header(key, str(label), f"-{key}" if current == key else key, aria_sort))
     return result
+
+
+def _header_label(table: CoverageTable, key: str) -> str:
+    """A column's heading; the communes' by their kinds at the table's date."""
+    if key == "name":
+        return VILLAGE_NAME if table.group == "village" else table.group_name
+    if key == "commune":
+        return commune_headings(table.date).name
+    return HEADER_LABELS[key]

@@ -32,7 +32,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from units.models import REFORM_DATE, Status
+from units.models import REFORM_DATE, Status, commune_headings
 from units.reads.coverage_table import CoverageRow, CoverageTable, Totals
 from units.reads.filters import Group
 from units.reads.provenance import Synthetic
@@ -60,10 +60,6 @@ PLACES = {
     "district": [
         Column("district_code", gettext_lazy("District code")),
         Column("district", gettext_lazy("District")),
-    ],
-    "commune": [
-        Column("commune_code", gettext_lazy("Commune code")),
-        Column("commune", gettext_lazy("Commune")),
     ],
 }
 # "Thôn, bản" alone would name both the village's name and a count of villages: the contexts
@@ -116,9 +112,17 @@ def export_columns(group: Group, date: datetime.date) -> list[Column]:
     levels = LEVELS_SHOWN[group]
     if date >= REFORM_DATE and group != Group.DISTRICT:
         levels = tuple(level for level in levels if level != "district")
-    places = [column for level in levels for column in PLACES[level]]
+    places = [column for level in levels for column in _place_columns(level, date)]
     figures = VILLAGE_FIGURES if group == Group.VILLAGE else UNIT_FIGURES
     return [DATE, *places, *figures]
+
+
+def _place_columns(level: str, date: datetime.date) -> list[Column]:
+    """A level's code and name columns; the communes' headed by their kinds at the date."""
+    if level != "commune":
+        return PLACES[level]
+    headings = commune_headings(date)
+    return [Column("commune_code", headings.code), Column("commune", headings.name)]
 
 
 def export_rows(table: CoverageTable, rows: Iterable[CoverageRow] | None = None) -> Iterator[dict]:
@@ -206,7 +210,7 @@ def title(table: CoverageTable) -> str:
     if table.group == Group.VILLAGE:
         return _("Party coverage of villages, figures at %(date)s") % {"date": date}
     return _("Party coverage of villages by %(group)s, figures at %(date)s") % {
-        "group": table.group.label.lower(),
+        "group": table.group_name.lower(),
         "date": date,
     }
 

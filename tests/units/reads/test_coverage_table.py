@@ -149,8 +149,32 @@ def test_after_the_reform_communes_sit_directly_under_the_province(client, demo)
     html = page_html(client, "?date=2025-09-30&group=commune")
     rows = html_rows(html)
     assert len(rows) == 45 and {row[1] for row in rows} == {"Tỉnh Điện Biên"}
-    assert html_headers(html)[:2] == ["Xã", "Tỉnh"]
+    assert html_headers(html)[:2] == ["Xã, phường, đặc khu", "Tỉnh"]
     assert html_rows(page_html(client, "?date=2025-09-30&group=district")) == []
+
+
+@pytest.mark.parametrize(
+    ("date", "heading"),
+    [("2025-09-30", "Xã, phường, đặc khu"), ("2024-12-31", "Xã, phường, thị trấn")],
+)
+def test_the_commune_column_and_caption_name_the_kinds_of_commune_at_the_date(
+    client, demo, date, heading
+):
+    """Found browsing 30/9/2025: "Xã" headed a column of wards (phường) too."""
+    html = page_html(client, f"?date={date}&group=village")
+    assert html_headers(html)[1] == heading
+    html = page_html(client, f"?date={date}&group=commune")
+    assert html_headers(html)[0] == heading
+    assert f"theo {heading.lower()} tại" in html  # the caption: "Thôn, bản theo xã, phường, …"
+
+
+def test_a_page_after_the_reform_speaks_of_no_district_nor_township(client, demo):
+    province = Unit.objects.get(scheme=Scheme.GSO2025, level=Level.PROVINCE, code="11")
+    for url in (f"/u/{province.id}/?date=2025-09-30", "/coverage/?date=2025-09-30&group=village"):
+        client.cookies["django_language"] = "vi"
+        text = re.sub(r"<[^>]+>", " ", client.get(url).content.decode()).lower()
+        assert "thị trấn" not in text, url
+        assert "huyện" not in text.replace("cấp huyện", ""), url
 
 
 @pytest.mark.parametrize("group", ["village", "commune"])
@@ -675,9 +699,44 @@ def test_an_unknown_format_is_a_bad_request(client, demo):
     )
 
 
-def test_a_date_before_any_figure_says_so(client, demo):
-    html = get(client, "?date=2010-06-30", status=400).content.decode()
-    assert "Không có số liệu độ phủ tại 2010-06-30" in html
+@pytest.mark.parametrize(
+    ("query", "language", "message"),
+    [
+        ("?date=2010-06-30", "vi", "Không có số liệu độ phủ tại hoặc trước ngày 30/06/2010"),
+        ("?date=2010-06-30", "en", "No coverage figures at or before 30/06/2010"),
+        ("?date=yesterday", "vi", "“yesterday” không phải là một ngày"),
+        ("?date=2017-13-45", "en", "“2017-13-45” is not a date"),
+    ],
+)
+def test_a_date_refused_says_why_with_the_date_as_people_write_it(
+    client, demo, query, language, message
+):
+    """The message said "2010-06-30", as the URL writes it, not as the page writes dates."""
+    html = html_lib.unescape(get(client, query, language, status=400).content.decode())
+    shown = re.search(r'id="id_date-errors">(.*?)</div>', html, re.S).group(1)
+    assert message in shown and "2010-06-30" not in shown
+    errors = get(client, query + "&format=json", language, status=400).json()["errors"]
+    assert message in errors["date"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "language", "message"),
+    [
+        ("?province=999999", "vi", "Không có tỉnh nào có mã định danh “999999”"),
+        ("?province=abc", "en", "No province has the id “abc”"),
+        ("?district=999999", "en", "No district has the id “999999”"),
+        ("?commune=999999", "vi", "Không có xã nào có mã định danh “999999”"),
+        ("?status=lost", "en", "No status is called “lost”"),
+        ("?group=hamlet", "vi", "“hamlet” không phải là cách nhóm"),
+        ("?sort=password", "en", "The table cannot be sorted by “password”"),
+    ],
+)
+def test_an_unknown_parameter_value_says_what_was_wrong(client, demo, query, language, message):
+    """A bad province= was told Django's "Select a valid choice", naming nothing."""
+    html = html_lib.unescape(get(client, query, language, status=400).content.decode())
+    assert message in html
+    errors = get(client, query + "&format=json", language, status=400).json()["errors"]
+    assert message in next(iter(errors.values()))[0]["message"]
 
 
 def test_the_unit_page_links_to_the_full_table(client, demo):

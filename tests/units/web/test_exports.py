@@ -39,7 +39,8 @@ def test_pandas_reads_the_csv_as_it_is_with_codes_as_text(client, demo):
     assert len(frame) == 129
     assert "097" in set(frame["Mã huyện"])  # Mường Chà: the leading zero kept
     assert frame["Số thôn, bản"].astype(int).sum() == int(totals["Số thôn, bản"]) == 1813
-    assert totals["Xã"] == "Tổng cộng" and pandas.isna(totals["Mã xã"])
+    name, code = "Xã, phường, thị trấn", "Mã xã, phường, thị trấn"
+    assert totals[name] == "Tổng cộng" and pandas.isna(totals[code])
     assert frame["% có chi bộ độc lập"].astype(float).between(0, 100).all()
 
 
@@ -94,14 +95,39 @@ def test_exports_after_the_reform_have_no_district_columns(client, demo):
     query = "?date=2025-09-30&group=village"
     table = pandas.read_csv(io.BytesIO(body(download(client, query + "&format=csv"))), dtype=str)
     frame = table.iloc[:-1]  # less the totals row
-    assert list(frame.columns[:5]) == ["Ngày", "Mã tỉnh", "Tỉnh", "Mã xã", "Xã"]
-    assert not [column for column in frame.columns if "uyện" in column]
-    assert frame["Tỉnh"].notna().all() and frame["Xã"].notna().all()
+    communes = ["Mã xã, phường, đặc khu", "Xã, phường, đặc khu"]  # not "Xã" over wards
+    assert list(frame.columns[:5]) == ["Ngày", "Mã tỉnh", "Tỉnh", *communes]
+    assert not [column for column in frame.columns if "uyện" in column or "thị trấn" in column]
+    assert frame["Tỉnh"].notna().all() and frame[communes[1]].notna().all()
+    assert frame[communes[1]].str.startswith("Phường").any()
     sheet = openpyxl.load_workbook(io.BytesIO(body(download(client, query + "&format=xlsx"))))
     header = next(sheet.active.iter_rows(min_row=3, max_row=3, values_only=True))
     assert "Huyện" not in header and header[:3] == ("Ngày", "Mã tỉnh", "Tỉnh")
     data = json.loads(body(download(client, query + "&format=json")))
     assert "district" not in data["rows"][0] and "commune_code" in data["rows"][0]
+
+
+@pytest.mark.parametrize(
+    ("date", "language", "name", "code"),
+    [
+        ("2025-09-30", "vi", "Xã, phường, đặc khu", "Mã xã, phường, đặc khu"),
+        ("2025-09-30", "en", "Commune, ward, special zone", "Code of commune, ward, special zone"),
+        ("2024-12-31", "vi", "Xã, phường, thị trấn", "Mã xã, phường, thị trấn"),
+        ("2024-12-31", "en", "Commune, ward, township", "Code of commune, ward, township"),
+    ],
+)
+def test_the_commune_columns_are_headed_by_the_kinds_of_commune_at_the_date(
+    client, demo, date, language, name, code
+):
+    """Found reading an export of 30/9/2025: "Xã" headed the column of Phường Mường Lay."""
+    for output in ("csv", "xlsx"):
+        response = download(client, f"?date={date}&group=village&format={output}", language)
+        if output == "csv":
+            header = first_row(response)
+        else:
+            sheet = openpyxl.load_workbook(io.BytesIO(body(response))).active
+            header = list(next(sheet.iter_rows(min_row=3, max_row=3, values_only=True)))
+        assert header[header.index(code) + 1] == name, output
 
 
 def test_exports_before_the_reform_keep_their_districts(client, demo):

@@ -70,6 +70,18 @@ def test_the_unit_page_shows_no_members_and_no_change_where_nothing_was_reported
     assert since == ["—", "—", "—", "0"]
 
 
+def test_the_unit_headline_counts_no_status_where_nothing_was_reported(client, unreported):
+    for language in ("vi", "en"):
+        html = page(client, reverse("unit", args=[unreported.id]) + f"?date={LATEST}", language)
+        figure = {
+            key: re.search(rf'id="fig-{key}">(.*?)</dd>', html, re.S).group(1).strip()
+            for key in ("villages", "own", "joined", "white", "without", "not-reported")
+        }
+        # Not "own cell 0": nobody counted them. The denominator is known all the same.
+        assert figure["own"] == figure["joined"] == figure["white"] == figure["without"] == "—"
+        assert figure["villages"] == figure["not-reported"] != "0"
+
+
 def test_the_coverage_table_and_its_exports_show_no_members_where_nothing_was_reported(
     client, unreported
 ):
@@ -77,19 +89,33 @@ def test_the_coverage_table_and_its_exports_show_no_members_where_nothing_was_re
     html = page(client, reverse("coverage") + query)
     row = cells(html, r"<tbody>(.*?)</tbody>")
     assert row[:1] == ["Xã Mường Tùng"]
-    assert row[-3:] == ["—", "—", "—"]  # members, % with own cell, % with a member
+    # own cell, joined, no member, not reported, members, % with own cell, % with a member
+    assert row[-7:-4] == ["—", "—", "—"] and row[-4] not in ("—", "0")
+    assert row[-3:] == ["—", "—", "—"]
     lines = list(csv.reader(io.StringIO(page(client, reverse("coverage") + query + "&format=csv"))))
-    members = lines[0].index("Đảng viên")
-    assert lines[1][members] == ""  # the commune
-    assert lines[2][members] == ""  # the totals row
+    for column in ("Đảng viên", "Có chi bộ độc lập"):
+        assert lines[1][lines[0].index(column)] == ""  # the commune
+    assert lines[2][lines[0].index("Đảng viên")] == ""  # the totals row
     data = json.loads(page(client, reverse("coverage") + query + "&format=json"))
     assert data["rows"][0]["members"] is None
+    assert [data["rows"][0][key] for key in ("own_cell", "joined", "no_members")] == [None] * 3
     assert data["totals"]["members"] is None
+
+
+@pytest.mark.parametrize("sort", ["own_cell", "-own_cell", "no_members", "-no_members"])
+def test_a_unit_with_nothing_reported_sorts_last_by_a_count_by_status(client, unreported, sort):
+    query = f"?date={LATEST}&group=commune&province={unreported.parent_id}&format=json"
+    rows = json.loads(page(client, reverse("coverage") + query + f"&sort={sort}"))["rows"]
+    assert rows[-1]["commune"] == "Xã Mường Tùng"
 
 
 def test_the_api_gives_no_members_where_nothing_was_reported(client, unreported):
     data = json.loads(page(client, reverse("api-figures") + f"?unit={unreported.id}&date={LATEST}"))
-    assert data["figures"]["computed"]["members"] is None
+    computed = data["figures"]["computed"]
+    assert computed["members"] is None
+    for key in ("own_cell", "joined", "no_members", "without_cell", "admissions"):
+        assert computed[key] is None, key
+    assert computed["villages"] == computed["not_reported"] > 0
 
 
 def test_the_province_page_lists_the_commune_with_no_members(client, unreported):
@@ -102,7 +128,7 @@ def test_the_province_page_lists_the_commune_with_no_members(client, unreported)
         re.sub(r"<[^>]+>|\s+", " ", cell).strip()
         for cell in re.findall(r"<td[^>]*>(.*?)</td>", rows[0], re.S)
     ]
-    assert cells[-1] == "—"  # members
+    assert cells[-4:] == ["—", "—", "—", "—"]  # own cell, joined, no member, members
 
 
 def test_a_members_range_never_matches_a_unit_whose_members_are_unknown(client, unreported):

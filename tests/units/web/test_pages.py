@@ -502,3 +502,19 @@ def test_villages_that_began_or_ended_are_counted_in_the_note(client, demo):
     assert text_of(get(client, url, "vi"), "changes-lives") == (
         merges["vi"] + " 1 thôn, bản mới. 1 thôn, bản không còn tồn tại."
     )
+
+
+@pytest.mark.parametrize(
+    ("scheme", "date", "heading"),
+    [
+        (Scheme.GSO2025, "2026-09-30", "Xã, phường, đặc khu"),
+        (Scheme.GSO2004, "2024-12-31", "Xã, phường, thị trấn"),
+    ],
+)
+def test_the_unit_pages_village_lists_head_the_commune_by_its_kinds_at_the_date(
+    client, demo, scheme, date, heading
+):
+    """Found browsing 30/9/2025: "Xã" headed the commune of villages of wards (phường)."""
+    html = get(client, reverse("unit", args=[dien_bien(scheme).id]) + f"?date={date}")
+    table = re.search(r'<table class="at-risk" id="at-risk">(.*?)</thead>', html, re.S).group(1)
+    assert re.findall(r'<th scope="col">(.*?)</th>', table)[1] == heading

@@ -68,7 +68,7 @@ def test_the_api_names_the_predecessors_of_a_unit_asked_for_before_it_existed(cl
     data = response.json()
     assert data["status"] == "unit_not_valid_on_date"
     assert data["error"] == (
-        "Xã Mường Tùng did not exist yet on 2017-12-31: it continues these units."
+        "Xã Mường Tùng did not exist yet on 31/12/2017: it continues these units."
     )
     assert [u["name"] for u in data["stood_for_by"]] == ["Xã Huổi Lèng", "Xã Mường Tùng"]
     old = data["stood_for_by"][0]
@@ -106,7 +106,41 @@ def test_a_date_before_any_figure_is_not_found_on_page_and_api(client, demo):
     province = dien_bien()
     get(client, f"/u/{province.id}/?date=2010-06-30", status=404)
     data = get(client, f"/api/v1/figures?unit={province.id}&date=2010-06-30", status=404).json()
-    assert data["error"] == "No figures for this unit at or before this date."
+    assert data["status"] == "no_figures_at_date"
+    assert data["error"] == (
+        "Tỉnh Điện Biên has no figures on or before 30/06/2010: its first reporting date is "
+        "31/12/2015."
+    )
+    assert data["first_date"] == "2015-12-31" and data["reported_under_before"] == []
+    assert client.get(data["first_figures_url"]).json()["date"] == "2015-12-31"
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("en", "Tỉnh Điện Biên has no figures on or before 01/08/2025: its first reporting date "
+               "is 30/09/2025."),
+        ("vi", "Tỉnh Điện Biên chưa có số liệu tại hoặc trước ngày 01/08/2025: ngày báo cáo đầu "
+               "tiên của đơn vị này là 30/09/2025."),
+    ],
+)  # fmt: skip
+def test_the_api_before_a_units_first_report_says_as_its_page_where_the_figures_are(
+    client, demo, language, says
+):
+    """The API answered the generic "No figures for this unit at or before this date." where
+    the page names the first reporting date and the units reported before."""
+    province, old = dien_bien(Scheme.GSO2025), dien_bien()
+    client.cookies["django_language"] = language
+    response = client.get(f"/api/v1/figures?unit={province.id}&date=2025-08-01")
+    assert response.status_code == 404
+    data = response.json()
+    assert (data["status"], data["error"]) == ("no_figures_at_date", says)
+    assert data["first_date"] == "2025-09-30"
+    assert data["first_figures_url"] == f"/api/v1/figures?unit={province.id}&date=2025-09-30"
+    before = data["reported_under_before"]
+    assert [(u["id"], u["figures_url"]) for u in before] == [
+        (old.id, f"/api/v1/figures?unit={old.id}&date=2025-06-30")
+    ]
 
 
 @pytest.mark.parametrize(
