@@ -20,6 +20,7 @@ import csv
 import datetime
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
@@ -32,6 +33,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from units.domain.names import fold
 from units.models import REFORM_DATE, Status, commune_headings
 from units.reads.coverage_table import CoverageRow, CoverageTable, Totals
 from units.reads.filters import Group
@@ -215,12 +217,56 @@ def title(table: CoverageTable) -> str:
     }
 
 
+# A file name's length before its extension: well inside every file system's 255, and the
+# search text's part short enough to leave room for the rest.
+FILE_NAME_AT_MOST = 150
+SEARCH_SLUG_AT_MOST = 40
+PLACE_LEVELS = ("province", "district", "commune")
+
+
 def file_name(table: CoverageTable, extension: str) -> str:
-    return f"partystats-coverage-{table.group.value}-{table.date.isoformat()}.{extension}"
+    """`partystats-coverage-<grouping>-<date>`, then the filters applied, so that a downloaded
+    file says what it holds (README, "Using the site"). ASCII, no spaces, bounded: it travels in
+    a header and through every file system."""
+    parts = ["partystats-coverage", table.group.value, table.date.isoformat()]
+    stem = "-".join([*parts, *filter_slugs(table.filterset.form.cleaned_data)])
+    return f"{stem[:FILE_NAME_AT_MOST].rstrip('-')}.{extension}"
 
 
-def _attachment(response: HttpResponse, name: str) -> HttpResponse:
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+def filter_slugs(cleaned: dict) -> list[str]:
+    """The filters a table was asked for, each as a short slug, in the form's order: the places
+    by name ("tinh-dien-bien"), the status, the members range, the name searched for, the
+    sort ("sort-members-desc")."""
+    slugs = [slug(cleaned[level].name) for level in PLACE_LEVELS if cleaned.get(level)]
+    if cleaned.get("status"):
+        slugs.append(slug(cleaned["status"]))
+    slugs += _members_slug(cleaned.get("members_min"), cleaned.get("members_max"))
+    if cleaned.get("q") and slug(cleaned["q"]):
+        slugs.append("name-" + slug(cleaned["q"])[:SEARCH_SLUG_AT_MOST].rstrip("-"))
+    if cleaned.get("sort"):
+        sort = cleaned["sort"]
+        slugs.append("sort-" + slug(sort) + ("-desc" if sort.startswith("-") else ""))
+    return slugs
+
+
+def _members_slug(least: int | None, most: int | None) -> list[str]:
+    if least is not None and most is not None:
+        return [f"members-{least}-to-{most}"]
+    if least is not None:
+        return [f"members-from-{least}"]
+    if most is not None:
+        return [f"members-to-{most}"]
+    return []
+
+
+def slug(text: str) -> str:
+    """Lower-case ASCII letters and digits joined by single hyphens: "Huổi Đáp" → "huoi-dap"
+    (`fold` turns đ into d, which Unicode does not decompose)."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+
+
+def _attachment(response: HttpResponse, name: str, disposition: str = "attachment"):
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
     return response
 
 
@@ -455,9 +501,11 @@ def _dumps(value) -> str:
 
 
 def json_response(table: CoverageTable, *, page_url: str) -> StreamingHttpResponse:
-    return StreamingHttpResponse(
+    """Inline, as a browser shows JSON, with the file name a "Save as" takes."""
+    response = StreamingHttpResponse(
         json_chunks(table, page_url), content_type="application/json; charset=utf-8"
     )
+    return _attachment(response, file_name(table, "json"), disposition="inline")
 
 
 def _without(values: dict, key: str) -> dict:

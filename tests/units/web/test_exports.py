@@ -135,3 +135,56 @@ def test_exports_before_the_reform_keep_their_districts(client, demo):
         io.BytesIO(body(download(client, "?date=2024-12-31&group=commune&format=csv"))), dtype=str
     )
     assert table["Huyện"].iloc[:-1].notna().all()  # all but the totals row
+
+
+def _file_name(response) -> str:
+    disposition = response["Content-Disposition"]
+    return disposition.split('filename="', 1)[1].removesuffix('"')
+
+
+@pytest.mark.parametrize(
+    ("filters", "named"),
+    [
+        ("", "partystats-coverage-commune-2017-12-31"),  # unfiltered: as it always was
+        (
+            "&status=no_members&members_min=0&members_max=3",
+            "partystats-coverage-commune-2017-12-31-no-members-members-0-to-3",
+        ),
+        (
+            "&q=Huổi Đáp&sort=-members",
+            "partystats-coverage-commune-2017-12-31-name-huoi-dap-sort-members-desc",
+        ),
+        ("&members_min=1.000", "partystats-coverage-commune-2017-12-31-members-from-1000"),
+        (
+            "&members_max=5&sort=name",
+            "partystats-coverage-commune-2017-12-31-members-to-5-sort-name",
+        ),
+        ("&district={district}", "partystats-coverage-commune-2017-12-31-huyen-muong-cha"),
+    ],
+)
+def test_the_exports_file_names_say_the_filters_applied(client, demo, filters, named):
+    from units.models import Scheme, Unit
+
+    district = Unit.objects.get(name="Huyện Mường Chà", scheme=Scheme.GSO2004)
+    query = "?date=2017-12-31&group=commune" + filters.format(district=district.id)
+    for output in ("csv", "xlsx", "json"):
+        response = download(client, f"{query}&format={output}")
+        assert _file_name(response) == f"{named}.{output}"
+    meta = json.loads(download(client, query + "&format=csv&meta=1").content)
+    assert meta["file"] == f"{named}.csv"
+
+
+def test_the_json_opens_in_the_browser_with_its_file_name_for_saving(client, demo):
+    response = download(client, "?date=2017-12-31&group=village&status=joined&format=json")
+    disposition = response["Content-Disposition"]
+    assert disposition == 'inline; filename="partystats-coverage-village-2017-12-31-joined.json"'
+
+
+def test_a_long_search_makes_a_bounded_ascii_file_name(client, demo):
+    search = "Thôn Đường Mới Quảng Trường Nghĩa Địa " * 3  # 114 characters, the most is 120
+    response = download(client, f"?date=2017-12-31&group=village&q={search}&format=csv")
+    name = _file_name(response)
+    assert name.isascii() and " " not in name and len(name) <= 150 + len(".csv")
+    assert name.startswith("partystats-coverage-village-2017-12-31-name-thon-duong-moi-quang")
+    assert not name.removesuffix(".csv").endswith("-")
+    assert len(name.removesuffix(".csv").split("-name-")[1]) <= 40
