@@ -47,8 +47,8 @@ LEVEL_NAMES = {
 
 
 @dataclass(frozen=True)
-class CommuneHeadings:
-    """What a column of commune-level units and of their codes is headed at a date."""
+class LevelHeadings:
+    """What a column of a level's units and the column of their codes are headed."""
 
     name: Promise
     code: Promise
@@ -56,20 +56,29 @@ class CommuneHeadings:
 
 # A column of communes is headed by the kinds the level has at the date, not "Xã" over wards
 # (phường), townships (thị trấn) and special zones (đặc khu) (docs/domain.md §2, §4).
-COMMUNE_HEADINGS_BEFORE_REFORM = CommuneHeadings(
+COMMUNE_HEADINGS_BEFORE_REFORM = LevelHeadings(
     pgettext_lazy("column: communes before 1/7/2025", "Commune, ward, township"),
     pgettext_lazy("column: communes before 1/7/2025", "Code of commune, ward, township"),
 )
-COMMUNE_HEADINGS_FROM_REFORM = CommuneHeadings(
+COMMUNE_HEADINGS_FROM_REFORM = LevelHeadings(
     pgettext_lazy("column: communes from 1/7/2025", "Commune, ward, special zone"),
     pgettext_lazy("column: communes from 1/7/2025", "Code of commune, ward, special zone"),
 )
 
 
-def commune_headings(date: datetime.date) -> CommuneHeadings:
+def commune_headings(date: datetime.date) -> LevelHeadings:
     if date >= REFORM_DATE:
         return COMMUNE_HEADINGS_FROM_REFORM
     return COMMUNE_HEADINGS_BEFORE_REFORM
+
+
+# The district level held towns (thị xã) and cities (thành phố) beside the districts (huyện):
+# its column is headed by all three, not "Huyện" over Thành phố Điện Biên Phủ. There is no such
+# level from 1/7/2025 (docs/domain.md §4).
+DISTRICT_HEADINGS = LevelHeadings(
+    pgettext_lazy("column: district-level units", "District, town, city"),
+    pgettext_lazy("column: district-level units", "Code of district, town, city"),
+)
 
 
 class Status(models.TextChoices):

@@ -31,6 +31,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from django.http import QueryDict
 
 from units.models import (
+    DISTRICT_HEADINGS,
     Coverage,
     Level,
     Period,
@@ -140,6 +141,8 @@ class CoverageTable:
         1/7/2025, not "Xã" (`units.models.commune_headings`)."""
         if self.group == Group.COMMUNE:
             return str(commune_headings(self.date).name)
+        if self.group == Group.DISTRICT:
+            return str(DISTRICT_HEADINGS.name)  # towns and cities are at that level too
         return str(self.group.label)
 
     @cached_property

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
-from units.models import REFORM_DATE, Status, commune_headings
+from units.models import DISTRICT_HEADINGS, REFORM_DATE, Status, commune_headings
 from units.reads.coverage_table import CoverageTable, InvalidFilters, NoFigures, coverage_table
 from units.reads.filters import SORT_KEYS
 from units.web import exports
+from units.web.pages import empty_site
 
 EXPORTS = {
     "csv": exports.csv_response,
@@ -24,7 +25,7 @@ EXPORTS = {
 # A village's name and a count of villages, told apart (both "Thôn, bản" otherwise).
 VILLAGE_NAME = pgettext_lazy("column: a village's name", "Village")
 HEADER_LABELS = {
-    "district": gettext_lazy("District"),
+    "district": DISTRICT_HEADINGS.name,  # over towns and cities too
     "province": gettext_lazy("Province"),
     "status": gettext_lazy("Status"),
     "members": gettext_lazy("Members"),
@@ -57,7 +58,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     try:
         table = coverage_table(params=request.GET)
     except NoFigures:
-        return render(request, "units/empty.html")
+        return empty_site(request)
     except InvalidFilters as error:
         if output == "json":
             errors = {"errors": error.filterset.errors.get_json_data()}

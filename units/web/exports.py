@@ -34,7 +34,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from units.domain.names import fold
-from units.models import REFORM_DATE, Status, commune_headings
+from units.models import DISTRICT_HEADINGS, REFORM_DATE, Status, commune_headings
 from units.reads.coverage_table import CoverageRow, CoverageTable, Totals
 from units.reads.filters import Group
 from units.reads.provenance import Synthetic
@@ -60,8 +60,8 @@ PLACES = {
         Column("province", gettext_lazy("Province")),
     ],
     "district": [
-        Column("district_code", gettext_lazy("District code")),
-        Column("district", gettext_lazy("District")),
+        Column("district_code", DISTRICT_HEADINGS.code),
+        Column("district", DISTRICT_HEADINGS.name),
     ],
 }
 # "Thôn, bản" alone would name both the village's name and a count of villages: the contexts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The provinces with data; with a single one, go straight to it."""
     periods = periods_with_coverage()
     if not periods:
-        return render(request, "units/empty.html", status=200)
+        return empty_site(request)
     latest = periods[-1]
     provinces = list(
         Unit.objects.provinces().filter(coverage__period=latest).order_by("sort_key").distinct()
@@ -45,6 +46,13 @@ def home(request: HttpRequest) -> HttpResponse:
     if len(provinces) == 1:
         return redirect("unit", unit_id=provinces[0].id)
     return render(request, "units/home.html", {"provinces": provinces, "period": latest})
+
+
+def empty_site(request: HttpRequest) -> HttpResponse:
+    """A site with no figures yet. The command that loads the demo is for whoever runs the
+    site (staff, or a developer with DEBUG on), not for its visitors."""
+    for_operators = settings.DEBUG or request.user.is_staff
+    return render(request, "units/empty.html", {"load_demo_hint": for_operators})
 
 
 def not_a_date_message(error: BadDate) -> str:

@@ -185,7 +185,7 @@ def test_after_the_reform_the_page_has_no_district_column_as_its_exports(client,
     assert "Huyện" not in headers and "Huyện" not in rows[0]
     assert len(headers) == len(html_rows(page_html(client, query))[0])
     before = html_headers(page_html(client, f"?date=2025-06-30&group={group}"))
-    assert "Huyện" in before
+    assert "Huyện, thị xã, thành phố" in before
 
 
 def test_default_date_is_the_latest_and_the_permalink_names_it(client, demo):
@@ -357,9 +357,12 @@ def test_json_totals_equal_the_html_totals(client, demo):
 def test_xlsx_has_a_title_row_a_frozen_header_and_number_formats(client, demo):
     sheet = xlsx_sheet(client, "?date=2017-12-31&group=district")
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "Độ phủ của Đảng ở thôn, bản theo huyện, số liệu tại ngày 31/12/2017"
+    assert rows[0][0] == (
+        "Độ phủ của Đảng ở thôn, bản theo huyện, thị xã, thành phố, số liệu tại ngày 31/12/2017"
+    )
     assert rows[1][0].startswith("Nguồn: partystats, http://testserver/coverage/?")
-    assert rows[2][:5] == ("Ngày", "Mã tỉnh", "Tỉnh", "Mã huyện", "Huyện")
+    districts = ("Mã huyện, thị xã, thành phố", "Huyện, thị xã, thành phố")
+    assert rows[2][:5] == ("Ngày", "Mã tỉnh", "Tỉnh", *districts)
     assert sheet.freeze_panes == "A4"
     assert len(rows) == 3 + 10 + 1 and sum(row[5] for row in rows[3:-1]) == rows[-1][5] == 1813
     first = next(sheet.iter_rows(min_row=4, max_row=4))

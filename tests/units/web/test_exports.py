@@ -35,9 +35,10 @@ def test_pandas_reads_the_csv_as_it_is_with_codes_as_text(client, demo):
     response = download(client, "?date=2017-12-31&group=commune&format=csv")
     table = pandas.read_csv(io.BytesIO(body(response)), dtype=str)
     frame, totals = table.iloc[:-1], table.iloc[-1]  # the totals row last, as the sidecar says
-    assert list(frame.columns[:5]) == ["Ngày", "Mã tỉnh", "Tỉnh", "Mã huyện", "Huyện"]
+    districts = ["Mã huyện, thị xã, thành phố", "Huyện, thị xã, thành phố"]
+    assert list(frame.columns[:5]) == ["Ngày", "Mã tỉnh", "Tỉnh", *districts]
     assert len(frame) == 129
-    assert "097" in set(frame["Mã huyện"])  # Mường Chà: the leading zero kept
+    assert "097" in set(frame[districts[0]])  # Mường Chà: the leading zero kept
     assert frame["Số thôn, bản"].astype(int).sum() == int(totals["Số thôn, bản"]) == 1813
     name, code = "Xã, phường, thị trấn", "Mã xã, phường, thị trấn"
     assert totals[name] == "Tổng cộng" and pandas.isna(totals[code])
@@ -134,7 +135,8 @@ def test_exports_before_the_reform_keep_their_districts(client, demo):
     table = pandas.read_csv(
         io.BytesIO(body(download(client, "?date=2024-12-31&group=commune&format=csv"))), dtype=str
     )
-    assert table["Huyện"].iloc[:-1].notna().all()  # all but the totals row
+    district = "Huyện, thị xã, thành phố"
+    assert table[district].iloc[:-1].notna().all()  # all but the totals row
 
 
 def _file_name(response) -> str:
@@ -188,3 +190,31 @@ def test_a_long_search_makes_a_bounded_ascii_file_name(client, demo):
     assert name.startswith("partystats-coverage-village-2017-12-31-name-thon-duong-moi-quang")
     assert not name.removesuffix(".csv").endswith("-")
     assert len(name.removesuffix(".csv").split("-name-")[1]) <= 40
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "code"),
+    [
+        ("vi", "Huyện, thị xã, thành phố", "Mã huyện, thị xã, thành phố"),
+        ("en", "District, town, city", "Code of district, town, city"),
+    ],
+)
+@pytest.mark.parametrize("group", ["village", "commune", "district"])
+def test_the_district_columns_are_headed_by_the_kinds_of_the_level(
+    client, demo, language, name, code, group
+):
+    """ "Huyện" headed the column of Thành phố Điện Biên Phủ and Thị xã Mường Lay."""
+    query = f"?date=2017-12-31&group={group}"
+    csv_header = first_row(download(client, query + "&format=csv", language))
+    xlsx = download(client, query + "&format=xlsx", language)
+    sheet = openpyxl.load_workbook(io.BytesIO(body(xlsx)))
+    xlsx_header = list(next(sheet.active.iter_rows(min_row=3, max_row=3, values_only=True)))
+    for header in (csv_header, xlsx_header):
+        assert header[3:5] == [code, name]
+    data = json.loads(body(download(client, query + "&format=json")))
+    assert {"district_code", "district"} <= set(data["rows"][0])  # the keys unchanged
+    html = download(client, query, language).content.decode()
+    assert f">{name}</a></th>" in html  # the table's heading, a sort link
+    table = pandas.read_csv(io.BytesIO(body(download(client, query + "&format=csv", language))))
+    district_names = set(table[name].dropna())
+    assert {"Thành phố Điện Biên Phủ", "Thị xã Mường Lay"} <= district_names
