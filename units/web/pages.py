@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from partystats.errors import BadQuery, not_found_by_number
-from units.models import Unit
+from units.models import Coverage, Unit
 from units.reads import paragraph
 from units.reads.dates import BadDate, parse_date, periods_with_coverage
 from units.reads.lineage import UnitElsewhere
@@ -40,12 +41,26 @@ def home(request: HttpRequest) -> HttpResponse:
     if not periods:
         return empty_site(request)
     latest = periods[-1]
+    # Every province standing at the latest date with figures at any date: one whose reports
+    # stop earlier has no coverage at the latest date, and was left out when that was asked.
     provinces = list(
-        Unit.objects.provinces().filter(coverage__period=latest).order_by("sort_key").distinct()
+        Unit.objects.provinces()
+        .valid_on(latest.date)
+        .filter(Exists(Coverage.objects.filter(unit=OuterRef("pk"))))
+        .annotate(figures_date=latest_reported_date())
+        .order_by("sort_key")
     )
     if len(provinces) == 1:
         return redirect("unit", unit_id=provinces[0].id)
     return render(request, "units/home.html", {"provinces": provinces, "period": latest})
+
+
+def latest_reported_date() -> Subquery:
+    """A province's latest date at which a village of it was reported: the date its figures
+    are from, and where its page opens (`latest_reported`); a province reporting less often
+    than the others has an earlier one than the site's. In the provinces' own query."""
+    reported = Coverage.objects.filter(unit=OuterRef("pk"), not_reported__lt=F("villages"))
+    return Subquery(reported.order_by("-period__date").values("period__date")[:1])
 
 
 def empty_site(request: HttpRequest) -> HttpResponse:

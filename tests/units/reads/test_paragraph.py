@@ -9,18 +9,6 @@ import re
 
 import pytest
 
-from imports.services import report_import, report_preview
-from tests.workbooks import (
-    JOINED,
-    NONE,
-    OWN,
-    placed_village,
-    section,
-    to_file,
-    village,
-    village_report,
-)
-from tests.workbooks import unit as unit_make
 from units.domain.coverage import coverage_rebuild, period_for_date
 from units.models import Level, Scheme, Unit, VillageFigure
 
@@ -263,44 +251,6 @@ def test_a_date_with_no_village_reported_says_so_and_compares_nothing(
     the paragraph said "0/8 white villages" and "fell from 1/8 to 0/8 (1 fewer)"."""
     sentences, _ = paragraph(client, f"/u/{not_reported.id}/?date=2017-12-31", language)
     assert [text for basis, text in sentences if basis == "computed"] == [expected]
-
-
-def an_giang_report(date_line: str, rows: list[list]) -> None:
-    """A village report of Xã Long Điền A, imported as a staff member would."""
-    sections = [section("I", "Huyện Chợ Mới"), section("1", "Xã Long Điền A")]
-    title = ["BAN TỔ CHỨC TỈNH ỦY AN GIANG", "BIỂU THỐNG KÊ ẤP, KHÓM CÓ ĐẢNG VIÊN, CÓ CHI BỘ"]
-    workbook = village_report(
-        sections + rows, title_lines=title, date_line=date_line, sheet_name="Chợ Mới"
-    )
-    report_import(preview=report_preview(path_or_file=to_file(workbook)))
-
-
-@pytest.fixture
-def an_giang() -> Unit:
-    """A southern province, whose villages are ấp, not bản: one commune of three ấp, reported
-    at 31/12/2015 and 31/12/2017."""
-    province = unit_make(Scheme.GSO2004, Level.PROVINCE, "89", "Tỉnh An Giang")
-    district = unit_make(Scheme.GSO2004, Level.DISTRICT, "886", "Huyện Chợ Mới", province)
-    commune = unit_make(Scheme.GSO2004, Level.COMMUNE, "30500", "Xã Long Điền A", district)
-    for name in ("Ấp Long Hòa", "Ấp Long Thạnh", "Ấp Long Quới"):
-        placed_village(name, commune, D(2015, 1, 1))
-    an_giang_report(
-        "Số liệu tính đến ngày 31/12/2015",
-        [
-            village(1, "Ấp Long Hòa", 5, 5, 0, OWN),
-            village(2, "Ấp Long Thạnh", 2, 2, 0, JOINED, host="Ấp Long Hòa"),
-            village(3, "Ấp Long Quới", 0, 0, 0, NONE),
-        ],
-    )
-    an_giang_report(
-        "Số liệu tính đến ngày 31/12/2017",
-        [
-            village(1, "Ấp Long Hòa", 6, 6, 0, OWN),
-            village(2, "Ấp Long Thạnh", 4, 4, 0, OWN),
-            village(3, "Ấp Long Quới", 1, 1, 0, JOINED, host="Ấp Long Hòa"),
-        ],
-    )
-    return province
 
 
 def test_another_provinces_villages_are_not_called_ban(client, an_giang):
