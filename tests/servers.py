@@ -215,6 +215,10 @@ def server_start(
         f"--workers={workers}",
         "--worker-class=gthread",
         f"--threads={threads}",
+        # gunicorn closes a connection idle for 2 s. A reader thread of a test kept from running
+        # that long (a loaded CI machine) then finds its kept-alive connection closed, which a
+        # browser would silently retry and the tests count as a failed read.
+        "--keep-alive=120",
         "--no-control-socket",
         "--log-level=info",  # the "Listening at" line tells the port
     ]
