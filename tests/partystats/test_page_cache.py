@@ -7,11 +7,13 @@ here the `page_cache` fixture turns it on, as production does, with an empty cac
 
 import os
 import re
+from io import StringIO
 from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.cache import caches
+from django.core.management import call_command
 from django.db import connection
 from django.db.models import F
 from django.test import Client, RequestFactory
@@ -21,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from partystats.middleware import data_version_read, page_cache_key
 from partystats.settings.base import cache_from_url
 from units.domain.coverage import data_version_bump
-from units.models import Coverage, Village
+from units.models import Coverage, Unit, Village
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +102,21 @@ def test_an_import_shows_at_once(client, page_cache, demo_province, province_url
     fresh = client.get(province_url)
     assert fresh.templates and no_member_figure(fresh) == "24 trên 1.813"
     assert served_from_cache(*fetch(client, province_url))
+
+
+def test_load_units_changing_a_name_shows_at_once(client, page_cache, demo_province):
+    """`manage.py load_units` bumps the version when it changes a unit, as an import does."""
+    district = demo_province.children.get(code="097")
+    url = f"/u/{district.id}/?date=2017-12-31"
+    Unit.objects.filter(pk=district.pk).update(name="Huyện Tên Cũ")
+    data_version_bump()  # the name as an older load of the fixtures left it
+    assert "Huyện Tên Cũ" in client.get(url).content.decode()
+    assert served_from_cache(*fetch(client, url))
+    call_command("load_units", "--province", "11", stdout=StringIO())
+    fresh, _ = fetch(client, url)
+    assert fresh.templates, "rendered afresh for the new version"
+    assert "Huyện Mường Chà" in fresh.content.decode()
+    assert "Huyện Tên Cũ" not in fresh.content.decode()
 
 
 def test_a_page_rendered_while_an_import_commits_is_kept_under_the_old_version(

@@ -18,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from units.domain.coverage import data_version_bump
 from units.domain.names import COMMUNE_KINDS, DISTRICT_KINDS, PROVINCE_KINDS, name_key, sort_key
 from units.models import LAST_DAY_BEFORE_REFORM, REFORM_DATE, Level, Scheme, Unit, UnitSuccession
 
@@ -245,6 +246,20 @@ def sync_successions(rows: list[UnitSuccession], predecessor_ids: set[int]) -> i
     return len(stale)
 
 
+def units_state() -> tuple[frozenset, frozenset]:
+    """Every value a load writes, to tell whether it changed anything: the page cache and the
+    staff's read-ahead drafts are keyed to the data version, which must move when (and only
+    when) a unit's name, parent or dates or a succession changed. A whole read of both tables
+    (about 13,500 units with --all) is what an upsert cannot tell us: whether it changed a row."""
+    units = Unit.objects.filter(scheme__in=FILES).values_list(
+        "scheme", "level", "code", *UPDATE_FIELDS
+    )
+    links = UnitSuccession.objects.values_list(
+        "predecessor_id", "successor_id", "date", "partial", "source"
+    )
+    return frozenset(units), frozenset(links)
+
+
 def units_load(*, province_codes: list[str] | None) -> dict:
     """Load the old units of the given pre-2025 provinces (None = all), what they became on
     1/7/2025, and the crosswalk between them. Idempotent; returns counts for the caller to show.
@@ -257,10 +272,13 @@ def units_load(*, province_codes: list[str] | None) -> dict:
         province_codes = normalise_province_codes(province_codes, old_units)
     old, new, rows = select(province_codes, old_units, new_units, crosswalk)
     with transaction.atomic():
+        before = units_state()
         old_ids = upsert_scheme(Scheme.GSO2004, old)
         new_ids = upsert_scheme(Scheme.GSO2025, new)
         links = successions(rows, old_ids, new_ids)
         removed = sync_successions(links, {link.predecessor_id for link in links})
+        if units_state() != before:
+            data_version_bump()
     counts = {f"{scheme}_{level}": 0 for scheme in FILES for level in Level.values}
     for scheme, units in ((Scheme.GSO2004, old), (Scheme.GSO2025, new)):
         for unit in units:

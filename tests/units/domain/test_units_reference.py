@@ -13,7 +13,15 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from units.models import LAST_DAY_BEFORE_REFORM, REFORM_DATE, Level, Scheme, Unit, UnitSuccession
+from units.models import (
+    LAST_DAY_BEFORE_REFORM,
+    REFORM_DATE,
+    DataVersion,
+    Level,
+    Scheme,
+    Unit,
+    UnitSuccession,
+)
 
 DIEN_BIEN = "11"
 BEFORE_REFORM = datetime.date(2024, 12, 31)
@@ -128,6 +136,26 @@ def test_loading_twice_changes_nothing(dien_bien):
         == units
     )
     assert list(UnitSuccession.objects.order_by("pk").values_list("pk", "partial")) == links
+
+
+@pytest.mark.django_db
+def test_the_data_version_moves_when_a_load_changes_units_and_only_then():
+    """Cached pages and staff drafts read ahead are keyed to the data version."""
+    load_units("--province", DIEN_BIEN)
+    first = DataVersion.current().number
+    assert first == 1, "the first load added units"
+    load_units("--province", DIEN_BIEN)
+    assert DataVersion.current().number == first, "the same fixtures again changed nothing"
+    # A name from older fixtures (or edited by hand) put right; a unit ended too early.
+    Unit.objects.filter(scheme=Scheme.GSO2004, code="097").update(name="Huyện Cũ")
+    load_units("--province", DIEN_BIEN)
+    assert DataVersion.current().number == first + 1
+    Unit.objects.filter(scheme=Scheme.GSO2025, code="03172").update(valid_to=REFORM_DATE)
+    load_units("--province", DIEN_BIEN)
+    assert DataVersion.current().number == first + 2
+    UnitSuccession.objects.filter(predecessor__level=Level.PROVINCE).delete()
+    load_units("--province", DIEN_BIEN)
+    assert DataVersion.current().number == first + 3
 
 
 @pytest.mark.django_db
