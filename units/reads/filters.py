@@ -33,6 +33,7 @@ from units.domain.names import (
     strip_kind,
 )
 from units.models import (
+    DISTRICT_HEADINGS,
     REFORM_DATE,
     Coverage,
     Level,
@@ -41,6 +42,7 @@ from units.models import (
     Status,
     Unit,
     VillagePlacement,
+    commune_headings,
 )
 from units.reads.counts import count_read
 from units.reads.dates import BadDate, parse_date
@@ -380,6 +382,7 @@ class CoverageFilter(django_filters.FilterSet):
             field = self.form.fields[level]
             field.queryset = field.queryset.select_related(None).only("name", "code", "scheme")
         self._groups_narrow(date)
+        self._levels_named(date or self._latest_date())
 
     def _date(self) -> datetime.date | None:
         data = getattr(self.form, "cleaned_data", {})
@@ -397,6 +400,23 @@ class CoverageFilter(django_filters.FilterSet):
         field = self.form.fields["group"]
         if date is not None and date >= REFORM_DATE and self._chosen("group") != Group.DISTRICT:
             field.choices = [(v, label) for v, label in field.choices if v != Group.DISTRICT]
+
+    def _levels_named(self, date: datetime.date | None) -> None:
+        """The place filters and the groupings named as the table's columns are at the date:
+        "Xã, phường, thị trấn" before 1/7/2025, "Xã, phường, đặc khu" from it, not "Xã" over
+        wards and townships; "Huyện, thị xã, thành phố" over towns and cities too."""
+        if date is None:
+            return
+        names = {"commune": commune_headings(date).name, "district": DISTRICT_HEADINGS.name}
+        for level, name in names.items():
+            # The bound field copied the label when the form was validated.
+            self.form.fields[level].label = self.form[level].label = name
+        field = self.form.fields["group"]
+        field.choices = [(value, names.get(value, label)) for value, label in field.choices]
+
+    def _latest_date(self) -> datetime.date | None:
+        """The date the form shows when the one asked for was refused: the first listed."""
+        return max((period.date for period in self.periods.values()), default=None)
 
     @property
     def district_filter_unused(self) -> bool:

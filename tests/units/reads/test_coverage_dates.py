@@ -135,3 +135,40 @@ def test_names_sort_in_vietnamese_order(client, demo):
     ]
     for before, after in pairs:
         assert names.index(before) < names.index(after)
+
+
+def label(html: str, name: str) -> str:
+    return re.search(rf'<label for="id_{name}">([^<]*)</label>', html).group(1)
+
+
+def grouping_labels(html: str) -> dict[str, str]:
+    select = html.split('name="group"')[1].split("</select>")[0]
+    return dict(re.findall(r'<option value="([^"]+)"[^>]*>([^<]*)</option>', select))
+
+
+@pytest.mark.parametrize(
+    ("language", "district", "commune", "commune_after"),
+    [
+        ("vi", "Huyện, thị xã, thành phố", "Xã, phường, thị trấn", "Xã, phường, đặc khu"),
+        ("en", "District, town, city", "Commune, ward, township", "Commune, ward, special zone"),
+    ],
+)
+def test_the_place_filters_and_groupings_name_the_units_of_the_date(
+    client, demo, language, district, commune, commune_after
+):
+    """As the table's columns are headed (units.models.commune_headings), not "Huyện", "Xã"."""
+    before = page(client, "?date=2025-06-30", language)
+    assert (label(before, "district"), label(before, "commune")) == (district, commune)
+    groups = grouping_labels(before)
+    assert (groups["district"], groups["commune"]) == (district, commune)
+    after = page(client, "?date=2025-09-30", language)
+    assert 'name="district"' not in after and "district" not in grouping_labels(after)
+    assert label(after, "commune") == commune_after
+    assert grouping_labels(after)["commune"] == commune_after
+    # A permalink to a district after the reform keeps its filter, named as it was then.
+    muong_cha = Unit.objects.get(scheme=Scheme.GSO2004, name="Huyện Mường Chà")
+    permalink = page(client, f"?date=2025-09-30&district={muong_cha.id}", language)
+    assert (label(permalink, "district"), label(permalink, "commune")) == (district, commune_after)
+    # A refused date: the form shows the latest date (after the reform), so its names.
+    refused = page(client, "?date=1999-12-31", language, status=400)
+    assert label(refused, "commune") == commune_after
