@@ -321,8 +321,19 @@ class UnitPage:
         then counts with the statuses' changes."""
         if self.previous_period is None:
             return village_lives.VillageLives()
-        since, until = self.previous_period.date, self.period.date
-        return village_lives.village_lives(self.lineage, since, until)
+        return self._lives_since(self.previous_period.date)
+
+    @cached_property
+    def lives_since_baseline(self) -> village_lives.VillageLives:
+        """The same since the baseline (31/12/2015), which its change counts too; none when
+        the baseline is the previous date, whose note says so already."""
+        previous = self.previous_period.date if self.previous_period else None
+        if self.baseline_coverage is None or self.baseline.date == previous:
+            return village_lives.VillageLives()
+        return self._lives_since(self.baseline.date)
+
+    def _lives_since(self, since: datetime.date) -> village_lives.VillageLives:
+        return village_lives.village_lives(self.lineage, since, self.period.date)
 
     @cached_property
     def village_changes(self) -> village_lists.VillageChanges:

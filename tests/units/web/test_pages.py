@@ -518,3 +518,24 @@ def test_the_unit_pages_village_lists_head_the_commune_by_its_kinds_at_the_date(
     html = get(client, reverse("unit", args=[dien_bien(scheme).id]) + f"?date={date}")
     table = re.search(r'<table class="at-risk" id="at-risk">(.*?)</thead>', html, re.S).group(1)
     assert re.findall(r'<th scope="col">(.*?)</th>', table)[1] == heading
+
+
+def test_the_change_since_the_baseline_says_when_villages_were_merged(client, demo):
+    """The change since 31/12/2015 counts the demo's 2019 merges too: at 31/03/2020 beside the
+    note on the previous date, at 30/06/2020 (nothing merged since 31/03/2020) alone; at
+    31/12/2017, before them, no note."""
+    merges = VillageSuccession.objects.filter(date=D(2020, 1, 1))
+    merged, formed = merges.count(), merges.values("successor").distinct().count()
+    url = reverse("unit", args=[dien_bien().id])
+    for date in ("2020-03-31", "2020-06-30"):
+        assert text_of(get(client, f"{url}?date={date}", "en"), "changes-lives-baseline") == (
+            "The change since 31/12/2015 includes changes to the villages themselves after that "
+            f"date: {merged} villages merged into {formed}."
+        )
+        assert text_of(get(client, f"{url}?date={date}"), "changes-lives-baseline") == (
+            "Thay đổi so với ngày 31/12/2015 bao gồm cả biến động về số thôn, bản sau ngày đó: "
+            f"{merged} thôn, bản sáp nhập thành {formed}."
+        )
+    later = get(client, f"{url}?date=2020-06-30", "en")
+    assert 'id="changes-lives"' not in later
+    assert 'id="changes-lives-baseline"' not in get(client, f"{url}?date=2017-12-31", "en")

@@ -53,17 +53,18 @@ def urls(demo) -> dict[str, str]:
 # province it continues: one query more. Whether the figures shown are synthetic comes with
 # their coverage (Coverage.synthetic), whether the site holds any with the data version. A
 # unit page with a previous date counts the villages merged, begun or ended since it, at once
-# (units.reads.village_lives: the note beside the change since then).
+# (units.reads.village_lives: the note beside the change since then), and with a baseline before
+# the previous date (31/12/2015) since that too: one query more.
 # A feed reads which unit its unit continues one to one, the dates of both, the village figures
 # of every date its entries compare (at once, each date once, those before its first date under
 # the unit it continues), then the names of the villages that changed, all entries' at once
 # (none when none did). The site's feed reads the provinces, which each continues and all their
 # dates, then only the entries it shows, as a unit's feed does.
 QUERIES = {
-    "province": 14,
-    "today's province": 13,
-    "district": 12,
-    "commune": 13,
+    "province": 15,
+    "today's province": 14,
+    "district": 13,
+    "commune": 14,
     "village": 6,
     "coverage": 10,
     "CSV": 4,
