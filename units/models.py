@@ -81,6 +81,17 @@ DISTRICT_HEADINGS = LevelHeadings(
 )
 
 
+def level_headings(level: str, date: datetime.date) -> LevelHeadings | None:
+    """The headings of a column of communes or districts at the date (None for other levels,
+    whose one word covers every unit of them): what tables, exports, filters and groupings
+    call them."""
+    if level == "commune":
+        return commune_headings(date)
+    if level == "district":
+        return DISTRICT_HEADINGS
+    return None
+
+
 class Status(models.TextChoices):
     """A village's party coverage at one date."""
 

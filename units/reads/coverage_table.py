@@ -31,14 +31,13 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from django.http import QueryDict
 
 from units.models import (
-    DISTRICT_HEADINGS,
     Coverage,
     Level,
     Period,
     Status,
     Unit,
     VillagePlacement,
-    commune_headings,
+    level_headings,
 )
 from units.reads.dates import periods_with_coverage
 from units.reads.filters import CoverageFilter, Group, MembersFilter
@@ -138,12 +137,9 @@ class CoverageTable:
     @property
     def group_name(self) -> str:
         """What the grouping's units are called at the date: "Xã, phường, đặc khu" from
-        1/7/2025, not "Xã" (`units.models.commune_headings`)."""
-        if self.group == Group.COMMUNE:
-            return str(commune_headings(self.date).name)
-        if self.group == Group.DISTRICT:
-            return str(DISTRICT_HEADINGS.name)  # towns and cities are at that level too
-        return str(self.group.label)
+        1/7/2025, not "Xã" (`units.models.level_headings`)."""
+        headings = level_headings(self.group, self.date)
+        return str(headings.name if headings else self.group.label)
 
     @cached_property
     def totals(self) -> Totals:
@@ -377,18 +373,23 @@ def totals_of(rows: list[CoverageRow], *, village: bool) -> Totals:
     return Totals(rows=len(rows), **counts, members=members, synthetic=synthetic)
 
 
+def nothing_reported(villages: int | None, not_reported: int | None) -> bool:
+    """None of the villages counted was reported (`Coverage.reported` is 0): the sums of their
+    figures are no figures, unknown, never 0 (docs/domain.md §1, "A missing value")."""
+    return (villages or 0) == (not_reported or 0)
+
+
 def members_known(members: int | None, *, villages: int | None, not_reported: int | None):
-    """A unit's members, or None when none of its villages was reported: the sum of no figure is
-    unknown, never 0 (docs/domain.md §1, "A missing value")."""
-    return None if (villages or 0) == (not_reported or 0) else members
+    """Members, or None when none of the villages was reported (`nothing_reported`)."""
+    return None if nothing_reported(villages, not_reported) else members
 
 
 def unit_figures(values: dict) -> dict[str, int | None]:
     """A unit row's counts and members; those that count reports are None when none of its
     villages was reported (`Coverage.known`): its stored zeros are no figures."""
-    nothing_reported = values["villages"] == values["not_reported"]
+    unknown = nothing_reported(values["villages"], values["not_reported"])
     return {
-        name: None if nothing_reported and name in Coverage.REPORTED_FIGURES else values[name]
+        name: None if unknown and name in Coverage.REPORTED_FIGURES else values[name]
         for name in (*COUNTS, "members")
     }
 

@@ -33,7 +33,6 @@ from units.domain.names import (
     strip_kind,
 )
 from units.models import (
-    DISTRICT_HEADINGS,
     REFORM_DATE,
     Coverage,
     Level,
@@ -42,7 +41,7 @@ from units.models import (
     Status,
     Unit,
     VillagePlacement,
-    commune_headings,
+    level_headings,
 )
 from units.reads.counts import count_read
 from units.reads.dates import BadDate, parse_date
@@ -407,7 +406,7 @@ class CoverageFilter(django_filters.FilterSet):
         wards and townships; "Huyện, thị xã, thành phố" over towns and cities too."""
         if date is None:
             return
-        names = {"commune": commune_headings(date).name, "district": DISTRICT_HEADINGS.name}
+        names = {level: level_headings(level, date).name for level in ("commune", "district")}
         for level, name in names.items():
             # The bound field copied the label when the form was validated.
             self.form.fields[level].label = self.form[level].label = name

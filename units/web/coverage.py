@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
-from units.models import DISTRICT_HEADINGS, REFORM_DATE, Status, commune_headings
+from units.models import REFORM_DATE, Status, level_headings
 from units.reads.coverage_table import CoverageTable, InvalidFilters, NoFigures, coverage_table
 from units.reads.filters import SORT_KEYS
 from units.web import exports
@@ -25,7 +25,6 @@ EXPORTS = {
 # A village's name and a count of villages, told apart (both "Thôn, bản" otherwise).
 VILLAGE_NAME = pgettext_lazy("column: a village's name", "Village")
 HEADER_LABELS = {
-    "district": DISTRICT_HEADINGS.name,  # over towns and cities too
     "province": gettext_lazy("Province"),
     "status": gettext_lazy("Status"),
     "members": gettext_lazy("Members"),
@@ -104,9 +103,8 @@ def headers(table: CoverageTable) -> list[Header]:
 
 
 def _header_label(table: CoverageTable, key: str) -> str:
-    """A column's heading; the communes' by their kinds at the table's date."""
+    """A column's heading; the communes' and districts' by their kinds at the table's date."""
     if key == "name":
         return VILLAGE_NAME if table.group == "village" else table.group_name
-    if key == "commune":
-        return commune_headings(table.date).name
-    return HEADER_LABELS[key]
+    headings = level_headings(key, table.date)
+    return headings.name if headings else HEADER_LABELS[key]

@@ -34,7 +34,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from units.domain.names import fold
-from units.models import DISTRICT_HEADINGS, REFORM_DATE, Status, commune_headings
+from units.models import REFORM_DATE, Status, level_headings
 from units.reads.coverage_table import CoverageRow, CoverageTable, Totals
 from units.reads.filters import Group
 from units.reads.provenance import Synthetic
@@ -54,16 +54,10 @@ class Column:
 
 
 DATE = Column("date", gettext_lazy("Date"), "date")
-PLACES = {
-    "province": [
-        Column("province_code", gettext_lazy("Province code")),
-        Column("province", gettext_lazy("Province")),
-    ],
-    "district": [
-        Column("district_code", DISTRICT_HEADINGS.code),
-        Column("district", DISTRICT_HEADINGS.name),
-    ],
-}
+PROVINCE_COLUMNS = [
+    Column("province_code", gettext_lazy("Province code")),
+    Column("province", gettext_lazy("Province")),
+]
 # "Thôn, bản" alone would name both the village's name and a count of villages: the contexts
 # give them apart ("Tên thôn, bản", "Số thôn, bản").
 VILLAGE_FIGURES = [
@@ -120,11 +114,12 @@ def export_columns(group: Group, date: datetime.date) -> list[Column]:
 
 
 def _place_columns(level: str, date: datetime.date) -> list[Column]:
-    """A level's code and name columns; the communes' headed by their kinds at the date."""
-    if level != "commune":
-        return PLACES[level]
-    headings = commune_headings(date)
-    return [Column("commune_code", headings.code), Column("commune", headings.name)]
+    """A level's code and name columns; the communes' and districts' headed by their kinds at
+    the date (`units.models.level_headings`)."""
+    headings = level_headings(level, date)
+    if headings is None:  # a province is called so on both sides of the reform
+        return PROVINCE_COLUMNS
+    return [Column(f"{level}_code", headings.code), Column(level, headings.name)]
 
 
 def export_rows(table: CoverageTable, rows: Iterable[CoverageRow] | None = None) -> Iterator[dict]:
